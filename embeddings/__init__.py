@@ -1,0 +1,1 @@
+"""Embedding model wrapper and vector index."""

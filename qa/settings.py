@@ -1,0 +1,85 @@
+"""All tunable knobs in one validated place. Per-call overrides default to ``None``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Chunking: MiniLM reads 256 word pieces; ~1.3 pieces per English word.
+    chunk_min_words: int = 40
+    chunk_max_words: int = 170
+
+    # Retrieval
+    top_k: int = 10
+    fusion_depth: int = 100
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    dedup_overlap: float = 0.8
+
+    # Answers
+    answer_passages: int = 5
+    answer_sentences: int = 3
+    min_evidence: float = 0.35
+
+    # Limits for untrusted input
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_pages: int = 5000
+    max_chunks_per_file: int = 50_000
+    max_query_chars: int = 2000
+
+    # Optional language model (OpenAI-compatible chat endpoint)
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        positive_ints = (
+            "chunk_min_words",
+            "chunk_max_words",
+            "top_k",
+            "fusion_depth",
+            "rrf_k",
+            "answer_passages",
+            "answer_sentences",
+            "max_file_bytes",
+            "max_pages",
+            "max_chunks_per_file",
+            "max_query_chars",
+        )
+        for name in positive_ints:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.chunk_min_words > self.chunk_max_words:
+            raise ValueError(
+                f"chunk_min_words ({self.chunk_min_words}) must not exceed "
+                f"chunk_max_words ({self.chunk_max_words})"
+            )
+        for name in ("dense_weight", "lexical_weight"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+        if self.dense_weight == 0 and self.lexical_weight == 0:
+            raise ValueError("dense_weight and lexical_weight cannot both be 0")
+        if not 0 < self.dedup_overlap <= 1:
+            raise ValueError(f"dedup_overlap must be in (0, 1], got {self.dedup_overlap!r}")
+        if not 0 <= self.min_evidence <= 1:
+            raise ValueError(f"min_evidence must be in [0, 1], got {self.min_evidence!r}")
+        if self.llm_timeout <= 0:
+            raise ValueError(f"llm_timeout must be positive, got {self.llm_timeout!r}")
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Copy with the given fields replaced; ``None`` values mean "keep"."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,167 @@
+"""Data that crosses module boundaries: small frozen dataclasses, nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page as the reader sees it: ``number`` is the printed page number."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document to index.
+
+    ``pages`` is set when the source has page marks; otherwise ``text`` holds the
+    whole document and citations fall back to section headings. ``id`` becomes
+    every chunk's ``doc_id``.
+    """
+
+    id: str
+    title: str
+    text: str = ""
+    pages: tuple[Page, ...] | None = None
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("Document.id must be a non-empty string")
+        if self.pages is not None and not isinstance(self.pages, tuple):
+            object.__setattr__(self, "pages", tuple(self.pages))
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages) if self.pages else 0
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A rebuilt paragraph with the pages it spans and its nearest heading."""
+
+    text: str
+    pages: tuple[int, ...] = ()
+    section: str | None = None
+
+
+def chunk_id(doc_id: str, text: str) -> str:
+    """Stable id: unchanged text in the same document keeps its id across re-indexing."""
+    return hashlib.sha1(f"{doc_id}\x00{text}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    doc_id: str
+    title: str
+    pages: tuple[int, ...]
+    section: str | None
+    text: str
+    source: str | None = None
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        doc_id: str,
+        title: str,
+        pages: tuple[int, ...],
+        section: str | None,
+        text: str,
+        source: str | None,
+    ) -> Chunk:
+        return cls(chunk_id(doc_id, text), doc_id, title, tuple(pages), section, text, source)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "pages": list(self.pages),
+            "section": self.section,
+            "text": self.text,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk. ``score`` is the fused score (higher is better)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "chunk": self.chunk.to_dict(),
+            "score": self.score,
+            "rank": self.rank,
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """``[n]`` in an answer: ``quote`` occurs verbatim in the chunk ``chunk_id`` on ``pages``."""
+
+    n: int
+    doc_id: str
+    title: str
+    pages: tuple[int, ...]
+    quote: str
+    chunk_id: str = ""
+    section: str | None = None
+    passage: str = ""
+
+    @property
+    def label(self) -> str:
+        """Human form used in answers: ``2020 Defence White Paper, p. 232``."""
+        if not self.pages:
+            return f"{self.title}, {self.section}" if self.section else self.title
+        if len(self.pages) == 1:
+            return f"{self.title}, p. {self.pages[0]}"
+        return f"{self.title}, pp. {self.pages[0]}-{self.pages[-1]}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "pages": list(self.pages),
+            "quote": self.quote,
+            "chunk_id": self.chunk_id,
+            "section": self.section,
+            "passage": self.passage,
+            "label": self.label,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    found: bool = True
+    hits: tuple[Hit, ...] = ()
+    mode: str = "extractive"
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "found": self.found,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "hits": [h.to_dict() for h in self.hits],
+            "warnings": list(self.warnings),
+        }

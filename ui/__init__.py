@@ -1,0 +1,1 @@
+"""Gradio chat and HTTP API wiring around ``qa.Engine``."""
