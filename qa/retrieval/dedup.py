@@ -1,0 +1,47 @@
+"""Drop retrieved texts that mostly repeat a better-ranked one (repeated boilerplate, reprints)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+SHINGLE = 3
+
+
+def shingles(text: str, size: int = SHINGLE) -> frozenset[tuple[str, ...]]:
+    """Lower-cased word ``size``-grams; a text shorter than ``size`` words is one shingle."""
+    words = _WORD.findall(text.lower())
+    if len(words) < size:
+        return frozenset({tuple(words)}) if words else frozenset()
+    return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def containment(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
+    """Share of the smaller shingle set found in the other; 1.0 when one text holds the other."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def collapse_near_duplicates(texts: Sequence[str], threshold: float) -> list[int]:
+    """Indices of ``texts`` (rank order) to keep, in order.
+
+    A text is dropped when its word-3-gram containment with an already kept text is at least
+    ``threshold``; containment rather than Jaccard so a short chunk repeated inside a longer one
+    also counts. Empty texts are always kept (they overlap nothing).
+    """
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
+    kept: list[int] = []
+    kept_sets: list[frozenset[tuple[str, ...]]] = []
+    for i, text in enumerate(texts):
+        current = shingles(text)
+        if any(containment(current, other) >= threshold for other in kept_sets):
+            continue
+        kept.append(i)
+        kept_sets.append(current)
+    return kept

@@ -1,0 +1,131 @@
+"""BM25 keyword index over chunk texts (bm25s), addressed by chunk id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from qa.retrieval.fields import tokenize_for_bm25
+
+logger = logging.getLogger(__name__)
+
+_IDS_FILE = "chunk_ids.json"
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Chunk ids best first, with their scores (same length)."""
+
+    ids: tuple[str, ...]
+    scores: tuple[float, ...]
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest positive entries of ``scores`` (shape ``(n,)``), best first.
+
+    Equal scores keep index order, so results do not depend on the partition algorithm.
+    """
+    positive = np.flatnonzero(scores > 0)
+    if positive.size > k:
+        cut = np.argpartition(-scores[positive], k - 1)[:k]
+        threshold = scores[positive[cut]].min()
+        positive = positive[scores[positive] >= threshold]
+    order = np.lexsort((positive, -scores[positive]))
+    return positive[order][:k]
+
+
+class LexicalIndex:
+    """BM25 (Lucene variant, k1=1.5, b=0.75) over the texts given to ``build``."""
+
+    def __init__(self) -> None:
+        self._bm25: bm25s.BM25 | None = None
+        self._ids: tuple[str, ...] = ()
+        self._position: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Index ``texts`` under ``ids`` (replacing what was there); ids must be unique."""
+        if len(ids) != len(texts):
+            raise ValueError(f"{len(ids)} ids but {len(texts)} texts")
+        position = {chunk_id: i for i, chunk_id in enumerate(ids)}
+        if len(position) != len(ids):
+            raise ValueError("chunk ids passed to LexicalIndex.build must be unique")
+        if not ids:
+            self._bm25, self._ids, self._position = None, (), {}
+            return
+        bm25 = bm25s.BM25()
+        bm25.index(tokenize_for_bm25(texts), show_progress=False)
+        self._bm25, self._ids, self._position = bm25, tuple(ids), position
+
+    def search(self, query: str, k: int, allowed: Collection[str] | None = None) -> Ranking:
+        """The ``k`` best chunks sharing at least one term with ``query``.
+
+        ``allowed`` restricts results to those chunk ids (a document filter); unknown ids are
+        ignored.
+        """
+        if self._bm25 is None or k < 1:
+            return Ranking((), ())
+        tokens = [t for t in tokenize_for_bm25([query])[0] if t in self._bm25.vocab_dict]
+        if not tokens:
+            return Ranking((), ())
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self._ids), dtype=np.float32)
+            rows = [self._position[c] for c in allowed if c in self._position]
+            if not rows:
+                return Ranking((), ())
+            mask[rows] = 1.0
+        scores = self._bm25.get_scores(tokens, weight_mask=mask)
+        best = top_k(scores, k)
+        return Ranking(tuple(self._ids[i] for i in best), tuple(float(scores[i]) for i in best))
+
+    def save(self, folder: Path) -> None:
+        """Write bm25s npy/json files and the chunk ids; the folder appears whole or not at all."""
+        if self._bm25 is None:
+            raise ValueError("cannot save an empty LexicalIndex")
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            self._bm25.save(staging, show_progress=False)
+            (staging / _IDS_FILE).write_text(json.dumps(list(self._ids)), encoding="utf-8")
+            for path in staging.iterdir():
+                with path.open("rb") as handle:
+                    os.fsync(handle.fileno())
+            previous = None
+            if folder.exists():
+                previous = folder.with_name(f".{folder.name}.old")
+                shutil.rmtree(previous, ignore_errors=True)
+                os.replace(folder, previous)
+            os.replace(staging, folder)
+            if previous is not None:
+                shutil.rmtree(previous, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        folder = Path(folder)
+        ids = json.loads((folder / _IDS_FILE).read_text(encoding="utf-8"))
+        bm25 = bm25s.BM25.load(folder, mmap=False, allow_pickle=False, show_progress=False)
+        index = cls()
+        index._bm25, index._ids = bm25, tuple(ids)
+        index._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
+        if bm25.scores["num_docs"] != len(ids):
+            raise ValueError(
+                f"{folder}: BM25 files hold {bm25.scores['num_docs']} documents but "
+                f"{len(ids)} chunk ids"
+            )
+        return index

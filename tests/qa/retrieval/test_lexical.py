@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.retrieval.fields import dense_text, lexical_text, tokenize_for_bm25
+from qa.retrieval.lexical import LexicalIndex, Ranking
+from qa.types import Chunk
+
+TEXTS = {
+    "c1": "The navy commissioned four new submarines to patrol the western strait.",
+    "c2": "Reserve forces train for twenty days each year at regional depots.",
+    "c3": "The annual defense budget reached 46.7 trillion won, up 8.2 percent.",
+    "c4": "Cyber command recruited 625,000 volunteers for network defense drills.",
+    "c5": "Peacekeeping units deployed to three missions under the flag of the United Nations.",
+}
+
+
+@pytest.fixture
+def index() -> LexicalIndex:
+    built = LexicalIndex()
+    built.build(list(TEXTS), list(TEXTS.values()))
+    return built
+
+
+def test_search_finds_the_matching_chunk_first(index: LexicalIndex) -> None:
+    assert index.search("How many submarines did the navy commission?", k=3).ids[0] == "c1"
+    assert index.search("reservists training days", k=3).ids[0] == "c2"
+
+
+def test_numbers_are_searchable_with_or_without_separators(index: LexicalIndex) -> None:
+    assert index.search("budget of 46.7 trillion", k=1).ids == ("c3",)
+    assert index.search("625000 volunteers", k=1).ids == ("c4",)
+
+
+def test_results_are_best_first_and_only_matching(index: LexicalIndex) -> None:
+    ranking = index.search("navy defense", k=10)
+    assert set(ranking.ids) == {"c1", "c3", "c4"}
+    assert list(ranking.scores) == sorted(ranking.scores, reverse=True)
+    assert all(s > 0 for s in ranking.scores)
+    assert index.search("submarines", k=0) == Ranking((), ())
+    assert index.search("the of and", k=5) == Ranking((), ())
+    assert index.search("zeppelin", k=5) == Ranking((), ())
+
+
+def test_allowed_restricts_results(index: LexicalIndex) -> None:
+    everything = index.search("defense", k=5)
+    assert set(everything.ids) == {"c3", "c4"}
+    assert index.search("defense", k=5, allowed={"c4", "c1"}).ids == ("c4",)
+    assert index.search("defense", k=5, allowed={"c1"}).ids == ()
+    assert index.search("defense", k=5, allowed={"unknown"}).ids == ()
+
+
+def test_save_load_round_trip(index: LexicalIndex, tmp_path: Path) -> None:
+    folder = tmp_path / "bm25-3"
+    index.save(folder)
+    loaded = LexicalIndex.load(folder)
+    assert len(loaded) == len(index) == 5
+    for query in ("navy submarines", "defense budget", "United Nations missions"):
+        assert loaded.search(query, k=5) == index.search(query, k=5)
+    assert loaded.search("defense", k=5, allowed={"c4"}).ids == ("c4",)
+    assert not any(p.suffix == ".pkl" for p in folder.iterdir())
+    assert json.loads((folder / "chunk_ids.json").read_text()) == list(TEXTS)
+
+
+def test_save_replaces_an_existing_folder_and_leaves_no_staging(
+    index: LexicalIndex, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bm25"
+    other = LexicalIndex()
+    other.build(["only"], ["Helicopters fly over the harbour."])
+    other.save(folder)
+    index.save(folder)
+    assert LexicalIndex.load(folder).search("submarines", k=1).ids == ("c1",)
+    assert [p.name for p in tmp_path.iterdir()] == ["bm25"]
+
+
+def test_rebuild_replaces_contents_and_empty_build_empties(index: LexicalIndex) -> None:
+    index.build(["n1"], ["Engineers repaired the runway at the island airbase."])
+    assert len(index) == 1
+    assert index.search("submarines", k=5).ids == ()
+    assert index.search("runway", k=5).ids == ("n1",)
+    index.build([], [])
+    assert len(index) == 0
+    assert index.search("runway", k=5).ids == ()
+    with pytest.raises(ValueError):
+        index.save(Path("never-written"))
+
+
+def test_build_rejects_duplicate_ids_and_length_mismatch() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        LexicalIndex().build(["a", "a"], ["x y", "y z"])
+    with pytest.raises(ValueError):
+        LexicalIndex().build(["a"], [])
+
+
+def _chunk(doc_id: str, title: str, source: str, text: str) -> Chunk:
+    return Chunk.make(doc_id=doc_id, title=title, pages=(), section=None, text=text, source=source)
+
+
+def test_title_field_favours_the_named_document() -> None:
+    # Same topic, near-identical wording: only the title and file name tell them apart.
+    japan = _chunk(
+        "jp22",
+        "National Defense Strategy",
+        "docs/japan_2022_NationalDefenseStrategy.txt",
+        "The strategy raises spending on stand-off missiles and integrated air defense systems.",
+    )
+    other = _chunk(
+        "pl20",
+        "National Security Strategy",
+        "docs/poland_2020_NationalSecurityStrategy.txt",
+        "The strategy raises spending on stand-off missiles and integrated air defense.",
+    )
+    older = _chunk(
+        "jp20",
+        "Defense of Japan",
+        "docs/japan_2020_DefenseOfJapan.txt",
+        "The white paper raises spending on stand-off missiles and integrated air defense.",
+    )
+    chunks = [other, older, japan]
+    index = LexicalIndex()
+    index.build([c.id for c in chunks], [lexical_text(c) for c in chunks])
+    ranking = index.search("What does Japan's 2022 strategy say about stand-off missiles?", k=3)
+    assert ranking.ids[0] == japan.id
+    assert ranking.ids.index(older.id) < ranking.ids.index(other.id)
+    # Without the title field the shorter Polish text wins on length alone.
+    plain = LexicalIndex()
+    plain.build([c.id for c in chunks], [c.text for c in chunks])
+    assert plain.search("Japan 2022 stand-off missiles", k=3).ids[0] == other.id
+
+
+def test_fields_carry_title_and_section_once() -> None:
+    chunk = Chunk.make(
+        doc_id="d",
+        title="2019 Annual Report",
+        pages=(4,),
+        section="Chapter 3. Readiness",
+        text="Chapter 3. Readiness\nUnits kept ninety percent of vehicles serviceable.",
+        source="reports/annual_2019_Report.pdf",
+    )
+    assert lexical_text(chunk).startswith("2019 Annual Report | annual 2019 Report\n")
+    assert lexical_text(chunk).count("Chapter 3") == 1
+    assert dense_text(chunk) == "2019 Annual Report\n" + chunk.text
+    sectioned = Chunk.make(
+        doc_id="d", title="T", pages=(), section="Logistics", text="Trucks.", source=None
+    )
+    assert dense_text(sectioned) == "T — Logistics\nTrucks."
+    assert lexical_text(sectioned) == "T | Logistics\nTrucks."
+
+
+def test_tokenizer_stems_and_drops_stopwords() -> None:
+    assert tokenize_for_bm25(["The Submarines were patrolling; 1,200 sailors!"]) == [
+        ["submarin", "were", "patrol", "1200", "sailor"]
+    ]
