@@ -32,118 +32,28 @@ _INITIALISM = re.compile(r"(?:[a-z]\.){2,}$")  # "u.s.", also inside "japan-u.s.
 _HEADING_NUMBER = re.compile(r"(?:\d+(?:\.\d+)*|[ivxlc]+|[a-z])\.")
 _NEXT_WORD = re.compile(r"\s*[\"'“‘(\[]?([A-Za-z]+)")
 
+
+def _words(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
 # Never end a sentence: titles and Latin abbreviations.
-_ALWAYS_ABBREVIATIONS = frozenset(
-    [
-        "mr.",
-        "mrs.",
-        "ms.",
-        "dr.",
-        "prof.",
-        "gen.",
-        "lt.",
-        "col.",
-        "maj.",
-        "capt.",
-        "cmdr.",
-        "adm.",
-        "sgt.",
-        "cpl.",
-        "pvt.",
-        "gov.",
-        "sen.",
-        "rep.",
-        "st.",
-        "mt.",
-        "jr.",
-        "sr.",
-        "e.g.",
-        "i.e.",
-        "cf.",
-        "vs.",
-        "viz.",
-        "approx.",
-        "incl.",
-        "dept.",
-        "esp.",
-        "al.",
-        "ca.",
-    ]
+_ALWAYS_ABBREVIATIONS = _words(
+    "mr. mrs. ms. dr. prof. gen. lt. col. maj. capt. cmdr. adm. sgt. cpl. pvt. gov. sen. "
+    "rep. st. mt. jr. sr. e.g. i.e. cf. vs. viz. approx. incl. dept. esp. al. ca."
 )
 # Usually followed by a number or name: "No. 3", "Art. 12", "pp. 4-5", "Jan. 2020".
-_NUMBER_ABBREVIATIONS = frozenset(
-    [
-        "no.",
-        "nos.",
-        "art.",
-        "arts.",
-        "p.",
-        "pp.",
-        "para.",
-        "paras.",
-        "sec.",
-        "secs.",
-        "ch.",
-        "chap.",
-        "vol.",
-        "vols.",
-        "fig.",
-        "figs.",
-        "jan.",
-        "feb.",
-        "mar.",
-        "apr.",
-        "jun.",
-        "jul.",
-        "aug.",
-        "sep.",
-        "sept.",
-        "oct.",
-        "nov.",
-        "dec.",
-    ]
+_NUMBER_ABBREVIATIONS = _words(
+    "no. nos. art. arts. p. pp. para. paras. sec. secs. ch. chap. vol. vols. fig. figs. "
+    "jan. feb. mar. apr. jun. jul. aug. sep. sept. oct. nov. dec."
 )
 # After "U.S." or "No.", a new sentence usually opens with one of these words.
-_SENTENCE_OPENERS = frozenset(
-    [
-        "the",
-        "this",
-        "these",
-        "those",
-        "that",
-        "it",
-        "its",
-        "in",
-        "on",
-        "at",
-        "as",
-        "a",
-        "an",
-        "we",
-        "our",
-        "they",
-        "their",
-        "there",
-        "however",
-        "moreover",
-        "furthermore",
-        "also",
-        "since",
-        "when",
-        "while",
-        "after",
-        "before",
-        "for",
-        "from",
-        "with",
-        "by",
-        "such",
-    ]
+_SENTENCE_OPENERS = _words(
+    "the this these those that it its in on at as a an we our they their there however "
+    "moreover furthermore also since when while after before for from with by such"
 )
 # A short line ending in one of these words is a wrapped line, not a heading.
-_CONTINUATION_WORDS = frozenset(
-    ["of", "the", "and", "or", "to", "in", "for", "on", "at", "by", "with", "a", "an", "as", "from"]
-)
+_CONTINUATION_WORDS = _words("of the and or to in for on at by with a an as from")
 _HEADING_MAX_WORDS = 10
 
 
