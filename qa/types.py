@@ -42,11 +42,16 @@ class Document:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """A rebuilt paragraph with the pages it spans and its nearest heading."""
+    """A rebuilt paragraph with the pages it spans and its nearest heading.
+
+    ``page_starts[i]`` is the offset in ``text`` where the text from ``pages[i]`` begins
+    (empty when unknown), so a chunk cut from the paragraph can cite only its own pages.
+    """
 
     text: str
     pages: tuple[int, ...] = ()
     section: str | None = None
+    page_starts: tuple[int, ...] = ()
 
 
 def chunk_id(doc_id: str, text: str) -> str:
