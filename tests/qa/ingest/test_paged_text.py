@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.errors import IngestError
+from qa.ingest.paged_text import has_page_marks, load_paged_text, split_pages
+from qa.settings import Settings
+from tests.conftest import FIXTURES
+
+DOCS = FIXTURES / "documents"
+
+
+def _load(path: Path, settings: Settings | None = None):
+    text = path.read_text(encoding="utf-8")
+    return load_paged_text(text, str(path), path.name, settings or Settings())
+
+
+def test_dash_marks_number_pages_in_file_order_keeping_empty_pages() -> None:
+    doc = _load(DOCS / "harbor_2031_CoastalDefenceReview.txt")
+
+    assert [page.number for page in doc.pages] == [1, 2, 3, 4]
+    assert doc.pages[1].text == ""
+    assert doc.pages[2].text.startswith("# Foreword")
+    assert "four new stations" in doc.pages[3].text
+    assert all("-----" not in page.text.splitlines() for page in doc.pages)
+
+
+def test_form_feeds_split_pages_and_the_final_feed_adds_no_page() -> None:
+    doc = _load(DOCS / "lakeland.txt")
+
+    assert doc.page_count == 3
+    assert "reservoirs are shared" in doc.pages[1].text
+    assert doc.pages[2].text.startswith("The third page")
+
+
+def test_id_is_the_file_stem_and_a_descriptive_name_gives_the_title() -> None:
+    doc = _load(DOCS / "harbor_2031_CoastalDefenceReview.txt")
+
+    assert doc.id == "harbor_2031_CoastalDefenceReview"
+    # The cover heading "COASTAL" says less than the file name.
+    assert doc.title == "Harbor 2031 Coastal Defence Review"
+    assert doc.source == "harbor_2031_CoastalDefenceReview.txt"
+
+
+def test_a_short_file_name_yields_to_the_first_heading() -> None:
+    assert _load(DOCS / "lakeland.txt").title == "Lakeland Water Report"
+
+
+def test_only_whole_lines_of_five_dashes_are_page_marks() -> None:
+    assert not has_page_marks("a table rule |-----|-----|\nand ------ six dashes\n")
+    assert split_pages("one\n-----\ntwo\n-----  \nthree") == ["one", "two", "three"]
+
+
+def test_more_pages_than_allowed_is_an_error() -> None:
+    with pytest.raises(IngestError, match="max_pages"):
+        _load(DOCS / "lakeland.txt", Settings(max_pages=2))
