@@ -1,0 +1,164 @@
+"""Loading: files and folders in every supported format -> Documents, bad files -> errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from qa.errors import IngestError
+from qa.ingest.detect import Format, detect_format
+from qa.ingest.docx import load_docx
+from qa.ingest.html import load_html
+from qa.ingest.jsonl import parse_jsonl
+from qa.ingest.page_export import ExportPage, group_page_exports, parse_page_export
+from qa.ingest.paged_text import load_paged_text
+from qa.ingest.pdf import load_pdf
+from qa.ingest.plain import load_plain
+from qa.settings import Settings
+from qa.types import Document
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["LoadResult", "load_paths"]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    documents: tuple[Document, ...]
+    errors: tuple[IngestError, ...]
+
+
+@dataclass(frozen=True)
+class _File:
+    """``path`` opens the file; ``source`` is how documents name it (relative to a folder)."""
+
+    path: Path
+    source: str
+
+
+def load_paths(paths: Sequence[str | Path], settings: Settings | None = None) -> LoadResult:
+    """Load files and folders (recursively, in sorted order, skipping hidden entries).
+
+    Never raises for a bad file: each one lands in ``errors`` with its path and the reason.
+    Page-export files are gathered across all ``paths`` and grouped by title into Documents.
+    """
+    settings = settings or Settings()
+    documents: list[Document] = []
+    errors: list[IngestError] = []
+    exports: list[tuple[ExportPage, str]] = []
+    for argument in paths:
+        try:
+            files = list(_files(Path(argument)))
+        except IngestError as error:
+            errors.append(error)
+            continue
+        for file in files:
+            try:
+                loaded = _load_file(file, settings)
+            except IngestError as error:
+                errors.append(error)
+                continue
+            except Exception as error:
+                # Untrusted input: a parser bug on one odd file must not stop the others.
+                logger.exception("unexpected failure reading %s", file.path)
+                errors.append(IngestError(str(file.path), f"cannot read: {error!r}"))
+                continue
+            if isinstance(loaded, ExportPage):
+                exports.append((loaded, file.source))
+            else:
+                documents.extend(loaded.documents)
+                errors.extend(loaded.errors)
+    if exports:
+        documents.extend(_grouped_exports(exports, settings, errors))
+    return LoadResult(_unique_ids(documents), tuple(errors))
+
+
+def _files(argument: Path) -> Iterator[_File]:
+    if argument.is_file():
+        yield _File(argument, str(argument))
+        return
+    if not argument.is_dir():
+        raise IngestError(str(argument), "no such file or folder")
+    for path in sorted(argument.rglob("*")):
+        relative = path.relative_to(argument)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        yield _File(path, relative.as_posix())
+
+
+def _load_file(file: _File, settings: Settings) -> LoadResult | ExportPage:
+    """A page of a page export (grouped later), else the file's documents and line errors."""
+    shown = str(file.path)
+    data = _read(file.path, settings)
+    detected = detect_format(data, shown)
+    text = detected.text or ""
+    logger.debug("%s: %s", shown, detected.format)
+    match detected.format:
+        case Format.PAGE_EXPORT:
+            return parse_page_export(text, shown)
+        case Format.JSONL:
+            records = parse_jsonl(text, shown, file.source)
+            return LoadResult(records.documents, records.errors)
+        case Format.PAGED_TEXT:
+            document = load_paged_text(text, shown, file.source, settings)
+        case Format.PLAIN:
+            document = load_plain(text, shown, file.source)
+        case Format.HTML:
+            document = load_html(text, shown, file.source)
+        case Format.PDF:
+            document = load_pdf(data, shown, file.source, settings)
+        case Format.DOCX:
+            document = load_docx(data, shown, file.source)
+    return LoadResult((document,), ())
+
+
+def _read(path: Path, settings: Settings) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > settings.max_file_bytes:
+            raise IngestError(
+                str(path),
+                f"{size} bytes, more than the limit of {settings.max_file_bytes} (max_file_bytes)",
+            )
+        return path.read_bytes()
+    except OSError as error:
+        raise IngestError(str(path), f"cannot read ({error.strerror or error})") from error
+
+
+def _grouped_exports(
+    exports: list[tuple[ExportPage, str]], settings: Settings, errors: list[IngestError]
+) -> list[Document]:
+    grouped: list[Document] = []
+    for document in group_page_exports(exports):
+        if document.page_count > settings.max_pages:
+            errors.append(
+                IngestError(
+                    document.source or document.title,
+                    f"{document.page_count} pages, more than the limit of "
+                    f"{settings.max_pages} (max_pages)",
+                )
+            )
+        else:
+            grouped.append(document)
+    return grouped
+
+
+def _unique_ids(documents: list[Document]) -> tuple[Document, ...]:
+    """Give a later document whose id is taken an id that names its source."""
+    taken: set[str] = set()
+    unique: list[Document] = []
+    for document in documents:
+        if document.id in taken:
+            renamed = f"{document.source}#{document.id}"
+            logger.warning(
+                "document id %r is already used; %s gets id %r",
+                document.id,
+                document.source,
+                renamed,
+            )
+            document = replace(document, id=renamed)
+        taken.add(document.id)
+        unique.append(document)
+    return tuple(unique)
