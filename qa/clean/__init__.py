@@ -1,0 +1,45 @@
+"""Page-level cleaning, run in order: boilerplate, ligature repair, line-end hyphens."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+from qa.clean.boilerplate import strip_boilerplate
+from qa.clean.hyphens import join_line_end_hyphens
+from qa.clean.ligatures import repair_ligatures
+from qa.clean.paragraphs import paragraphs
+from qa.clean.vocabulary import Vocabulary
+from qa.types import Document, Page
+
+__all__ = ["Vocabulary", "build_vocabulary", "clean_document", "paragraphs"]
+
+logger = logging.getLogger(__name__)
+
+
+def _texts(doc: Document) -> list[str]:
+    return [page.text for page in doc.pages] if doc.pages is not None else [doc.text]
+
+
+def build_vocabulary(docs: Sequence[Document]) -> Vocabulary:
+    """Words seen whole across ``docs`` (backed by English word frequencies at lookup)."""
+    return Vocabulary.from_texts(text for doc in docs for text in _texts(doc))
+
+
+def _repair(text: str, vocabulary: Vocabulary) -> str:
+    return join_line_end_hyphens(repair_ligatures(text, vocabulary), vocabulary)
+
+
+def clean_document(doc: Document, vocabulary: Vocabulary | None = None) -> Document:
+    """``doc`` with furniture removed and split words rejoined on every page (or in ``text``).
+
+    Without a ``vocabulary`` the document itself is the corpus.
+    """
+    doc = strip_boilerplate(doc)
+    if vocabulary is None:
+        vocabulary = build_vocabulary([doc])
+    if doc.pages is None:
+        return replace(doc, text=_repair(doc.text, vocabulary))
+    pages = tuple(Page(page.number, _repair(page.text, vocabulary)) for page in doc.pages)
+    return replace(doc, pages=pages)

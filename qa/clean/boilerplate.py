@@ -1,0 +1,94 @@
+"""Drop what is page furniture rather than content: image placeholders, markdown table
+rules, horizontal rules, bold markers, control characters, and lines repeated on most pages
+(running titles, page-number strips)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+
+from qa.types import Document, Page
+
+logger = logging.getLogger(__name__)
+
+# A running title recurs on most pages; with fewer pages repetition proves little.
+RUNNING_MIN_PAGES = 4
+RUNNING_SHARE = 0.5
+
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+# Flattened tables leave rules mid-line too: "... Directive"| |---|---| |2. ...", "721 --- 2011".
+_INLINE_RULE = re.compile(r"\|(?:\s*:?-{3,}:?\s*\|)+|(?<!\S)-{3,}(?!\S)")
+# Markdown bold is emphasis for the eye only; answers quote plain text.
+_BOLD = re.compile(r"\*\*")
+_RULE = re.compile(r"^\s*(?:[-_=*]\s*){3,}$")
+_TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.*?)\|?\s*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
+_DIGITS = re.compile(r"\d+")
+
+
+def _table_row_text(line: str) -> str:
+    row = _TABLE_ROW.match(line)
+    if row is None:
+        return line
+    cells = [cell.strip() for cell in row["cells"].split("|")]
+    return " | ".join(cell for cell in cells if cell)
+
+
+def strip_markup(text: str) -> str:
+    """Remove placeholders, rules and control characters; table rows become plain lines.
+
+    Removed lines leave a blank line behind, so paragraphs either side stay apart.
+    """
+    text = _BOLD.sub("", _CONTROL.sub("", _IMAGE.sub("", text)))
+    lines = []
+    for line in text.split("\n"):
+        if _TABLE_RULE.match(line) or _RULE.match(line):
+            lines.append("")
+            continue
+        line = _INLINE_RULE.sub(" ", _table_row_text(line))
+        lines.append(_SPACES.sub(" ", line).rstrip())
+    return "\n".join(lines)
+
+
+def _line_key(line: str) -> str:
+    # Running titles often carry the page number ("12  DEFENCE WHITE PAPER"), so digits
+    # do not count towards identity.
+    return _DIGITS.sub("#", " ".join(line.split()).lower())
+
+
+def running_lines(texts: Sequence[str]) -> frozenset[str]:
+    """Keys (see ``_line_key``) of lines found on more than half of the pages."""
+    if len(texts) < RUNNING_MIN_PAGES:
+        return frozenset()
+    pages_with: Counter[str] = Counter()
+    for text in texts:
+        pages_with.update({_line_key(line) for line in text.split("\n") if line.strip()})
+    limit = RUNNING_SHARE * len(texts)
+    return frozenset(key for key, n in pages_with.items() if n > limit)
+
+
+def drop_lines(text: str, keys: frozenset[str]) -> str:
+    """``text`` without the lines whose key is in ``keys`` (a blank line stays in their place)."""
+    if not keys:
+        return text
+    return "\n".join("" if _line_key(line) in keys else line for line in text.split("\n"))
+
+
+def strip_boilerplate(doc: Document) -> Document:
+    """The document with furniture removed from every page (or from ``text``)."""
+    if doc.pages is None:
+        return replace(doc, text=strip_markup(doc.text))
+    texts = [strip_markup(page.text) for page in doc.pages]
+    keys = running_lines(texts)
+    if keys:
+        logger.debug("%s: dropping %d running lines", doc.id, len(keys))
+    pages = tuple(
+        Page(page.number, drop_lines(text, keys))
+        for page, text in zip(doc.pages, texts, strict=True)
+    )
+    return replace(doc, pages=pages)

@@ -1,0 +1,178 @@
+"""Page-export text: one file per page, as some document viewers save them.
+
+Layout (decided by content, never by file name)::
+
+    Page 232 - 2020 Defence White Paper      <- header: page number and document title
+    P. 232
+                                             <- blank
+    their unwavering support ...             <- first body line may start at column 0
+                                The MND ...  <- body at a base indent; one space deeper
+                                                starts a paragraph
+                    2020 Defense White Paper <- footer: running title, shallower indent
+     227   228   229 ...                     <- footer: neighbouring page numbers (U+00A0)
+
+Pages are converted to canonical page text (see ``qa.clean.paragraphs``): paragraph starts
+become blank lines, headings become ``#`` lines, and the footer is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.errors import IngestError
+from qa.types import Document, Page
+
+logger = logging.getLogger(__name__)
+
+_HEADER = re.compile(r"^Page (?P<number>\d+) - (?P<title>\S.*?)\s*$")
+_PAGE_LINE = re.compile(r"^P\. (?P<number>\d+)\s*$")
+_NUMBER_STRIP = re.compile(r"^[\s\u00a0]*\d+(?:[\s\u00a0]+\d+)*[\s\u00a0]*$")
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]*]*$")
+_SLUG_DROP = re.compile(r"[^\w]+")
+HEADING_MAX_WORDS = 15
+
+
+@dataclass(frozen=True)
+class ExportPage:
+    """One exported page: ``number`` from its header, ``text`` in canonical form."""
+
+    title: str
+    number: int
+    text: str
+
+
+def _header(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
+    lines = text.lstrip("\ufeff").split("\n", 2)
+    if len(lines) < 2:
+        return None
+    header = _HEADER.match(lines[0].rstrip("\r"))
+    page_line = _PAGE_LINE.match(lines[1].rstrip("\r"))
+    if header is None or page_line is None:
+        return None
+    return header, page_line
+
+
+def looks_like_page_export(text: str) -> bool:
+    """Whether ``text`` opens with a ``Page N - TITLE`` / ``P. N`` header of one page number."""
+    found = _header(text)
+    return found is not None and found[0]["number"] == found[1]["number"]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _strip_footer(body: list[str]) -> list[str]:
+    """``body`` without the page-number strip and the running title just above it."""
+    lines = list(body)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines or not _NUMBER_STRIP.match(lines[-1]) or "\u00a0" not in lines[-1]:
+        return lines
+    lines.pop()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    indents = [_indent(line) for line in lines if line.strip() and _indent(line) > 0]
+    if lines and 0 < _indent(lines[-1]) <= min(indents):
+        lines.pop()
+    return lines
+
+
+def _is_heading(lines: list[str], i: int, base: int, previous_text: str | None) -> bool:
+    """A lone line at the base indent between blank lines, after a finished sentence."""
+    line = lines[i].strip()
+    alone = (i == 0 or not lines[i - 1].strip()) and (
+        i + 1 == len(lines) or not lines[i + 1].strip()
+    )
+    return (
+        alone
+        and i > 0
+        and _indent(lines[i]) == base
+        and len(line.split()) <= HEADING_MAX_WORDS
+        and (line[0].isupper() or line[0].isdigit())
+        and _SENTENCE_END.search(line) is None
+        and (previous_text is None or _SENTENCE_END.search(previous_text) is not None)
+    )
+
+
+def _canonical(body: list[str]) -> str:
+    indents = [_indent(line) for line in body if line.strip() and _indent(line) > 0]
+    base = min(indents) if indents else 0
+    out: list[str] = []
+    previous_text: str | None = None
+    for i, line in enumerate(body):
+        text = line.strip()
+        if not text:
+            out.append("")
+        elif _is_heading(body, i, base, previous_text):
+            out.extend(["", f"# {text}", ""])
+            previous_text = None
+        else:
+            if indents and _indent(line) > base:
+                out.append("")
+            out.append(text)
+            previous_text = text
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
+
+
+def parse_page_export(text: str, path: str) -> ExportPage:
+    """Parse one exported page; raises ``IngestError`` when the header is missing or bad."""
+    found = _header(text)
+    if found is None:
+        raise IngestError(path, "not a page export: expected 'Page N - TITLE' then 'P. N'")
+    header, page_line = found
+    number = int(header["number"])
+    if int(page_line["number"]) != number:
+        raise IngestError(
+            path, f"header says page {number} but the next line says P. {page_line['number']}"
+        )
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    body = _strip_footer(lines[2:])
+    return ExportPage(title=header["title"], number=number, text=_canonical(body))
+
+
+def _slug(title: str) -> str:
+    return _SLUG_DROP.sub("-", title.lower()).strip("-_") or "document"
+
+
+def _source(paths: list[str]) -> str:
+    folders = {os.path.dirname(p) for p in paths}
+    if len(paths) > 1 and len(folders) == 1:
+        return folders.pop() or "."
+    return paths[0]
+
+
+def group_page_exports(pages: Sequence[tuple[ExportPage, str]]) -> list[Document]:
+    """One ``Document`` per title, pages ordered by their header numbers.
+
+    A page number seen twice for a title keeps the first file (in the given order).
+    """
+    by_title: dict[str, dict[int, tuple[ExportPage, str]]] = {}
+    for page, path in pages:
+        numbered = by_title.setdefault(page.title, {})
+        if page.number in numbered:
+            logger.warning(
+                "%s: page %d of %r already read from %s; skipped",
+                path,
+                page.number,
+                page.title,
+                numbered[page.number][1],
+            )
+            continue
+        numbered[page.number] = (page, path)
+    documents = []
+    for title, numbered in by_title.items():
+        ordered = [numbered[n] for n in sorted(numbered)]
+        documents.append(
+            Document(
+                id=_slug(title),
+                title=title,
+                pages=tuple(Page(page.number, page.text) for page, _ in ordered),
+                source=_source([path for _, path in ordered]),
+            )
+        )
+    return documents
