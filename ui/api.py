@@ -1,0 +1,174 @@
+"""The JSON API under ``/api``: routes that hand requests to the shared engine.
+
+Every error is ``{"error": message}``: 400 for a bad question or ``k``, 404 for an unknown
+document, 413/415 for refused uploads, 422 for malformed requests or unreadable files.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from pydantic import BaseModel, Field
+
+from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
+
+if TYPE_CHECKING:
+    from qa.engine import Engine
+
+logger = logging.getLogger(__name__)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(description="The question, in plain words.")
+    k: int | None = Field(default=None, description="Passages to consider (1-100).")
+    docs: list[str] | None = Field(
+        default=None, description="Restrict to these document ids (default: all documents)."
+    )
+    mode: str | None = Field(
+        default=None,
+        description="'extractive' or 'generative' (needs a configured language model).",
+    )
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _key_message(error: KeyError) -> str:
+    # str(KeyError) adds quotes around the message.
+    return str(error.args[0]) if error.args else "unknown document"
+
+
+_BASIC = HTTPBasic(realm="citeqa")
+
+
+class _BasicAuth:
+    """Route dependency: HTTP basic credentials must match, compared in constant time."""
+
+    def __init__(self, credentials: tuple[str, str]) -> None:
+        self.user, self.password = credentials
+
+    def __call__(self, given: Annotated[HTTPBasicCredentials, Depends(_BASIC)]) -> None:
+        same_user = secrets.compare_digest(given.username.encode(), self.user.encode())
+        same_password = secrets.compare_digest(given.password.encode(), self.password.encode())
+        if not (same_user and same_password):
+            raise HTTPException(
+                status_code=401,
+                detail="wrong user name or password",
+                headers={"WWW-Authenticate": 'Basic realm="citeqa"'},
+            )
+
+
+def build_api(
+    engine: Engine,
+    *,
+    upload_dir: Path,
+    upload_limit: int,
+    auth: tuple[str, str] | None = None,
+) -> FastAPI:
+    """A FastAPI app with the routes under ``/api`` and its OpenAPI page at ``/docs``.
+
+    Uploads are saved under ``upload_dir`` and refused beyond ``upload_limit`` bytes (or the
+    engine's ``max_file_bytes`` if smaller). ``auth`` protects every route with HTTP basic.
+    """
+    limit = min(upload_limit, engine.settings.max_file_bytes)
+    app = FastAPI(
+        title="citeqa",
+        description="Question answering over long documents with exact page citations.",
+        version="0.1.0",
+    )
+
+    @app.exception_handler(ValueError)
+    async def bad_value(request: Request, error: ValueError) -> JSONResponse:
+        return _error(400, str(error))
+
+    @app.exception_handler(KeyError)
+    async def unknown_key(request: Request, error: KeyError) -> JSONResponse:
+        return _error(404, _key_message(error))
+
+    @app.exception_handler(UploadRejected)
+    async def rejected(request: Request, error: UploadRejected) -> JSONResponse:
+        return _error(error.status, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        return _error(422, problems or "invalid request")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        response = _error(error.status_code, str(error.detail))
+        response.headers.update(error.headers or {})
+        return response
+
+    dependencies = [Depends(_BasicAuth(auth))] if auth else []
+    router = APIRouter(prefix="/api", dependencies=dependencies)
+
+    @router.get("/health", summary="Liveness and index size")
+    def health() -> dict[str, object]:
+        documents = engine.documents()
+        return {
+            "status": "ok",
+            "documents": len(documents),
+            "chunks": sum(d.chunks for d in documents),
+        }
+
+    @router.get("/search", summary="Best passages for a query")
+    def search(
+        q: Annotated[str, Query(description="The query.")],
+        k: Annotated[int | None, Query(description="Number of passages (1-100).")] = None,
+        doc: Annotated[
+            list[str] | None, Query(description="Restrict to this document id (repeatable).")
+        ] = None,
+    ) -> dict[str, object]:
+        hits = engine.search(q, k=k, docs=doc or None)
+        return {"query": q, "hits": [hit.to_dict() for hit in hits]}
+
+    @router.post("/ask", summary="A cited answer to a question")
+    def ask(request: AskRequest) -> dict[str, object]:
+        answer = engine.ask(request.question, k=request.k, docs=request.docs, mode=request.mode)
+        return answer.to_dict()
+
+    @router.get("/documents", summary="The indexed documents")
+    def documents() -> dict[str, object]:
+        return {"documents": [d.to_dict() for d in engine.documents()]}
+
+    @router.post("/documents", status_code=201, summary="Upload a file and index it")
+    def upload(
+        file: Annotated[UploadFile, File(description="A .txt .md .pdf .html .htm .docx or .jsonl")],
+    ) -> dict[str, object]:
+        saved = save_upload(file.file, file.filename or "", upload_dir, limit)
+        try:
+            summary = engine.add(saved)
+        except BaseException:
+            discard_upload(saved)
+            raise
+        if summary.errors and not (summary.added or summary.updated or summary.unchanged):
+            discard_upload(saved)
+            reasons = "; ".join(error.reason for error in summary.errors)
+            raise HTTPException(status_code=422, detail=f"{file.filename}: {reasons}")
+        ids = {*summary.added, *summary.updated, *summary.unchanged}
+        return {
+            "summary": summary.to_dict(),
+            "documents": [d.to_dict() for d in engine.documents() if d.doc_id in ids],
+        }
+
+    @router.delete("/documents/{doc_id:path}", summary="Remove a document from the index")
+    def remove(doc_id: str) -> dict[str, object]:
+        source = next((d.source for d in engine.documents() if d.doc_id == doc_id), None)
+        summary = engine.remove(doc_id)
+        if is_upload(source, upload_dir):
+            discard_upload(Path(source))
+        return {"removed": doc_id, "summary": summary.to_dict()}
+
+    app.include_router(router)
+    return app
