@@ -14,6 +14,9 @@ from qa.types import Document, Page
 logger = logging.getLogger(__name__)
 
 _PAGE_BREAK = re.compile(r"\f|^-----[ \t]*$", re.MULTILINE)
+# PDF-to-Markdown converters turn the printed page number into a heading ("#### 3"),
+# which would otherwise become the section of everything on the page.
+_NUMBER_HEADING = re.compile(r"^#{1,6}[ \t]+\d{1,4}[ \t]*$\n?", re.MULTILINE)
 
 
 def has_page_marks(text: str) -> bool:
@@ -25,7 +28,7 @@ def split_pages(text: str) -> list[str]:
 
     Pages without text stay in the list so that later page numbers are not shifted.
     """
-    pages = [page.strip("\n") for page in _PAGE_BREAK.split(text)]
+    pages = [_NUMBER_HEADING.sub("", page).strip("\n") for page in _PAGE_BREAK.split(text)]
     # Converters end every page with a mark, the last one included.
     if len(pages) > 1 and not pages[-1].strip():
         pages.pop()

@@ -27,6 +27,13 @@ def test_dash_marks_number_pages_in_file_order_keeping_empty_pages() -> None:
     assert all("-----" not in page.text.splitlines() for page in doc.pages)
 
 
+def test_page_numbers_set_as_headings_by_converters_are_dropped() -> None:
+    doc = _load(DOCS / "harbor_2031_CoastalDefenceReview.txt")
+
+    assert doc.pages[3].text.startswith("## Chapter One: Coastal patrols")
+    assert split_pages("# 12\nText.\n\n## 2031 budget") == ["Text.\n\n## 2031 budget"]
+
+
 def test_form_feeds_split_pages_and_the_final_feed_adds_no_page() -> None:
     doc = _load(DOCS / "lakeland.txt")
 
