@@ -1,0 +1,50 @@
+"""Files or Documents -> cleaned Documents -> chunks: the ingest half of the pipeline."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.chunking import chunk_document
+from qa.clean import build_vocabulary, clean_document
+from qa.errors import IngestError
+from qa.ingest import load_paths
+from qa.settings import Settings
+from qa.types import Chunk, Document
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """Chunks of every loaded document, the documents as loaded, and the files that failed."""
+
+    chunks: tuple[Chunk, ...]
+    documents: tuple[Document, ...]
+    errors: tuple[IngestError, ...]
+
+
+def chunk_paths(paths: Sequence[str | Path], settings: Settings | None = None) -> ChunkResult:
+    """Load files and folders, clean them and cut them into chunks; bad files land in errors."""
+    loaded = load_paths(paths, settings)
+    chunks = chunk_documents(loaded.documents, settings)
+    return ChunkResult(tuple(chunks), loaded.documents, loaded.errors)
+
+
+def chunk_documents(docs: Sequence[Document], settings: Settings | None = None) -> list[Chunk]:
+    """Clean and chunk ``docs`` in order.
+
+    The vocabulary that guides hyphen and ligature repair is built from all of ``docs``
+    together, so passing a whole corpus at once repairs better than one document at a time.
+    """
+    if not docs:
+        return []
+    vocabulary = build_vocabulary(docs)
+    chunks: list[Chunk] = []
+    for doc in docs:
+        doc_chunks = chunk_document(clean_document(doc, vocabulary), settings)
+        logger.debug("%s: %d chunks", doc.id, len(doc_chunks))
+        chunks.extend(doc_chunks)
+    return chunks
