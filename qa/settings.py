@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -72,6 +73,16 @@ class Settings:
             raise ValueError(f"min_evidence must be in [0, 1], got {self.min_evidence!r}")
         if self.llm_timeout <= 0:
             raise ValueError(f"llm_timeout must be positive, got {self.llm_timeout!r}")
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, with the language-model endpoint taken from ``CITEQA_LLM_*`` variables."""
+        env = {
+            "llm_base_url": os.environ.get("CITEQA_LLM_BASE_URL"),
+            "llm_model": os.environ.get("CITEQA_LLM_MODEL"),
+            "llm_api_key": os.environ.get("CITEQA_LLM_API_KEY"),
+        }
+        return cls().with_overrides(**env).with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Copy with the given fields replaced; ``None`` values mean "keep"."""

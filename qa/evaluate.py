@@ -1,0 +1,174 @@
+"""Retrieval and answer quality on a JSON Lines question set.
+
+Each line: ``question``, ``answer`` (verbatim span, or null when the collection cannot answer),
+and gold ``page`` (with ``doc`` naming the document) or ``doc`` alone (a file name without
+extension, matched against a chunk's ``doc_id`` or its ``source`` stem).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from qa.engine import Engine
+from qa.types import Answer, Chunk, Hit
+
+CUTOFFS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    answer: str | None
+    page: int | None = None
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    questions: int
+    retrieval_questions: int
+    recall: dict[int, float]
+    mrr_at_10: float
+    answer_contains_gold: float
+    citations_on_page: float
+    answered_when_answerable: float
+    abstention_rate: float | None
+
+    def format(self, label: str = "") -> str:
+        head = f"{label}: " if label else ""
+        recall = " ".join(f"recall@{c}={self.recall[c]:.3f}" for c in CUTOFFS)
+        lines = [
+            f"{head}{self.retrieval_questions} retrieval questions: {recall} "
+            f"MRR@10={self.mrr_at_10:.3f}",
+            f"answers containing the gold span: {self.answer_contains_gold:.3f}",
+            f"citations whose pages hold the quote: {self.citations_on_page:.3f}",
+            f"answered when answerable: {self.answered_when_answerable:.3f}",
+        ]
+        if self.abstention_rate is not None:
+            lines.append(f"abstention on unanswerable: {self.abstention_rate:.3f}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "questions": self.questions,
+            "retrieval_questions": self.retrieval_questions,
+            **{f"recall@{c}": self.recall[c] for c in CUTOFFS},
+            "mrr@10": self.mrr_at_10,
+            "answer_contains_gold": self.answer_contains_gold,
+            "citations_on_page": self.citations_on_page,
+            "answered_when_answerable": self.answered_when_answerable,
+            "abstention_rate": self.abstention_rate,
+        }
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    questions = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            questions.append(
+                Question(
+                    question=record["question"],
+                    answer=record.get("answer"),
+                    page=record.get("page"),
+                    doc=record.get("doc"),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a question record ({exc})") from exc
+    return questions
+
+
+def normalize(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _doc_matches(chunk: Chunk, doc: str) -> bool:
+    stem = PurePath(chunk.source).stem if chunk.source else None
+    return doc in (chunk.doc_id, stem, chunk.title)
+
+
+def is_relevant(chunk: Chunk, question: Question) -> bool:
+    """Gold page (when given) or gold document; a chunk holding the gold span always counts."""
+    if question.answer and normalize(question.answer) in normalize(chunk.text):
+        return (
+            question.doc is None or question.page is not None or _doc_matches(chunk, question.doc)
+        )
+    if question.page is not None:
+        return question.page in chunk.pages and (
+            question.doc is None or _doc_matches(chunk, question.doc) or not chunk.title
+        )
+    return question.doc is not None and _doc_matches(chunk, question.doc)
+
+
+def first_relevant_rank(hits: Sequence[Hit], question: Question) -> int | None:
+    for position, hit in enumerate(hits, start=1):
+        if is_relevant(hit.chunk, question):
+            return position
+    return None
+
+
+def recall_and_mrr(ranks: Sequence[int | None]) -> tuple[dict[int, float], float]:
+    """Pure metric: ``ranks`` holds the 1-based rank of the first relevant hit, or None."""
+    if not ranks:
+        return {c: 0.0 for c in CUTOFFS}, 0.0
+    recall = {c: sum(1 for r in ranks if r is not None and r <= c) / len(ranks) for c in CUTOFFS}
+    mrr = sum(1.0 / r for r in ranks if r is not None and r <= 10) / len(ranks)
+    return recall, mrr
+
+
+def citation_holds(engine: Engine, answer: Answer) -> list[bool]:
+    """For each citation: does the cited page text (or the chunk, without pages) hold the quote?"""
+    results = []
+    for citation in answer.citations:
+        quote = normalize(citation.quote)
+        if citation.pages:
+            page_text = engine.store.page_text(citation.doc_id, citation.pages)
+            results.append(page_text is not None and quote in normalize(page_text))
+        else:
+            results.append(quote in normalize(citation.passage))
+    return results
+
+
+def evaluate(
+    engine: Engine, questions: Sequence[Question], *, mode: str | None = None, answers: bool = True
+) -> Report:
+    ranks: list[int | None] = []
+    contains: list[bool] = []
+    answered: list[bool] = []
+    abstained: list[bool] = []
+    citations: list[bool] = []
+    for question in questions:
+        if question.answer is not None and (question.page is not None or question.doc):
+            hits = engine.search(question.question, k=10, mode=mode)
+            ranks.append(first_relevant_rank(hits, question))
+        if not answers:
+            continue
+        answer = engine.ask(question.question)
+        citations.extend(citation_holds(engine, answer))
+        if question.answer is None:
+            abstained.append(not answer.found)
+        else:
+            answered.append(answer.found)
+            contains.append(answer.found and normalize(question.answer) in normalize(answer.text))
+    recall, mrr = recall_and_mrr(ranks)
+
+    def share(values: list[bool]) -> float:
+        return sum(values) / len(values) if values else 0.0
+
+    return Report(
+        questions=len(questions),
+        retrieval_questions=len(ranks),
+        recall=recall,
+        mrr_at_10=mrr,
+        answer_contains_gold=share(contains),
+        citations_on_page=share(citations) if citations else 1.0,
+        answered_when_answerable=share(answered),
+        abstention_rate=share(abstained) if abstained else None,
+    )

@@ -1,0 +1,200 @@
+"""Incremental indexing: documents -> chunks -> cached or fresh embeddings -> the index store."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from qa.encoder import Encoder
+from qa.errors import IngestError
+from qa.pipeline import chunk_documents
+from qa.retrieval.fields import dense_text
+from qa.settings import Settings
+from qa.store import DocumentRecord, IndexStore, StoredChunk
+from qa.types import Chunk, Document
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(chunks_done, chunks_total)`` while embedding."""
+
+_ENCODE_BATCH = 256
+
+
+@dataclass(frozen=True)
+class AddSummary:
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    errors: tuple[IngestError, ...] = field(default=())
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "added": list(self.added),
+            "updated": list(self.updated),
+            "unchanged": list(self.unchanged),
+            "removed": list(self.removed),
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_reused": self.chunks_reused,
+            "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
+            "seconds": round(self.seconds, 3),
+        }
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed; "
+            f"{self.chunks_embedded} chunks embedded, {self.chunks_reused} reused; "
+            f"{len(self.errors)} errors; {self.seconds:.1f} s"
+        )
+
+
+def content_hash(doc: Document) -> str:
+    """Hash of what the loader read, so an unchanged file is skipped before any cleaning."""
+    digest = hashlib.sha1()
+    digest.update(doc.title.encode())
+    if doc.pages:
+        for page in doc.pages:
+            digest.update(f"\x00{page.number}\x00".encode())
+            digest.update(page.text.encode())
+    else:
+        digest.update(b"\x01")
+        digest.update(doc.text.encode())
+    return digest.hexdigest()
+
+
+def embed_key(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def index_documents(
+    store: IndexStore,
+    encoder: Encoder,
+    documents: Sequence[Document],
+    *,
+    settings: Settings,
+    origins: Mapping[str, str] | None = None,
+    remove: Sequence[str] = (),
+    errors: Sequence[IngestError] = (),
+    progress: Progress | None = None,
+) -> AddSummary:
+    """Bring ``store`` up to date with ``documents`` and drop the doc ids in ``remove``.
+
+    ``origins`` maps doc ids to the absolute path each was read from.
+
+    Only documents whose content hash changed are cleaned, chunked and written; of their
+    chunks, only texts missing from the embedding cache are encoded.
+    """
+    started = time.perf_counter()
+    known = store.document_hashes()
+    hashes = {doc.id: content_hash(doc) for doc in documents}
+    changed = [doc for doc in documents if known.get(doc.id) != hashes[doc.id]]
+    unchanged = tuple(doc.id for doc in documents if known.get(doc.id) == hashes[doc.id])
+    removed = tuple(d for d in dict.fromkeys(remove) if d in known and d not in hashes)
+
+    chunks_by_doc = _chunk(changed, settings)
+    planned = [
+        (doc, [StoredChunk(c, embed_key(dense_text(c))) for c in chunks_by_doc[doc.id]])
+        for doc in changed
+    ]
+    embedded, reused = _embed_missing(
+        store, encoder, [s for _, ss in planned for s in ss], progress
+    )
+
+    origins = origins or {}
+    rows = [
+        DocumentRecord(
+            doc_id=doc.id,
+            title=doc.title,
+            source=doc.source,
+            origin=origins.get(doc.id),
+            content_hash=hashes[doc.id],
+            page_count=doc.page_count,
+            chunks=tuple(stored),
+        )
+        for doc, stored in planned
+    ]
+    if rows or removed:
+        store.replace_documents(rows, removed)
+        store.commit_snapshots(encoder.fingerprint, encoder.dimension)
+    summary = AddSummary(
+        added=tuple(d.id for d in changed if d.id not in known),
+        updated=tuple(d.id for d in changed if d.id in known),
+        unchanged=unchanged,
+        removed=removed,
+        chunks_embedded=embedded,
+        chunks_reused=reused,
+        errors=tuple(errors),
+        seconds=time.perf_counter() - started,
+    )
+    logger.info("indexed: %s", summary)
+    return summary
+
+
+def _chunk(documents: Sequence[Document], settings: Settings) -> dict[str, list[Chunk]]:
+    by_doc: dict[str, list[Chunk]] = {doc.id: [] for doc in documents}
+    if not documents:
+        return by_doc
+    seen: set[str] = set()
+    for chunk in chunk_documents(documents, settings):
+        # Identical text twice in one document hashes to one id; keep the first.
+        if chunk.id not in seen:
+            seen.add(chunk.id)
+            by_doc[chunk.doc_id].append(chunk)
+    for doc_id, chunks in by_doc.items():
+        if len(chunks) > settings.max_chunks_per_file:
+            raise ValueError(
+                f"{doc_id} yields {len(chunks)} chunks, over max_chunks_per_file="
+                f"{settings.max_chunks_per_file}"
+            )
+    return by_doc
+
+
+def _embed_missing(
+    store: IndexStore,
+    encoder: Encoder,
+    stored: Sequence[StoredChunk],
+    progress: Progress | None,
+) -> tuple[int, int]:
+    assert store.cache is not None
+    texts_by_key = {s.embed_key: dense_text(s.chunk) for s in stored}
+    cached = store.cache.get_many(encoder.fingerprint, list(texts_by_key))
+    missing = [k for k in texts_by_key if k not in cached]
+    reused = len(stored) - sum(1 for s in stored if s.embed_key in set(missing))
+    total = len(missing)
+    if progress is not None:
+        progress(0, total)
+    bar = tqdm(
+        total=total,
+        unit="chunk",
+        desc="embedding",
+        disable=total == 0 or not sys.stderr.isatty(),
+    )
+    with bar:
+        for start in range(0, total, _ENCODE_BATCH):
+            keys = missing[start : start + _ENCODE_BATCH]
+            vectors = encoder.encode([texts_by_key[k] for k in keys])
+            # Written batch by batch so a crash keeps the work already paid for.
+            store.cache.put_many(encoder.fingerprint, keys, vectors)
+            bar.update(len(keys))
+            if progress is not None:
+                progress(min(start + len(keys), total), total)
+    return total, reused
+
+
+def origin_of(argument: Path, source: str | None) -> str:
+    """Absolute path of what a document was loaded from, used to notice deleted files."""
+    if argument.is_dir() and source:
+        return str((argument / source).resolve())
+    return str(argument.resolve())

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa import Engine
+from qa.types import Document
+from tests.fakes import FakeEncoder
+from tests.qa.corpus import ARCTIC, DESERT
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    engine.add([ARCTIC, DESERT])
+    return engine
+
+
+def test_search_ranks_the_passage_that_answers(engine: Engine) -> None:
+    hits = engine.search("how many ice-capable patrol vessels will the navy commission", k=3)
+    assert hits[0].chunk.doc_id == "northland-2031"
+    assert "patrol vessels" in hits[0].chunk.text
+    assert hits[0].chunk.pages == (12,)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+def test_document_filter_restricts_hits(engine: Engine) -> None:
+    hits = engine.search("patrol vessels and drones", k=10, docs=["southmark-2029"])
+    assert hits
+    assert {h.chunk.doc_id for h in hits} == {"southmark-2029"}
+
+
+def test_unknown_document_in_filter_is_an_error(engine: Engine) -> None:
+    with pytest.raises(KeyError, match="nowhere"):
+        engine.search("patrol vessels", docs=["nowhere"])
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_empty_question_is_rejected(engine: Engine, question: str) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        engine.search(question)
+
+
+@pytest.mark.parametrize("k", [0, 101, -3])
+def test_k_out_of_range_is_rejected(engine: Engine, k: int) -> None:
+    with pytest.raises(ValueError, match="k must be"):
+        engine.search("patrol vessels", k=k)
+
+
+def test_overlong_question_is_rejected(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="max_query_chars"):
+        engine.search("word " * 1000)
+
+
+def test_dense_and_lexical_modes_each_return_hits(engine: Engine) -> None:
+    for mode in ("dense", "lexical"):
+        hits = engine.search("desalination plants on the coast", k=2, mode=mode)
+        assert hits[0].chunk.doc_id == "southmark-2029", mode
+
+
+def test_ask_quotes_a_cited_page(engine: Engine) -> None:
+    answer = engine.ask("Why is water scarcity a national security risk in Southmark?")
+    assert answer.found
+    assert answer.citations
+    first = answer.citations[0]
+    assert f"[{first.n}]" in answer.text
+    assert first.quote in first.passage
+    assert first.doc_id == "southmark-2029"
+    assert first.pages == (5,)
+
+
+def test_documents_lists_page_and_chunk_counts(engine: Engine) -> None:
+    docs = {d.doc_id: d for d in engine.documents()}
+    assert set(docs) == {"northland-2031", "southmark-2029"}
+    assert docs["northland-2031"].pages == 2
+    assert docs["northland-2031"].chunks >= 1
+    assert docs["northland-2031"].title == "Northland Defence Review 2031"
+
+
+def test_remove_drops_the_document_from_results(engine: Engine) -> None:
+    engine.remove("southmark-2029")
+    assert [d.doc_id for d in engine.documents()] == ["northland-2031"]
+    hits = engine.search("desalination plants", k=5)
+    assert all(h.chunk.doc_id == "northland-2031" for h in hits)
+    with pytest.raises(KeyError):
+        engine.remove("southmark-2029")
+
+
+def test_records_without_pages_are_searchable(tmp_path: Path) -> None:
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    engine.add(
+        Document(
+            id="rec-1",
+            title="Field manual note",
+            text="# Logistics\n\nFuel convoys travel with armoured escorts through mountain passes.",
+        )
+    )
+    hit = engine.search("fuel convoys escorts", k=1)[0]
+    assert hit.chunk.doc_id == "rec-1"
+    assert hit.chunk.pages == ()
+    assert hit.chunk.section == "Logistics"

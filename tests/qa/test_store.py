@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qa.store
+from qa import Engine
+from qa.errors import ModelMismatchError
+from qa.store import MANIFEST
+from tests.fakes import FakeEncoder
+from tests.qa.corpus import ARCTIC, DESERT
+
+
+def test_reopened_index_answers_without_reembedding(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    Engine.open(folder, encoder=FakeEncoder()).add([ARCTIC, DESERT])
+    encoder = FakeEncoder()
+    reopened = Engine.open(folder, encoder=encoder)
+    reopened.store.check_integrity()
+    assert reopened.search("solar-powered surveillance towers", k=1)[0].chunk.doc_id == (
+        "southmark-2029"
+    )
+    assert encoder.encoded == 1  # the query alone
+
+
+def test_opening_with_another_model_says_how_to_rebuild(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    Engine.open(folder, encoder=FakeEncoder(dimension=64)).add([ARCTIC])
+    with pytest.raises(ModelMismatchError, match="rebuild"):
+        Engine.open(folder, encoder=FakeEncoder(dimension=32))
+
+
+def test_crash_after_commit_before_publishing_rebuilds_search_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "index"
+    Engine.open(folder, encoder=FakeEncoder()).add([ARCTIC])
+    engine = Engine.open(folder, encoder=FakeEncoder())
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(qa.store.IndexStore, "_publish", crash)
+    with pytest.raises(KeyboardInterrupt):
+        engine.add([DESERT])
+    monkeypatch.undo()
+
+    reopened = Engine.open(folder, encoder=FakeEncoder())
+    reopened.store.check_integrity()
+    assert {d.doc_id for d in reopened.documents()} == {"northland-2031", "southmark-2029"}
+    assert reopened.search("desalination plants", k=1)[0].chunk.doc_id == "southmark-2029"
+
+
+def test_crash_while_writing_the_manifest_keeps_the_previous_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "index"
+    Engine.open(folder, encoder=FakeEncoder()).add([ARCTIC])
+    before = (folder / MANIFEST).read_text()
+    engine = Engine.open(folder, encoder=FakeEncoder())
+
+    def crash(path: Path, text: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(qa.store, "atomic_write_text", crash)
+    with pytest.raises(OSError):
+        engine.add([DESERT])
+    monkeypatch.undo()
+
+    assert (folder / MANIFEST).read_text() == before
+    reopened = Engine.open(folder, encoder=FakeEncoder())
+    reopened.store.check_integrity()
+    assert reopened.search("ice-capable patrol vessels", k=1)[0].chunk.doc_id == "northland-2031"
