@@ -28,7 +28,6 @@ _RULE = re.compile(r"^\s*(?:[-_=*]\s*){3,}$")
 _TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.*?)\|?\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
-_DIGITS = re.compile(r"\d+")
 
 
 def _table_row_text(line: str) -> str:
@@ -55,40 +54,40 @@ def strip_markup(text: str) -> str:
     return "\n".join(lines)
 
 
-def _line_key(line: str) -> str:
-    # Running titles often carry the page number ("12  DEFENCE WHITE PAPER"), so digits
-    # do not count towards identity.
-    return _DIGITS.sub("#", " ".join(line.split()).lower())
+def _line_key(line: str, number: int) -> str:
+    # Running titles often carry the page's own number ("12  DEFENCE WHITE PAPER"); other
+    # numbers count, so table rows that differ only in figures stay distinct.
+    key = " ".join(line.split()).lower()
+    return re.sub(rf"(?<!\d){number}(?!\d)", "#", key)
 
 
-def running_lines(texts: Sequence[str]) -> frozenset[str]:
+def running_lines(pages: Sequence[Page]) -> frozenset[str]:
     """Keys (see ``_line_key``) of lines found on more than half of the pages."""
-    if len(texts) < RUNNING_MIN_PAGES:
+    if len(pages) < RUNNING_MIN_PAGES:
         return frozenset()
     pages_with: Counter[str] = Counter()
-    for text in texts:
-        pages_with.update({_line_key(line) for line in text.split("\n") if line.strip()})
-    limit = RUNNING_SHARE * len(texts)
+    for page in pages:
+        lines = page.text.split("\n")
+        pages_with.update({_line_key(line, page.number) for line in lines if line.strip()})
+    limit = RUNNING_SHARE * len(pages)
     return frozenset(key for key, n in pages_with.items() if n > limit)
 
 
-def drop_lines(text: str, keys: frozenset[str]) -> str:
-    """``text`` without the lines whose key is in ``keys`` (a blank line stays in their place)."""
+def drop_lines(page: Page, keys: frozenset[str]) -> Page:
+    """``page`` without the lines whose key is in ``keys`` (a blank line stays in their place)."""
     if not keys:
-        return text
-    return "\n".join("" if _line_key(line) in keys else line for line in text.split("\n"))
+        return page
+    lines = page.text.split("\n")
+    kept = ["" if _line_key(line, page.number) in keys else line for line in lines]
+    return Page(page.number, "\n".join(kept))
 
 
 def strip_boilerplate(doc: Document) -> Document:
     """The document with furniture removed from every page (or from ``text``)."""
     if doc.pages is None:
         return replace(doc, text=strip_markup(doc.text))
-    texts = [strip_markup(page.text) for page in doc.pages]
-    keys = running_lines(texts)
+    pages = [Page(page.number, strip_markup(page.text)) for page in doc.pages]
+    keys = running_lines(pages)
     if keys:
         logger.debug("%s: dropping %d running lines", doc.id, len(keys))
-    pages = tuple(
-        Page(page.number, drop_lines(text, keys))
-        for page, text in zip(doc.pages, texts, strict=True)
-    )
-    return replace(doc, pages=pages)
+    return replace(doc, pages=tuple(drop_lines(page, keys) for page in pages))
