@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from qa.engine import Engine
     from qa.types import Chunk
 
 logger = logging.getLogger(__name__)
@@ -73,11 +74,173 @@ def _chunk_heading(chunk: Chunk) -> str:
     return f"=== {chunk.title}{where}{section}  [{chunk.doc_id} {chunk.id}]"
 
 
+def _index_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index",
+        metavar="DIR",
+        default=None,
+        help="index folder (default: $CITEQA_INDEX or ~/.citeqa/index)",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="FOLDER",
+        default=None,
+        help="sentence-transformers model folder (default: the bundled all-MiniLM-L6-v2)",
+    )
+
+
+def _open_engine(args: argparse.Namespace) -> Engine:
+    from qa.engine import Engine
+
+    return Engine.open(args.index, model=args.model)
+
+
+def _index_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to index")
+    _index_option(parser)
+
+
+def _run_index(args: argparse.Namespace) -> int:
+    engine = _open_engine(args)
+    summary = engine.add(args.paths)
+    for error in summary.errors:
+        print(f"error: {error}", file=sys.stderr)
+    print(f"{summary}\nindex: {engine.store.folder}", file=sys.stderr)
+    nothing_read = not (summary.added or summary.updated or summary.unchanged)
+    return 1 if nothing_read and summary.errors else 0
+
+
+def _query_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", help="the question, in quotes")
+    parser.add_argument("-k", type=int, default=None, help="number of passages")
+    parser.add_argument(
+        "--doc", action="append", default=None, metavar="DOC_ID", help="only this document"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    _index_option(parser)
+
+
+def _run_search(args: argparse.Namespace) -> int:
+    hits = _open_engine(args).search(args.question, k=args.k, docs=args.doc)
+    if args.json:
+        print(json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2))
+        return 0
+    for hit in hits:
+        print(f"{hit.rank}. {_chunk_heading(hit.chunk)}  score={hit.score:.4f}")
+        print(f"   {hit.chunk.text}\n")
+    if not hits:
+        print("no passages found", file=sys.stderr)
+    return 0
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    answer = _open_engine(args).ask(args.question, k=args.k, docs=args.doc)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print()
+        for citation in answer.citations:
+            print(f"[{citation.n}] {citation.label}: \u201c{citation.quote}\u201d")
+    return 0
+
+
+def _docs_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    _index_option(parser)
+
+
+def _run_docs(args: argparse.Namespace) -> int:
+    documents = _open_engine(args).documents()
+    if args.json:
+        print(json.dumps([d.to_dict() for d in documents], ensure_ascii=False, indent=2))
+        return 0
+    for doc in documents:
+        print(f"{doc.doc_id}\t{doc.title}\t{doc.pages} pages\t{doc.chunks} chunks\t{doc.source}")
+    return 0
+
+
+def _remove_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("doc_id", metavar="DOC", help="document id (see `citeqa docs`)")
+    _index_option(parser)
+
+
+def _run_remove(args: argparse.Namespace) -> int:
+    try:
+        summary = _open_engine(args).remove(args.doc_id)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 1
+    print(summary, file=sys.stderr)
+    return 0
+
+
+def _eval_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("questions", metavar="QUESTIONS.jsonl", help="question set")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also measure dense-only and BM25-only retrieval",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    _index_option(parser)
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    from qa.evaluate import evaluate, load_questions
+
+    engine = _open_engine(args)
+    questions = load_questions(args.questions)
+    reports = {"hybrid": evaluate(engine, questions)}
+    if args.compare:
+        for mode in ("dense", "lexical"):
+            reports[mode] = evaluate(engine, questions, mode=mode, answers=False)
+    if args.json:
+        print(json.dumps({m: r.to_dict() for m, r in reports.items()}, indent=2))
+        return 0
+    print(reports["hybrid"].format("hybrid"))
+    for mode in ("dense", "lexical"):
+        if mode in reports:
+            print(reports[mode].format(mode).splitlines()[0])
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "chunks": Command(
         help="print the chunks the loaders and cleaners extract from files",
         add_arguments=_chunks_arguments,
         run=_run_chunks,
+    ),
+    "index": Command(
+        help="build or update an index folder from files or folders",
+        add_arguments=_index_arguments,
+        run=_run_index,
+    ),
+    "search": Command(
+        help="list the passages that best match a question",
+        add_arguments=_query_arguments,
+        run=_run_search,
+    ),
+    "ask": Command(
+        help="answer a question with quotes and page citations",
+        add_arguments=_query_arguments,
+        run=_run_ask,
+    ),
+    "docs": Command(
+        help="list the indexed documents",
+        add_arguments=_docs_arguments,
+        run=_run_docs,
+    ),
+    "remove": Command(
+        help="remove a document from the index",
+        add_arguments=_remove_arguments,
+        run=_run_remove,
+    ),
+    "eval": Command(
+        help="measure retrieval and answers on a JSON Lines question set",
+        add_arguments=_eval_arguments,
+        run=_run_eval,
     ),
 }
 
