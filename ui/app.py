@@ -162,6 +162,7 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
                         label="Conversation",
                         height=560,
                         feedback_options=None,
+                        buttons=["copy_all"],
                         placeholder="Ask a question about the indexed documents.",
                     )
                     with gr.Row():
@@ -220,6 +221,7 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
         send.click(respond, inputs, outputs)
         question.submit(respond, inputs, outputs)
         reset.click(clear, None, [chatbot, turns, export])
+        chatbot.clear(clear, None, [chatbot, turns, export])
         add.click(add_files, [upload], [status, upload, table, doc_filter, to_remove])
         drop.click(remove, [to_remove], [status, table, doc_filter, to_remove])
         app.load(document_views, None, [table, doc_filter, to_remove])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,6 +94,8 @@ def serve(
     """Index, then serve until interrupted."""
     import uvicorn
 
+    # Gradio components may phone home unless told otherwise; a local server must not.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     engine = open_for_serving(paths, index_dir, model=model)
     app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth)
     logger.info("serving on http://%s:%d (API docs at /docs)", host, port)

@@ -1,0 +1,160 @@
+"""The real server in a thread, driven by headless Chromium through Playwright.
+
+Set ``CITEQA_SCREENSHOT=docs/chat.png`` to refresh the README screenshot while testing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qa import Engine
+from tests.fakes import FakeEncoder
+from ui.server import EXAMPLE_DIR, build_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import uvicorn
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    folder = tmp_path_factory.mktemp("served")
+    engine = Engine.open(folder / "index", encoder=FakeEncoder())
+    engine.add(EXAMPLE_DIR)
+    app = build_server(engine, upload_dir=folder / "index" / "uploads")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, server_url: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server_url)
+    yield page
+    context.close()
+
+
+def _cited_pages(label: str) -> list[int]:
+    """``p. 16`` -> [16]; ``pp. 15-17`` -> [15, 16, 17]."""
+    numbers = [int(n) for n in re.findall(r"\d+", label)]
+    return list(range(numbers[0], numbers[-1] + 1))
+
+
+def _ask(page: Any, question: str) -> Any:
+    """Ask in the chat and return the locator of the newest bot message."""
+    messages = page.locator("#citeqa-chat .citeqa-message")
+    before = messages.count()
+    page.locator("#citeqa-question textarea").fill(question)
+    page.locator("#citeqa-ask").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#citeqa-chat .citeqa-message').length > n", arg=before
+    )
+    return messages.last
+
+
+def test_answer_cites_the_right_page_and_its_card_highlights_the_quote(page: Any) -> None:
+    message = _ask(page, "How many fighter aircraft does the Air Force fly?")
+    assert message.locator(".citeqa-notfound").count() == 0
+    marker = message.locator("a.citeqa-cite").first
+    assert marker.inner_text() == "[1]"
+    card = page.locator(marker.get_attribute("href"))
+    assert _cited_pages(card.locator(".citeqa-pages").inner_text()).count(16) == 1
+    assert card.get_attribute("open") is None
+    marker.click()
+    page.wait_for_function(
+        "id => document.getElementById(id).open", arg=marker.get_attribute("href")[1:]
+    )
+    quote = card.locator("mark")
+    assert quote.is_visible()
+    assert "24 multirole fighter aircraft" in quote.inner_text()
+    assert "score" in card.locator("summary").inner_text()
+    screenshot = os.environ.get("CITEQA_SCREENSHOT")
+    if screenshot:
+        page.screenshot(path=screenshot)
+
+
+def test_a_question_the_documents_cannot_answer_shows_not_found(page: Any) -> None:
+    message = _ask(page, "Which wine pairs best with grilled salmon?")
+    notice = message.locator(".citeqa-notfound")
+    assert notice.is_visible()
+    assert "Not found" in notice.inner_text()
+    assert message.locator(".citeqa-answer").count() == 0
+
+
+def test_search_only_mode_lists_passages_with_pages(page: Any) -> None:
+    page.get_by_label("Search only").check()
+    message = _ask(page, "Defence Cyber Command specialists")
+    cards = message.locator(".citeqa-card")
+    assert cards.count() >= 1
+    assert 17 in _cited_pages(cards.first.locator(".citeqa-pages").inner_text())
+    assert "900 military and civilian specialists" in cards.first.inner_text()
+
+
+def test_uploaded_file_appears_in_the_documents_list(page: Any, tmp_path: Path) -> None:
+    upload = tmp_path / "gullwick-seal-survey.txt"
+    upload.write_text(
+        "Gullwick Seal Survey\n\nThe lighthouse keepers of Gullwick counted nineteen grey "
+        "seals on the northern rocks during the spring survey.\n",
+        encoding="utf-8",
+    )
+    page.get_by_role("tab", name="Documents").click()
+    table = page.locator("#citeqa-documents")
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(table).to_contain_text("Valdoria Defence White Paper 2024")
+    page.locator("#citeqa-upload input[type=file]").set_input_files(str(upload))
+    page.locator("#citeqa-upload").get_by_text("gullwick-seal-survey.txt").first.wait_for()
+    page.locator("#citeqa-add").click()
+    expect(page.locator("#citeqa-status")).to_contain_text("1 added")
+    expect(table).to_contain_text("gullwick-seal-survey.txt")
