@@ -1,0 +1,296 @@
+"""Extractive answers: the best sentences of the retrieved passages, quoted with [n] citations."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from wordfreq import zipf_frequency
+
+from qa.answer.sentences import Sentence, split_sentences
+from qa.encoder import Encoder
+from qa.retrieval.dedup import collapse_near_duplicates
+from qa.retrieval.fields import tokenize_for_bm25
+from qa.settings import Settings
+from qa.types import Answer, Citation, Hit
+
+logger = logging.getLogger(__name__)
+
+# Sentence score = weighted sum of these; the rank prior only orders, it is not evidence.
+DENSE_WEIGHT = 0.55
+LEXICAL_WEIGHT = 0.45
+PRIOR_WEIGHT = 0.1
+# Further sentences must come close to the best one, or the answer drifts off topic.
+RELATIVE_CUTOFF = 0.8
+# Sentences shorter than this many words are headings or fragments, never answers on their own.
+MIN_WORDS = 4
+CLOSEST_SHOWN = 3
+# Encoding sentences dominates answer time; only the most promising ones by words and rank are
+# embedded, and vectors are remembered because follow-up questions revisit the same passages.
+MAX_ENCODED = 32
+CACHE_SIZE = 8192
+# Words that shape a question without saying what it is about.
+_QUESTION_WORDS = frozenset(
+    tokenize_for_bm25(
+        [
+            "what which who whom whose when where why how many much does did do is are was "
+            "were according say says said describe described mention mentioned state stated "
+            "document paper report"
+        ]
+    )[0]
+)
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A candidate sentence from ``hits[passage]``; ``index`` is its position in that passage."""
+
+    passage: int
+    index: int
+    sentence: Sentence
+    dense: float
+    lexical: float
+    evidence: float
+    score: float
+
+
+@lru_cache(maxsize=65536)
+def _term_weight(word: str) -> float:
+    """Rarity of a word in general English: 0 for the commonest, 8 for unknown words and codes."""
+    return max(0.0, 8.0 - zipf_frequency(word, "en"))
+
+
+def question_terms(question: str) -> dict[str, float]:
+    """Stemmed content words of ``question`` with an IDF-like weight (general-English rarity).
+
+    Weights use the surface word's frequency so that "KRW" counts far more than "year".
+    """
+    weights: dict[str, float] = {}
+    for word in _WORD.findall(question.lower()):
+        stems = tokenize_for_bm25([word])[0]
+        if not stems or stems[0] in _QUESTION_WORDS:
+            continue
+        weights[stems[0]] = max(weights.get(stems[0], 0.0), _term_weight(word))
+    return weights
+
+
+def lexical_overlap(terms: dict[str, float], text: str, context: str = "") -> float:
+    """Weighted share of question ``terms`` found in ``text`` (or in its ``context``), in [0, 1].
+
+    ``context`` is the passage's title: a question naming the document ("Japan's 2022 strategy")
+    should not count those words as missing from every sentence of that document.
+    """
+    total = sum(terms.values())
+    if total <= 0:
+        return 0.0
+    present = set(tokenize_for_bm25([text])[0])
+    if context:
+        present.update(tokenize_for_bm25([context])[0])
+    return sum(w for t, w in terms.items() if t in present) / total
+
+
+def evidence_scores(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    """Calibrated evidence in [0, 1] per sentence.
+
+    ``dense``: (n,) float32 cosine similarities of sentences to the question.
+    ``lexical``: (n,) float weighted question-term coverage in [0, 1].
+    Returns (n,) float64; about 0.35 and above means the sentence addresses the question.
+    """
+    raw = DENSE_WEIGHT * np.clip(dense.astype(np.float64), 0.0, 1.0) + LEXICAL_WEIGHT * lexical
+    return np.clip(raw, 0.0, 1.0)
+
+
+def rank_prior(ranks: np.ndarray) -> np.ndarray:
+    """(n,) int 0-based passage ranks -> (n,) float64 prior in (0, 1], 1 for the top passage."""
+    return 1.0 / (1.0 + ranks.astype(np.float64))
+
+
+class _VectorCache:
+    """Bounded LRU of sentence vectors keyed by (encoder fingerprint, text); thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) float32 vectors; the texts not cached go to the encoder in one call."""
+        fingerprint = encoder.fingerprint
+        with self._lock:
+            known = {t: self._vectors.get((fingerprint, t)) for t in texts}
+        missing = list(dict.fromkeys(t for t, v in known.items() if v is None))
+        if missing:
+            fresh = encoder.encode(missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    known[text] = vector
+                    self._vectors[(fingerprint, text)] = vector
+                while len(self._vectors) > self._size:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            for text in texts:
+                if (fingerprint, text) in self._vectors:
+                    self._vectors.move_to_end((fingerprint, text))
+        return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+
+
+_CACHE = _VectorCache(CACHE_SIZE)
+
+
+def _is_candidate(sentence: Sentence) -> bool:
+    words = _WORD.findall(sentence.text)
+    return len(words) >= MIN_WORDS and sum(w.isalpha() for w in words) >= MIN_WORDS - 1
+
+
+def _header(hit: Hit) -> str:
+    return " ".join(p for p in (hit.chunk.title, hit.chunk.source or "") if p)
+
+
+def score_sentences(
+    question: str,
+    hits: Sequence[Hit],
+    encoder: Encoder,
+    settings: Settings,
+    *,
+    query_vector: np.ndarray | None = None,
+) -> list[ScoredSentence]:
+    """Candidate sentences of the top ``settings.answer_passages`` hits, best first.
+
+    At most ``MAX_ENCODED`` candidates (the best by question-word overlap and passage rank) are
+    embedded, in at most one ``encoder.encode`` call for those not already cached (the question
+    joins that batch unless ``query_vector`` is given).
+    """
+    passages = hits[: settings.answer_passages]
+    candidates: list[tuple[int, int, Sentence]] = []
+    for p, hit in enumerate(passages):
+        for i, sentence in enumerate(split_sentences(hit.chunk.text)):
+            if _is_candidate(sentence):
+                candidates.append((p, i, sentence))
+    if not candidates:
+        return []
+    terms = question_terms(question)
+    headers = [_header(hit) for hit in passages]
+    lexical = np.array([lexical_overlap(terms, s.text, headers[p]) for p, _, s in candidates])
+    prior = rank_prior(np.array([p for p, _, _ in candidates]))
+    if len(candidates) > MAX_ENCODED:
+        promise = LEXICAL_WEIGHT * lexical + PRIOR_WEIGHT * prior
+        chosen = np.sort(np.argsort(-promise, kind="stable")[:MAX_ENCODED])
+        candidates = [candidates[i] for i in chosen]
+        lexical, prior = lexical[chosen], prior[chosen]
+    texts = [s.text for _, _, s in candidates]
+    if query_vector is None:
+        vectors = _CACHE.encode(encoder, [question, *texts])
+        query, vectors = vectors[0], vectors[1:]
+    else:
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        vectors = _CACHE.encode(encoder, texts)
+    dense = vectors @ query
+    evidence = evidence_scores(dense, lexical)
+    score = evidence + PRIOR_WEIGHT * prior
+    scored = [
+        ScoredSentence(p, i, s, float(d), float(lx), float(e), float(sc))
+        for (p, i, s), d, lx, e, sc in zip(candidates, dense, lexical, evidence, score, strict=True)
+    ]
+    scored.sort(key=lambda c: (-c.score, c.passage, c.index))
+    return scored
+
+
+def best_evidence(scored: Sequence[ScoredSentence]) -> float:
+    """The strongest evidence any candidate sentence gives (0 when there is none)."""
+    return max((s.evidence for s in scored), default=0.0)
+
+
+def _select(scored: Sequence[ScoredSentence], settings: Settings) -> list[ScoredSentence]:
+    """Up to ``answer_sentences`` distinct sentences with enough evidence, near the best score."""
+    enough = [s for s in scored if s.evidence >= settings.min_evidence]
+    if not enough:
+        enough = [max(scored, key=lambda s: s.evidence)]
+    strong = [s for s in enough if s.score >= RELATIVE_CUTOFF * enough[0].score]
+    keep = collapse_near_duplicates([s.sentence.text for s in strong], settings.dedup_overlap)
+    return [strong[i] for i in keep][: settings.answer_sentences]
+
+
+def _citation(n: int, hit: Hit, quote: str) -> Citation:
+    chunk = hit.chunk
+    return Citation(
+        n=n,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        pages=chunk.pages,
+        quote=quote,
+        chunk_id=chunk.id,
+        section=chunk.section,
+        passage=chunk.text,
+    )
+
+
+def _quote(text: str, chosen: Sequence[ScoredSentence]) -> str:
+    """One verbatim quote for a passage: the span of adjacent chosen sentences, else the best."""
+    ordered = sorted(chosen, key=lambda s: s.index)
+    if ordered[-1].index - ordered[0].index == len(ordered) - 1:
+        return text[ordered[0].sentence.start : ordered[-1].sentence.end]
+    return max(chosen, key=lambda s: s.score).sentence.text
+
+
+def _answer_found(question: str, hits: Sequence[Hit], chosen: Sequence[ScoredSentence]) -> Answer:
+    # Passages in the order of their best sentence; sentences in reading order inside each.
+    by_passage: dict[int, list[ScoredSentence]] = {}
+    for s in chosen:
+        by_passage.setdefault(s.passage, []).append(s)
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for n, (p, sentences) in enumerate(by_passage.items(), start=1):
+        hit = hits[p]
+        in_order = sorted(sentences, key=lambda s: s.index)
+        parts.append(" ".join(s.sentence.text for s in in_order) + f" [{n}]")
+        citations.append(_citation(n, hit, _quote(hit.chunk.text, in_order)))
+    return Answer(question, " ".join(parts), tuple(citations), True, tuple(hits))
+
+
+def _answer_not_found(
+    question: str, hits: Sequence[Hit], scored: Sequence[ScoredSentence]
+) -> Answer:
+    best_in_passage: dict[int, ScoredSentence] = {}
+    for s in scored:
+        best_in_passage.setdefault(s.passage, s)
+    shown = list(best_in_passage.values())[:CLOSEST_SHOWN]
+    if not shown:
+        text = "The indexed documents do not appear to answer this question."
+        return Answer(question, text, (), False, tuple(hits))
+    citations = [
+        _citation(n, hits[s.passage], s.sentence.text) for n, s in enumerate(shown, start=1)
+    ]
+    lines = [f"- {c.label}: “{c.quote}” [{c.n}]" for c in citations]
+    text = (
+        "The indexed documents do not appear to answer this question. "
+        "The closest passages are:\n" + "\n".join(lines)
+    )
+    return Answer(question, text, tuple(citations), False, tuple(hits))
+
+
+def extractive_answer(
+    question: str,
+    hits: Sequence[Hit],
+    encoder: Encoder,
+    settings: Settings,
+    *,
+    query_vector: np.ndarray | None = None,
+) -> Answer:
+    """Answer with the best-scoring sentences of the top passages, each group cited ``[n]``.
+
+    ``found`` is False when no sentence reaches ``settings.min_evidence``; the text then says so
+    and lists the closest passages, still cited.
+    """
+    scored = score_sentences(question, hits, encoder, settings, query_vector=query_vector)
+    evidence = best_evidence(scored)
+    logger.debug("best evidence %.3f for %r", evidence, question)
+    if evidence < settings.min_evidence:
+        return _answer_not_found(question, hits, scored)
+    return _answer_found(question, hits, _select(scored, settings))

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from qa.answer.extractive import best_evidence, extractive_answer, score_sentences
+from qa.answer.sentences import split_sentences
+from qa.settings import Settings
+from qa.types import Chunk, Hit
+from tests.fakes import FakeEncoder
+
+NAVY = (
+    "Chapter 4. Maritime Forces\n"
+    "The fleet held its annual review at the southern port. "
+    "The navy commissioned four diesel submarines in 2019 to guard the western strait. "
+    "Each submarine carries a crew of fifty sailors. "
+    "Harbour pilots were trained separately."
+)
+BUDGET = (
+    "Spending rose again last year. "
+    "The submarine programme received 2.1 billion for crews, torpedoes and sonar upgrades. "
+    "Road maintenance at inland bases was postponed."
+)
+WEATHER = (
+    "Winter storms closed the mountain passes for three weeks. "
+    "Snow clearing teams worked in twelve-hour shifts."
+)
+
+
+def hit(rank: int, text: str, *, doc: str, pages: tuple[int, ...]) -> Hit:
+    chunk = Chunk.make(
+        doc_id=doc, title=f"{doc} White Paper", pages=pages, section=None, text=text, source=None
+    )
+    return Hit(chunk=chunk, score=1.0 / rank, rank=rank)
+
+
+HITS = [
+    hit(1, NAVY, doc="alpha", pages=(12,)),
+    hit(2, BUDGET, doc="alpha", pages=(40, 41)),
+    hit(3, WEATHER, doc="beta", pages=(3,)),
+]
+SETTINGS = Settings(answer_passages=3, answer_sentences=3)
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def test_answer_quotes_the_relevant_sentence_with_a_matching_citation() -> None:
+    question = "How many submarines did the navy commission in 2019?"
+    answer = extractive_answer(question, HITS, FakeEncoder(), SETTINGS)
+    assert answer.found
+    assert "The navy commissioned four diesel submarines in 2019" in answer.text
+    assert "Winter storms" not in answer.text
+    assert answer.mode == "extractive"
+    assert answer.hits == tuple(HITS)
+    first = answer.citations[0]
+    assert (first.n, first.doc_id, first.pages) == (1, "alpha", (12,))
+    assert first.passage == NAVY
+    assert first.chunk_id == HITS[0].chunk.id
+
+
+def test_markers_match_citations_and_quotes_are_verbatim() -> None:
+    question = "How many sailors crew each submarine the navy commissioned?"
+    answer = extractive_answer(question, HITS, FakeEncoder(), SETTINGS)
+    assert answer.found
+    markers = [int(n) for n in MARKER.findall(answer.text)]
+    assert markers == [c.n for c in answer.citations] == list(range(1, len(markers) + 1))
+    by_id = {h.chunk.id: h.chunk for h in HITS}
+    for citation in answer.citations:
+        chunk = by_id[citation.chunk_id]
+        assert citation.quote in chunk.text
+        assert citation.pages == chunk.pages
+        assert citation.title == chunk.title
+    # Every sentence written before marker [n] is quoted verbatim from citation n's chunk.
+    for n, segment in enumerate(re.split(r"\s*\[\d+\]\s*", answer.text)[:-1], start=1):
+        chunk_text = by_id[answer.citations[n - 1].chunk_id].text
+        assert all(s.text in chunk_text for s in split_sentences(segment))
+
+
+def test_sentences_from_one_passage_keep_reading_order() -> None:
+    question = "How many sailors crew each submarine the navy commissioned in 2019?"
+    scored = score_sentences(question, HITS, FakeEncoder(), SETTINGS)
+    assert scored[0].sentence.text.startswith("Each submarine")  # best, but later in the text
+    answer = extractive_answer(question, HITS, FakeEncoder(), SETTINGS)
+    commissioned = answer.text.find("The navy commissioned")
+    crew = answer.text.find("Each submarine carries")
+    assert 0 <= commissioned < crew
+    # Adjacent sentences are cited as one contiguous quote from the passage.
+    assert answer.citations[0].quote in NAVY
+    assert "commissioned" in answer.citations[0].quote and "fifty" in answer.citations[0].quote
+
+
+def test_near_duplicate_sentences_are_not_repeated() -> None:
+    reprint = hit(2, NAVY.replace("Chapter 4.", "Annex B."), doc="gamma", pages=(99,))
+    question = "How many submarines did the navy commission in 2019?"
+    answer = extractive_answer(question, [HITS[0], reprint], FakeEncoder(), SETTINGS)
+    assert answer.text.count("The navy commissioned four diesel submarines") == 1
+
+
+def test_headings_and_fragments_are_not_quoted() -> None:
+    question = "Maritime Forces chapter"
+    scored = score_sentences(question, HITS, FakeEncoder(), SETTINGS)
+    assert all("Chapter 4" not in s.sentence.text for s in scored)
+
+
+def test_unrelated_question_abstains_and_lists_closest_passages() -> None:
+    question = "What is a good recipe for chocolate cake frosting?"
+    answer = extractive_answer(question, HITS, FakeEncoder(), SETTINGS)
+    assert not answer.found
+    assert "do not appear to answer" in answer.text
+    assert answer.citations
+    markers = [int(n) for n in MARKER.findall(answer.text)]
+    assert markers == [c.n for c in answer.citations]
+    for citation in answer.citations:
+        assert citation.quote in citation.passage
+
+
+def test_evidence_separates_related_from_unrelated() -> None:
+    encoder = FakeEncoder()
+    related = score_sentences("When did the navy commission submarines?", HITS, encoder, SETTINGS)
+    unrelated = score_sentences("chocolate cake frosting recipe", HITS, encoder, SETTINGS)
+    assert best_evidence(related) >= SETTINGS.min_evidence > best_evidence(unrelated)
+    assert best_evidence([]) == 0.0
+    strict = Settings(min_evidence=1.0)
+    assert not extractive_answer("navy submarines", HITS, encoder, strict).found
+
+
+def test_no_hits_means_not_found_without_citations() -> None:
+    answer = extractive_answer("Anything?", [], FakeEncoder(), SETTINGS)
+    assert not answer.found
+    assert answer.citations == ()
+
+
+def test_sentences_are_encoded_in_one_call_and_query_vector_is_reused() -> None:
+    encoder = FakeEncoder(dimension=48)  # its own fingerprint: nothing cached from other tests
+    question = "What did the harbour pilots and snow clearing teams train for?"
+    vector = encoder.encode([question])[0]
+    encoder.calls = encoder.encoded = 0
+    scored = score_sentences(question, HITS, encoder, SETTINGS, query_vector=vector)
+    assert encoder.calls == 1
+    assert encoder.encoded == len(scored)  # the sentences only, not the question again
+    score_sentences(question, HITS, encoder, SETTINGS, query_vector=vector)
+    assert encoder.calls == 1  # the same passages again: vectors come from the cache
+    fresh = FakeEncoder(dimension=40)
+    score_sentences(question, HITS, fresh, SETTINGS)
+    assert fresh.calls == 1
+    assert fresh.encoded == len(scored) + 1  # without a query vector the question joins the batch
+
+
+def test_only_the_top_answer_passages_are_read() -> None:
+    settings = Settings(answer_passages=1)
+    scored = score_sentences("snow clearing shifts winter storms", HITS, FakeEncoder(), settings)
+    assert {s.passage for s in scored} == {0}
+    assert np.all(np.diff([s.score for s in scored]) <= 0)
