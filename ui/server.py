@@ -16,6 +16,7 @@ from ui.app import CSS_PATH, HEAD, build_app
 from ui.uploads import DEFAULT_UPLOAD_LIMIT
 
 if TYPE_CHECKING:
+    from qa.encoder import Encoder
     from qa.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -65,11 +66,12 @@ def open_for_serving(
     index_dir: Path,
     *,
     model: str | Path | None = None,
+    encoder: Encoder | None = None,
 ) -> Engine:
     """Open the index, add ``paths``; with neither paths nor documents, add the example pages."""
     from qa.engine import Engine
 
-    engine = Engine.open(index_dir, model=model)
+    engine = Engine.open(index_dir, model=model, encoder=encoder)
     sources: list[str | Path] = list(paths)
     if not sources and not engine.documents():
         logger.info("no documents yet: indexing the example collection")

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from qa.types import Answer, Chunk, Citation, Hit
+from ui.render import Turn, answer_html, conversation_markdown, highlight, hits_html
+
+PASSAGE = "The fleet has four frigates. Two are based at <Port Alder> & two at sea."
+QUOTE = "Two are based at <Port Alder> & two at sea."
+
+
+def _chunk() -> Chunk:
+    return Chunk.make(
+        doc_id="wp",
+        title="Test White Paper",
+        pages=(15,),
+        section="4. The Navy",
+        text=PASSAGE,
+        source="wp.txt",
+    )
+
+
+def _answer(found: bool = True) -> Answer:
+    chunk = _chunk()
+    citation = Citation(
+        n=1,
+        doc_id="wp",
+        title="Test White Paper",
+        pages=(15,),
+        quote=QUOTE,
+        chunk_id=chunk.id,
+        section="4. The Navy",
+        passage=PASSAGE,
+    )
+    return Answer(
+        question="Where are the frigates?",
+        text=f"{QUOTE} [1] See also [7].",
+        citations=(citation,),
+        found=found,
+        hits=(Hit(chunk, 0.0328, 1),),
+    )
+
+
+def test_highlight_marks_the_quote_inside_the_escaped_passage() -> None:
+    marked = highlight(PASSAGE, QUOTE)
+    assert marked == (
+        "The fleet has four frigates. "
+        "<mark>Two are based at &lt;Port Alder&gt; &amp; two at sea.</mark>"
+    )
+
+
+def test_highlight_shows_the_quote_when_the_passage_lacks_it() -> None:
+    assert highlight("unrelated text", "the quote") == "<mark>the quote</mark>"
+
+
+def test_answer_markers_link_to_their_cards_and_unknown_markers_stay_text() -> None:
+    rendered = answer_html(_answer(), turn=3)
+    assert '<a class="citeqa-cite" href="#citeqa-src-3-1">[1]</a>' in rendered
+    assert 'id="citeqa-src-3-1"' in rendered
+    assert "See also [7]." in rendered
+    assert 'Test White Paper</span>, <span class="citeqa-pages">p. 15</span>' in rendered
+    assert "score 0.033" in rendered
+    assert "<Port Alder>" not in rendered
+    assert "\n\n" not in rendered
+
+
+def test_not_found_answers_render_as_a_notice_not_an_answer() -> None:
+    rendered = answer_html(_answer(found=False), turn=0)
+    assert 'class="citeqa-notfound"' in rendered
+    assert "Not found in the documents." in rendered
+    assert 'class="citeqa-answer"' not in rendered
+
+
+def test_search_turn_lists_each_passage_with_rank_pages_and_score() -> None:
+    rendered = hits_html([Hit(_chunk(), 0.5, 1)], turn=0)
+    assert "#1" in rendered
+    assert "p. 15" in rendered
+    assert "score 0.500" in rendered
+    assert "&lt;Port Alder&gt;" in rendered
+    assert "No passages found" in hits_html([], turn=0)
+
+
+def test_markdown_export_keeps_questions_answers_and_quoted_citations() -> None:
+    turns = [
+        Turn("Where are the frigates?", answer=_answer()),
+        Turn("frigates", hits=(Hit(_chunk(), 0.5, 1),)),
+        Turn("Is there cake?", answer=_answer(found=False)),
+    ]
+    markdown = conversation_markdown(turns)
+    assert "## Q: Where are the frigates?" in markdown
+    assert f"[1] Test White Paper, p. 15\n\n> {QUOTE}" in markdown
+    assert "1. Test White Paper, p. 15 (score 0.500)" in markdown
+    assert "**Not found.**" in markdown
+    assert markdown.index("Where are the frigates?") < markdown.index("Is there cake?")

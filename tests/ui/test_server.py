@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from qa import Engine
+from tests.fakes import FakeEncoder
+from ui.server import EXAMPLE_DIR, build_server, open_for_serving, parse_auth
+
+
+def test_parse_auth_keeps_colons_in_the_password() -> None:
+    assert parse_auth("ann:a:b") == ("ann", "a:b")
+    for bad in ("ann", ":pw", "ann:"):
+        with pytest.raises(ValueError, match="user:password"):
+            parse_auth(bad)
+
+
+def test_an_empty_index_is_filled_with_the_example_collection(tmp_path: Path) -> None:
+    engine = open_for_serving([], tmp_path / "index", encoder=FakeEncoder())
+    try:
+        (document,) = engine.documents()
+        assert document.title == "Valdoria Defence White Paper 2024"
+        assert document.pages == len(list(EXAMPLE_DIR.glob("*.txt")))
+    finally:
+        engine.close()
+
+
+def test_given_paths_are_indexed_instead_of_the_example(tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text("# Ferry Timetable\n\nThe morning ferry to Brae leaves at seven.\n")
+    engine = open_for_serving([note], tmp_path / "index", encoder=FakeEncoder())
+    try:
+        assert [d.chunks > 0 for d in engine.documents()] == [True]
+        assert "Valdoria" not in engine.documents()[0].title
+    finally:
+        engine.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Engine, Path]]:
+    engine = open_for_serving([], tmp_path / "index", encoder=FakeEncoder())
+    yield engine, tmp_path / "index" / "uploads"
+    engine.close()
+
+
+def test_one_app_serves_chat_api_and_docs(served: tuple[Engine, Path]) -> None:
+    engine, uploads = served
+    client = TestClient(build_server(engine, upload_dir=uploads))
+    assert client.get("/api/health").json()["documents"] == 1
+    assert client.get("/docs").status_code == 200
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "citeqa" in page.text
+
+
+def test_auth_protects_chat_and_api(served: tuple[Engine, Path]) -> None:
+    engine, uploads = served
+    client = TestClient(build_server(engine, upload_dir=uploads, auth=("ann", "pw")))
+    assert client.get("/api/health").status_code == 401
+    assert client.get("/api/health", auth=("ann", "pw")).status_code == 200
+    assert client.get("/config").status_code == 401
+    login = client.post("/login", data={"username": "ann", "password": "pw"})
+    assert login.status_code == 200
+    assert client.get("/config").status_code == 200
