@@ -206,6 +206,41 @@ def _run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders to index first (default: the example collection on an empty index)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    parser.add_argument(
+        "--auth", metavar="USER:PASS", default=None, help="require this login for the UI and /api"
+    )
+    _index_option(parser)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from qa.engine import default_index_dir
+    from ui.server import parse_auth, serve
+
+    try:
+        auth = parse_auth(args.auth) if args.auth else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    index = Path(args.index) if args.index else default_index_dir()
+    print(
+        f"citeqa: chat at http://{args.host}:{args.port}/ , API docs at /docs, index {index}",
+        file=sys.stderr,
+    )
+    serve(args.paths, index, host=args.host, port=args.port, auth=auth, model=args.model)
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "chunks": Command(
         help="print the chunks the loaders and cleaners extract from files",
@@ -241,6 +276,11 @@ COMMANDS: dict[str, Command] = {
         help="measure retrieval and answers on a JSON Lines question set",
         add_arguments=_eval_arguments,
         run=_run_eval,
+    ),
+    "serve": Command(
+        help="serve the browser chat and the JSON API (uvicorn)",
+        add_arguments=_serve_arguments,
+        run=_run_serve,
     ),
 }
 

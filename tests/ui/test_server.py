@@ -65,3 +65,28 @@ def test_auth_protects_chat_and_api(served: tuple[Engine, Path]) -> None:
     login = client.post("/login", data={"username": "ann", "password": "pw"})
     assert login.status_code == 200
     assert client.get("/config").status_code == 200
+
+
+def test_citeqa_serve_passes_its_options_to_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa import cli
+
+    calls: list[tuple[object, ...]] = []
+
+    def fake_serve(paths: list[str], index: Path, **options: object) -> None:
+        calls.append((paths, index, options))
+
+    monkeypatch.setattr("ui.server.serve", fake_serve)
+    code = cli.main(
+        ["serve", "docs", "--index", str(tmp_path), "--port", "9001", "--auth", "ann:pw"]
+    )
+    assert code == 0
+    assert calls == [
+        (
+            ["docs"],
+            tmp_path,
+            {"host": "127.0.0.1", "port": 9001, "auth": ("ann", "pw"), "model": None},
+        )
+    ]
+    assert cli.main(["serve", "--auth", "no-colon"]) == 2
