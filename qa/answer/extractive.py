@@ -16,7 +16,7 @@ from wordfreq import zipf_frequency
 from qa.answer.sentences import Sentence, split_sentences
 from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
-from qa.retrieval.fields import tokenize_for_bm25
+from qa.retrieval.fields import file_words, tokenize_for_bm25
 from qa.settings import Settings
 from qa.types import Answer, Citation, Hit
 
@@ -81,18 +81,19 @@ def question_terms(question: str) -> dict[str, float]:
     return weights
 
 
-def lexical_overlap(terms: dict[str, float], text: str, context: str = "") -> float:
-    """Weighted share of question ``terms`` found in ``text`` (or in its ``context``), in [0, 1].
+def lexical_overlap(
+    terms: dict[str, float], text: str, context: frozenset[str] = frozenset()
+) -> float:
+    """Weighted share of question ``terms`` found in ``text`` or ``context``, in [0, 1].
 
-    ``context`` is the passage's title: a question naming the document ("Japan's 2022 strategy")
-    should not count those words as missing from every sentence of that document.
+    ``context`` holds the stems of the passage's title and file name: a question naming the
+    document ("Japan's 2022 strategy") should not count those words as missing from every
+    sentence of that document.
     """
     total = sum(terms.values())
     if total <= 0:
         return 0.0
-    present = set(tokenize_for_bm25([text])[0])
-    if context:
-        present.update(tokenize_for_bm25([context])[0])
+    present = context.union(tokenize_for_bm25([text])[0])
     return sum(w for t, w in terms.items() if t in present) / total
 
 
@@ -149,8 +150,9 @@ def _is_candidate(sentence: Sentence) -> bool:
     return len(words) >= MIN_WORDS and sum(w.isalpha() for w in words) >= MIN_WORDS - 1
 
 
-def _header(hit: Hit) -> str:
-    return " ".join(p for p in (hit.chunk.title, hit.chunk.source or "") if p)
+def _document_stems(hit: Hit) -> frozenset[str]:
+    words = f"{hit.chunk.title} {file_words(hit.chunk.source)}"
+    return frozenset(tokenize_for_bm25([words])[0])
 
 
 def score_sentences(
@@ -176,7 +178,7 @@ def score_sentences(
     if not candidates:
         return []
     terms = question_terms(question)
-    headers = [_header(hit) for hit in passages]
+    headers = [_document_stems(hit) for hit in passages]
     lexical = np.array([lexical_overlap(terms, s.text, headers[p]) for p, _, s in candidates])
     prior = rank_prior(np.array([p for p, _, _ in candidates]))
     if len(candidates) > MAX_ENCODED:

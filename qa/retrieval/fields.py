@@ -25,7 +25,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z]
 _STOPWORDS = frozenset(STOPWORDS_EN)
 
 
-def _file_words(source: str | None) -> str:
+def file_words(source: str | None) -> str:
     """``japan_2022_NationalDefenseStrategy.txt`` -> ``japan 2022 National Defense Strategy``."""
     if not source:
         return ""
@@ -42,7 +42,7 @@ def _section(chunk: Chunk) -> str:
 
 def lexical_text(chunk: Chunk) -> str:
     """Title, file name words and section ahead of the chunk text, for BM25."""
-    header = " | ".join(p for p in (chunk.title, _file_words(chunk.source), _section(chunk)) if p)
+    header = " | ".join(p for p in (chunk.title, file_words(chunk.source), _section(chunk)) if p)
     return f"{header}\n{chunk.text}"
 
 
