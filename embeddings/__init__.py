@@ -1,1 +1,28 @@
-"""Embedding model wrapper and vector index."""
+"""Embedding model wrapper, embedding cache and vector index."""
+
+from __future__ import annotations
+
+from embeddings.atomic import atomic_write_bytes, atomic_write_text
+from embeddings.cache import EmbeddingCache
+from embeddings.encoder import (
+    Encoder,
+    ModelNotFoundError,
+    cpu_supports_bf16,
+    default_model_path,
+    l2_normalize,
+)
+from embeddings.vector_index import SearchResult, VectorIndex, recall_at_k
+
+__all__ = [
+    "EmbeddingCache",
+    "Encoder",
+    "ModelNotFoundError",
+    "SearchResult",
+    "VectorIndex",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "cpu_supports_bf16",
+    "default_model_path",
+    "l2_normalize",
+    "recall_at_k",
+]

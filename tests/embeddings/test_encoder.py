@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.encoder import (
+    Encoder,
+    ModelNotFoundError,
+    cpu_supports_bf16,
+    default_model_path,
+    l2_normalize,
+)
+from qa.encoder import Encoder as EncoderProtocol
+
+_WORDS = (
+    "the a of and to in is ship tank plane army navy air force border patrol "
+    "coast guard radar missile drill training budget"
+)
+_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS.split()]
+
+
+def _write_tiny_model(folder: Path, seed: int) -> Path:
+    """A randomly initialised one-layer BERT saved as a sentence-transformers folder."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    raw = folder / "raw"
+    raw.mkdir(parents=True)
+    (raw / "vocab.txt").write_text("\n".join(_VOCAB) + "\n")
+    BertTokenizerFast(vocab_file=str(raw / "vocab.txt")).save_pretrained(raw)
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(_VOCAB),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+    )
+    BertModel(config).save_pretrained(raw)
+    transformer = Transformer(str(raw), max_seq_length=32)
+    model = SentenceTransformer(modules=[transformer, Pooling(16, "mean")], device="cpu")
+    out = folder / "model"
+    model.save(str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("tiny")
+    return _write_tiny_model(root / "a", seed=1), _write_tiny_model(root / "b", seed=2)
+
+
+def test_tiny_model_encodes_unit_vectors_in_input_order(tiny_models: tuple[Path, Path]) -> None:
+    encoder = Encoder(tiny_models[0], precision="fp32", batch_size=2)
+    texts = ["tank", "the navy and the coast guard patrol the border", "radar drill", "", "air"]
+
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([text]) for text in texts])
+
+    assert isinstance(encoder, EncoderProtocol)
+    assert encoder.dimension == 16
+    assert together.shape == (5, 16) and together.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    assert encoder.encode([]).shape == (0, 16)
+
+
+def test_fingerprint_follows_weights_not_instances(tiny_models: tuple[Path, Path]) -> None:
+    first, other = tiny_models
+    same = {Encoder(first, precision=p).fingerprint for p in ("fp32", "bf16")}
+
+    assert len(same) == 1
+    assert Encoder(other).fingerprint not in same
+
+
+def test_construction_does_not_load_the_model(tiny_models: tuple[Path, Path]) -> None:
+    encoder = Encoder(tiny_models[0])
+    assert encoder._model is None
+    assert encoder.fingerprint
+    assert encoder._model is None
+
+
+def test_auto_precision_follows_the_cpu(tiny_models: tuple[Path, Path]) -> None:
+    expected = "bf16" if cpu_supports_bf16() else "fp32"
+    assert Encoder(tiny_models[0]).precision == expected
+    assert Encoder(tiny_models[0], precision="fp32").precision == "fp32"
+
+
+def test_names_that_are_not_folders_are_refused_without_download(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="never downloads"):
+        Encoder("sentence-transformers/all-mpnet-base-v2")
+    with pytest.raises(ModelNotFoundError, match=r"config\.json"):
+        Encoder(tmp_path)
+    with pytest.raises(ValueError, match="precision"):
+        Encoder(tmp_path, precision="fp8")
+
+
+def test_l2_normalize_keeps_zero_rows() -> None:
+    out = l2_normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, [[0.6, 0.8], [0.0, 0.0]])
+
+
+@pytest.fixture(scope="module")
+def real_fp32() -> Encoder:
+    return Encoder(precision="fp32").load()
+
+
+@pytest.mark.model
+def test_real_model_shape_dtype_and_norm(real_fp32: Encoder) -> None:
+    vectors = real_fp32.encode(["The navy operates destroyers.", "Budget", "x " * 400])
+    assert default_model_path().is_dir()
+    assert vectors.shape == (3, real_fp32.dimension) == (3, 384)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.model
+def test_real_model_puts_related_words_together(real_fp32: Encoder) -> None:
+    tank, armored, banana = real_fp32.encode(["tank", "armored vehicle", "banana"])
+    assert float(tank @ armored) > float(tank @ banana) + 0.1
+
+
+@pytest.mark.model
+def test_bf16_agrees_with_fp32(real_fp32: Encoder) -> None:
+    if not cpu_supports_bf16():
+        pytest.skip("this CPU has no native bf16")
+    texts = [
+        "Joint exercises with allied navies were expanded to deter provocations at sea.",
+        "The reserve forces were modernised with new training ranges and equipment.",
+        "Cyber defence units monitor attacks on military networks around the clock.",
+        "short",
+    ]
+    bf16 = Encoder(precision="bf16").encode(texts)
+    cosines = np.sum(bf16 * real_fp32.encode(texts), axis=1)
+    assert cosines.min() > 0.999
