@@ -16,7 +16,7 @@ from wordfreq import zipf_frequency
 from qa.answer.sentences import Sentence, split_sentences
 from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
-from qa.retrieval.fields import file_words, tokenize_for_bm25
+from qa.retrieval.fields import file_words, stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
 from qa.types import Answer, Citation, Hit
 
@@ -72,12 +72,11 @@ def question_terms(question: str) -> dict[str, float]:
 
     Weights use the surface word's frequency so that "KRW" counts far more than "year".
     """
+    surface = words(question)
     weights: dict[str, float] = {}
-    for word in _WORD.findall(question.lower()):
-        stems = tokenize_for_bm25([word])[0]
-        if not stems or stems[0] in _QUESTION_WORDS:
-            continue
-        weights[stems[0]] = max(weights.get(stems[0], 0.0), _term_weight(word))
+    for word, stem in zip(surface, stem_words(surface), strict=True):
+        if stem not in _QUESTION_WORDS:
+            weights[stem] = max(weights.get(stem, 0.0), _term_weight(word))
     return weights
 
 

@@ -66,15 +66,20 @@ def _normalise(token: str) -> str:
     return token.replace(",", "") if token[0].isdigit() else token
 
 
+def words(text: str) -> list[str]:
+    """Lower-cased words and numbers of ``text`` before stemming, stop words removed."""
+    return [
+        _normalise(w)
+        for w in _TOKEN.findall(text.lower())
+        if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())
+    ]
+
+
+def stem_words(plain: Sequence[str]) -> list[str]:
+    """Snowball English stems, one per word."""
+    return _stemmer().stemWords(plain)
+
+
 def tokenize_for_bm25(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, Snowball-stemmed tokens per text (bm25s takes lists of str)."""
-    stemmer = _stemmer()
-    out: list[list[str]] = []
-    for text in texts:
-        words = [
-            _normalise(w)
-            for w in _TOKEN.findall(text.lower())
-            if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())
-        ]
-        out.append(stemmer.stemWords(words))
-    return out
+    return [stem_words(words(text)) for text in texts]

@@ -4,7 +4,13 @@ import re
 
 import numpy as np
 
-from qa.answer.extractive import best_evidence, extractive_answer, score_sentences
+from qa.answer.extractive import (
+    best_evidence,
+    extractive_answer,
+    lexical_overlap,
+    question_terms,
+    score_sentences,
+)
 from qa.answer.sentences import split_sentences
 from qa.settings import Settings
 from qa.types import Chunk, Hit
@@ -151,3 +157,15 @@ def test_only_the_top_answer_passages_are_read() -> None:
     scored = score_sentences("snow clearing shifts winter storms", HITS, FakeEncoder(), settings)
     assert {s.passage for s in scored} == {0}
     assert np.all(np.diff([s.score for s in scored]) <= 0)
+
+
+def test_question_words_weigh_by_rarity_and_match_figures() -> None:
+    terms = question_terms("According to the paper, how large was the KRW 46.7 trillion budget?")
+    assert "accord" not in terms and "paper" not in terms
+    assert terms["krw"] > terms["budget"] > 0
+    assert lexical_overlap(terms, "The budget reached KRW 46.7 trillion.") == 1.0
+    assert lexical_overlap(terms, "The budget reached KRW 46 trillion.") < 1.0
+    # Words of the document's own title count as present in each of its sentences.
+    title_terms = question_terms("What does Japan's strategy say about missiles?")
+    assert lexical_overlap(title_terms, "Missiles matter.") < 1.0
+    assert lexical_overlap(title_terms, "Missiles matter.", frozenset({"japan", "strategi"})) == 1.0
