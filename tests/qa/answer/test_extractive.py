@@ -160,7 +160,7 @@ def test_only_the_top_answer_passages_are_read() -> None:
 
 
 def test_question_words_weigh_by_rarity_and_match_figures() -> None:
-    terms = question_terms("According to the paper, how large was the KRW 46.7 trillion budget?")
+    terms = question_terms("According to the paper, what was the KRW 46.7 trillion budget?")
     assert "accord" not in terms and "paper" not in terms
     assert terms["krw"] > terms["budget"] > 0
     assert lexical_overlap(terms, "The budget reached KRW 46.7 trillion.") == 1.0
