@@ -41,7 +41,7 @@ _QUESTION_WORDS = frozenset(
         [
             "what which who whom whose when where why how many much does did do is are was "
             "were according say says said describe described mention mentioned state stated "
-            "document paper report"
+            "document paper report about regarding concerning"
         ]
     )[0]
 )
