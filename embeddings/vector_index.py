@@ -160,9 +160,8 @@ class VectorIndex:
         """Rebuild as flat or IVF when the size calls for it, keeping every id and vector."""
         n = len(self)
         approximate = self._wanted_approximate(n) and n >= _MIN_POINTS_PER_LIST
-        if approximate == self.is_approximate and not (
-            approximate and n > _RETRAIN_GROWTH * self._trained_for()
-        ):
+        outgrown = self.is_approximate and n > _RETRAIN_GROWTH * self._trained_for()
+        if approximate == self.is_approximate and not outgrown:
             return
         ids = self.ids()
         vectors = self._reconstruct(ids)
@@ -172,7 +171,9 @@ class VectorIndex:
 
     def _trained_for(self) -> int:
         assert isinstance(self._index, faiss.IndexIVF)
-        return int((self._index.nlist / 4) ** 2)
+        # Inverts _list_count: both of its bounds held for the size the lists were built for.
+        nlist = self._index.nlist
+        return max(int((nlist / 4) ** 2), nlist * _MIN_POINTS_PER_LIST)
 
     def _reconstruct(self, ids: np.ndarray) -> np.ndarray:
         if ids.size == 0:

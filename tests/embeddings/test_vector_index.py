@@ -213,6 +213,21 @@ def test_auto_kind_goes_approximate_above_threshold_and_back(
     assert index.search(vectors[1200:1201], 1).ids[0, 0] == 1200
 
 
+def test_ivf_retrains_only_after_outgrowing_its_lists(rng: np.random.Generator) -> None:
+    vectors = clustered_rows(rng, 12000, 8, clusters=30)
+    index = VectorIndex(8, kind="ivf")
+    index.add(np.arange(2000), vectors[:2000])
+    first = index._index
+
+    index.add(np.arange(2000, 2500), vectors[2000:2500])
+    after_small_add = index._index
+    index.add(np.arange(2500, 12000), vectors[2500:])
+
+    assert after_small_add is first
+    assert index._index.nlist > first.nlist
+    assert index.search(vectors[7000:7001], 1).ids[0, 0] == 7000
+
+
 def test_recall_at_k_counts_found_exact_ids() -> None:
     exact = SearchResult(
         ids=np.array([[1, 2, 3], [4, -1, -1]]), scores=np.zeros((2, 3), dtype=np.float32)
