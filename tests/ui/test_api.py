@@ -62,7 +62,10 @@ def test_documents_lists_title_pages_and_chunks(client: TestClient) -> None:
 
 
 def test_search_returns_ranked_hits_with_chunk_fields(client: TestClient) -> None:
-    response = client.get("/api/search", params={"q": "Heron-class frigates Port Alder", "k": 3})
+    response = client.get(
+        "/api/search",
+        params={"q": "Heron-class frigates, patrol vessels and mine countermeasure ships", "k": 3},
+    )
     assert response.status_code == 200
     hits = response.json()["hits"]
     assert 1 <= len(hits) <= 3

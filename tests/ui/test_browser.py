@@ -21,6 +21,8 @@ from tests.fakes import FakeEncoder
 from ui.server import EXAMPLE_DIR, build_server
 
 pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,7 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 60_000
 
 
 def _free_port() -> int:
@@ -69,7 +71,6 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing")
-    sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -151,10 +152,23 @@ def test_uploaded_file_appears_in_the_documents_list(page: Any, tmp_path: Path) 
     )
     page.get_by_role("tab", name="Documents").click()
     table = page.locator("#citeqa-documents")
-    expect = pytest.importorskip("playwright.sync_api").expect
     expect(table).to_contain_text("Valdoria Defence White Paper 2024")
     page.locator("#citeqa-upload input[type=file]").set_input_files(str(upload))
     page.locator("#citeqa-upload").get_by_text("gullwick-seal-survey.txt").first.wait_for()
     page.locator("#citeqa-add").click()
     expect(page.locator("#citeqa-status")).to_contain_text("1 added")
     expect(table).to_contain_text("gullwick-seal-survey.txt")
+
+
+def test_conversation_exports_as_markdown_with_citations(page: Any, tmp_path: Path) -> None:
+    _ask(page, "What is the defence budget for 2024?")
+    export = page.locator("#citeqa-export")
+    expect(export).to_be_enabled()
+    with page.expect_download() as download:
+        export.click()
+    saved = tmp_path / "conversation.md"
+    download.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert "## Q: What is the defence budget for 2024?" in text
+    assert "[1] Valdoria Defence White Paper 2024, p" in text
+    assert "> The defence budget for 2024 is set at 14.2 billion crowns" in text
