@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -213,7 +213,7 @@ class Engine:
         *,
         mode: str | None = None,
     ) -> Answer:
-        """Answer from the passages, every claim a cited quote; ``found`` is False on weak evidence."""
+        """Answer with cited quotes from the passages; ``found`` is False on weak evidence."""
         answer_mode = mode or ("generative" if self.settings.llm_base_url else "extractive")
         if answer_mode not in ANSWER_MODES:
             raise ValueError(f"mode must be one of {ANSWER_MODES}, got {answer_mode!r}")
@@ -233,14 +233,27 @@ class Engine:
                     api_key=settings.llm_api_key,
                     timeout=settings.llm_timeout,
                 )
-                return generative_answer(question.strip(), retrieved.hits, client, settings)
-            return extractive_answer(
-                question.strip(),
-                retrieved.hits,
-                self.encoder,
-                settings,
-                query_vector=retrieved.query_vector,
-            )
+                answer = generative_answer(question.strip(), retrieved.hits, client, settings)
+            else:
+                answer = extractive_answer(
+                    question.strip(),
+                    retrieved.hits,
+                    self.encoder,
+                    settings,
+                    query_vector=retrieved.query_vector,
+                )
+            return self._cite_exact_pages(answer)
+
+    def _cite_exact_pages(self, answer: Answer) -> Answer:
+        """A passage may span two pages; cite the page its quote actually sits on."""
+        citations = []
+        for citation in answer.citations:
+            if len(citation.pages) > 1:
+                exact = self.store.quote_pages(citation.doc_id, citation.pages, citation.quote)
+                if exact:
+                    citation = replace(citation, pages=exact)
+            citations.append(citation)
+        return replace(answer, citations=tuple(citations))
 
     def _retrieve(
         self, question: str, k: int | None, docs: Sequence[str] | None, mode: str | None

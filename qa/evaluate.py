@@ -124,15 +124,14 @@ def recall_and_mrr(ranks: Sequence[int | None]) -> tuple[dict[int, float], float
 
 
 def citation_holds(engine: Engine, answer: Answer) -> list[bool]:
-    """For each citation: does the cited page text (or the chunk, without pages) hold the quote?"""
+    """For each citation: do its cited pages (or its passage, without pages) hold the quote?"""
     results = []
     for citation in answer.citations:
-        quote = normalize(citation.quote)
         if citation.pages:
-            page_text = engine.store.page_text(citation.doc_id, citation.pages)
-            results.append(page_text is not None and quote in normalize(page_text))
+            holding = engine.store.quote_pages(citation.doc_id, citation.pages, citation.quote)
+            results.append(bool(holding) and set(holding) <= set(citation.pages))
         else:
-            results.append(quote in normalize(citation.passage))
+            results.append(normalize(citation.quote) in normalize(citation.passage))
     return results
 
 

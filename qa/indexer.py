@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from qa.encoder import Encoder
 from qa.errors import IngestError
-from qa.pipeline import chunk_documents
+from qa.pipeline import prepare_documents
 from qa.retrieval.fields import dense_text
 from qa.settings import Settings
 from qa.store import DocumentRecord, IndexStore, StoredChunk
@@ -103,10 +103,12 @@ def index_documents(
     unchanged = tuple(doc.id for doc in documents if known.get(doc.id) == hashes[doc.id])
     removed = tuple(d for d in dict.fromkeys(remove) if d in known and d not in hashes)
 
-    chunks_by_doc = _chunk(changed, settings)
+    prepared, too_big = _prepare(changed, settings)
+    errors = [*errors, *too_big]
+    changed = [doc for doc, _ in prepared]
     planned = [
-        (doc, [StoredChunk(c, embed_key(dense_text(c))) for c in chunks_by_doc[doc.id]])
-        for doc in changed
+        (doc, [StoredChunk(c, embed_key(dense_text(c))) for c in chunks])
+        for doc, chunks in prepared
     ]
     embedded, reused = _embed_missing(
         store, encoder, [s for _, ss in planned for s in ss], progress
@@ -122,6 +124,7 @@ def index_documents(
             content_hash=hashes[doc.id],
             page_count=doc.page_count,
             chunks=tuple(stored),
+            pages=doc.pages or (),
         )
         for doc, stored in planned
     ]
@@ -142,23 +145,34 @@ def index_documents(
     return summary
 
 
-def _chunk(documents: Sequence[Document], settings: Settings) -> dict[str, list[Chunk]]:
-    by_doc: dict[str, list[Chunk]] = {doc.id: [] for doc in documents}
-    if not documents:
-        return by_doc
-    seen: set[str] = set()
-    for chunk in chunk_documents(documents, settings):
-        # Identical text twice in one document hashes to one id; keep the first.
-        if chunk.id not in seen:
-            seen.add(chunk.id)
-            by_doc[chunk.doc_id].append(chunk)
-    for doc_id, chunks in by_doc.items():
+def _prepare(
+    documents: Sequence[Document], settings: Settings
+) -> tuple[list[tuple[Document, list[Chunk]]], list[IngestError]]:
+    """Cleaned documents with their chunks (duplicates within a document dropped).
+
+    A document over the chunk limit is refused as an error rather than indexed in part.
+    """
+    out = []
+    errors = []
+    for item in prepare_documents(documents, settings):
+        seen: set[str] = set()
+        chunks = []
+        for chunk in item.chunks:
+            # Identical text twice in one document hashes to one id; keep the first.
+            if chunk.id not in seen:
+                seen.add(chunk.id)
+                chunks.append(chunk)
         if len(chunks) > settings.max_chunks_per_file:
-            raise ValueError(
-                f"{doc_id} yields {len(chunks)} chunks, over max_chunks_per_file="
-                f"{settings.max_chunks_per_file}"
+            errors.append(
+                IngestError(
+                    item.document.source or item.document.id,
+                    f"{len(chunks)} chunks, over the limit of {settings.max_chunks_per_file} "
+                    "(max_chunks_per_file)",
+                )
             )
-    return by_doc
+            continue
+        out.append((item.document, chunks))
+    return out, errors
 
 
 def _embed_missing(

@@ -33,7 +33,17 @@ def chunk_paths(paths: Sequence[str | Path], settings: Settings | None = None) -
     return ChunkResult(tuple(chunks), loaded.documents, loaded.errors)
 
 
-def chunk_documents(docs: Sequence[Document], settings: Settings | None = None) -> list[Chunk]:
+@dataclass(frozen=True)
+class Prepared:
+    """A document after cleaning, with its chunks."""
+
+    document: Document
+    chunks: tuple[Chunk, ...]
+
+
+def prepare_documents(
+    docs: Sequence[Document], settings: Settings | None = None
+) -> list[Prepared]:
     """Clean and chunk ``docs`` in order.
 
     The vocabulary that guides hyphen and ligature repair is built from all of ``docs``
@@ -42,9 +52,15 @@ def chunk_documents(docs: Sequence[Document], settings: Settings | None = None) 
     if not docs:
         return []
     vocabulary = build_vocabulary(docs)
-    chunks: list[Chunk] = []
+    prepared = []
     for doc in docs:
-        doc_chunks = chunk_document(clean_document(doc, vocabulary), settings)
-        logger.debug("%s: %d chunks", doc.id, len(doc_chunks))
-        chunks.extend(doc_chunks)
-    return chunks
+        cleaned = clean_document(doc, vocabulary)
+        chunks = tuple(chunk_document(cleaned, settings))
+        logger.debug("%s: %d chunks", doc.id, len(chunks))
+        prepared.append(Prepared(cleaned, chunks))
+    return prepared
+
+
+def chunk_documents(docs: Sequence[Document], settings: Settings | None = None) -> list[Chunk]:
+    """The chunks of ``docs``, cleaned together (see ``prepare_documents``)."""
+    return [chunk for item in prepare_documents(docs, settings) for chunk in item.chunks]

@@ -9,8 +9,10 @@ the manifest, in which case opening rebuilds the snapshots from SQLite and the e
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import re
 import shutil
 import sqlite3
 import time
@@ -28,6 +30,9 @@ from qa.retrieval.lexical import LexicalIndex
 from qa.types import Chunk, Page
 
 logger = logging.getLogger(__name__)
+
+_SPACE = re.compile(r"\s+")
+_HEADING_MARK = re.compile(r"^#+\s*", re.MULTILINE)
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -65,6 +70,11 @@ CREATE TABLE IF NOT EXISTS pages (
     PRIMARY KEY (doc_id, number)
 );
 """
+
+
+def squash(text: str) -> str:
+    """Text reduced for matching a quote against a page: no heading marks, no spacing, no case."""
+    return _SPACE.sub(" ", _HEADING_MARK.sub("", text)).strip().casefold()
 
 
 def vector_id(chunk_id: str) -> int:
@@ -167,7 +177,7 @@ class IndexStore:
                 raise ModelMismatchError(
                     f"{self.folder} was built with model {manifest.model_fingerprint!r} but the "
                     f"current model is {model_fingerprint!r}. Open it with the same model, or "
-                    f"rebuild: delete the folder (or pick a new --index) and run `citeqa index` again."
+                    "rebuild: delete the folder (or pick a new --index) and run `citeqa index`."
                 )
             self.manifest = manifest
         self._db = sqlite3.connect(self.folder / DATABASE, check_same_thread=False)
@@ -183,8 +193,8 @@ class IndexStore:
             self._db.commit()
         elif stored_fp != model_fingerprint:
             raise ModelMismatchError(
-                f"{self.folder} holds embeddings of model {stored_fp!r}, not {model_fingerprint!r}; "
-                "rebuild the index with `citeqa index` into a new folder."
+                f"{self.folder} holds embeddings of model {stored_fp!r}, not "
+                f"{model_fingerprint!r}; rebuild the index with `citeqa index` into a new folder."
             )
         self.cache = EmbeddingCache(self.folder / CACHE)
         self._load_chunks()
@@ -294,6 +304,23 @@ class IndexStore:
         if len(rows) != len(set(numbers)):
             return None
         return "\n".join(text for _, text in rows)
+
+    def quote_pages(self, doc_id: str, pages: Sequence[int], quote: str) -> tuple[int, ...]:
+        """The pages among ``pages`` whose cleaned text holds ``quote``.
+
+        A quote wholly on one page gives that page; one running across a page break gives
+        both; () when the stored pages do not hold it (or the document has no pages).
+        """
+        wanted = squash(quote)
+        for page in pages:
+            text = self.page_text(doc_id, [page])
+            if text is not None and wanted in squash(text):
+                return (page,)
+        for first, second in itertools.pairwise(pages):
+            text = self.page_text(doc_id, [first, second])
+            if text is not None and wanted in squash(text):
+                return (first, second)
+        return ()
 
     def document_hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT doc_id, content_hash FROM documents").fetchall())
