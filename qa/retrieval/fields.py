@@ -14,6 +14,7 @@ from pathlib import PurePath
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
+from wordfreq import zipf_frequency
 
 from qa.types import Chunk
 
@@ -40,10 +41,49 @@ def _section(chunk: Chunk) -> str:
     return ""
 
 
+DOCUMENT_REPEAT = 4
+# A rare word made of two common ones ("southkorea", "Whitepaper") is split so that a question
+# written the usual way ("South Korea's white paper") still matches the document's name.
+_COMPOUND_MIN_CHARS = 7
+_COMPOUND_MAX_ZIPF = 3.0
+_PART_MIN_ZIPF = 4.0
+
+
+@lru_cache(maxsize=4096)
+def _split_compound(word: str) -> str:
+    """``southkorea`` -> ``south korea``; other words -> ``""``."""
+    lower = word.lower()
+    if len(lower) < _COMPOUND_MIN_CHARS or not lower.isalpha():
+        return ""
+    if zipf_frequency(lower, "en") >= _COMPOUND_MAX_ZIPF:
+        return ""
+    best, best_score = "", _PART_MIN_ZIPF
+    for cut in range(3, len(lower) - 2):
+        head, tail = lower[:cut], lower[cut:]
+        score = min(zipf_frequency(head, "en"), zipf_frequency(tail, "en"))
+        if score >= best_score:
+            best, best_score = f"{head} {tail}", score
+    return best
+
+
+def document_words(chunk: Chunk) -> str:
+    """The chunk's title and file name words, plus the parts of compound words in them."""
+    named = " ".join(p for p in (chunk.title, file_words(chunk.source)) if p)
+    unique = dict.fromkeys(_TOKEN.findall(named.lower()))
+    parts = " ".join(filter(None, (_split_compound(w) for w in unique)))
+    return f"{named} {parts}".strip()
+
+
 def lexical_text(chunk: Chunk) -> str:
-    """Title, file name words and section ahead of the chunk text, for BM25."""
-    header = " | ".join(p for p in (chunk.title, file_words(chunk.source), _section(chunk)) if p)
-    return f"{header}\n{chunk.text}"
+    """Title and file name words (repeated, to weigh as a field), section, then the chunk text.
+
+    Once, the document's name is a few words against ~150 of text and loses to other documents
+    that discuss the named country; four times, a question naming the document favours it
+    (dev-multi, BM25 alone: answer chunk first for 13/25 questions instead of 9/25).
+    """
+    named = document_words(chunk)
+    header = " | ".join(p for p in (" ".join([named] * DOCUMENT_REPEAT), _section(chunk)) if p)
+    return f"{header}\n{chunk.text}" if header else chunk.text
 
 
 def dense_text(chunk: Chunk) -> str:
@@ -61,9 +101,28 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+# British and American spellings meet: the collection mixes "defence" and "defense" papers.
+# Both sides go through the same rewrite, so an odd result ("exercize") still matches itself.
+_SPELLING = (
+    (re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$"), r"iz\1"),  # mobilise
+    (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),  # analyse
+    (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|able|ably|ite|ites|ful)?$"), r"or\1"),  # labour
+    (re.compile(r"(?<=[a-z]{2})tre(s|d)?$"), r"ter\1"),  # centre, metre
+)
+# "-ence" is American too ("evidence"); only these few differ.
+_ENCE_WORDS = frozenset({"defence", "offence", "licence", "pretence"})
+
+
+@lru_cache(maxsize=200_000)
 def _normalise(token: str) -> str:
     # "625,000" and "625000" are the same figure; the decimal point carries meaning and stays.
-    return token.replace(",", "") if token[0].isdigit() else token
+    if token[0].isdigit():
+        return token.replace(",", "")
+    if token in _ENCE_WORDS:
+        return token[:-3] + "nse"
+    for pattern, replacement in _SPELLING:
+        token = pattern.sub(replacement, token)
+    return token
 
 
 def words(text: str) -> list[str]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.retrieval.fields import dense_text, lexical_text, tokenize_for_bm25
+from qa.retrieval.fields import DOCUMENT_REPEAT, dense_text, lexical_text, tokenize_for_bm25
 from qa.retrieval.lexical import LexicalIndex, Ranking
 from qa.types import Chunk
 
@@ -141,14 +141,36 @@ def test_fields_carry_title_and_section_once() -> None:
         text="Chapter 3. Readiness\nUnits kept ninety percent of vehicles serviceable.",
         source="reports/annual_2019_Report.pdf",
     )
-    assert lexical_text(chunk).startswith("2019 Annual Report | annual 2019 Report\n")
+    header = lexical_text(chunk).split("\n")[0]
+    assert header.count("2019 Annual Report annual 2019 Report") == DOCUMENT_REPEAT
     assert lexical_text(chunk).count("Chapter 3") == 1
+    assert lexical_text(chunk).endswith(chunk.text)
     assert dense_text(chunk) == "2019 Annual Report\n" + chunk.text
     sectioned = Chunk.make(
         doc_id="d", title="T", pages=(), section="Logistics", text="Trucks.", source=None
     )
     assert dense_text(sectioned) == "T — Logistics\nTrucks."
-    assert lexical_text(sectioned) == "T | Logistics\nTrucks."
+    assert lexical_text(sectioned) == " ".join(["T"] * DOCUMENT_REPEAT) + " | Logistics\nTrucks."
+
+
+def test_joined_country_names_in_file_names_match_the_usual_spelling() -> None:
+    korea = _chunk(
+        "kr",
+        "Southkorea 2018 Defense Whitepaper",
+        "southkorea_2018_DefenseWhitepaper.txt",
+        "Reserve forces were reorganised into mobilisation divisions.",
+    )
+    africa = _chunk(
+        "za",
+        "South Africa 2015 Defence Review",
+        "southafrica_2015_DefenseReview.txt",
+        "Reserve forces were reorganised into mobilisation brigades.",
+    )
+    assert "south korea" in lexical_text(korea) and "white paper" in lexical_text(korea)
+    index = LexicalIndex()
+    index.build([korea.id, africa.id], [lexical_text(korea), lexical_text(africa)])
+    query = "How were reserve forces reorganised, according to South Korea's white paper?"
+    assert index.search(query, k=2).ids[0] == korea.id
 
 
 def test_tokenizer_stems_and_drops_stopwords() -> None:
