@@ -20,6 +20,10 @@ from qa.types import Chunk
 
 logger = logging.getLogger(__name__)
 
+# Bump when lexical_text or tokenize_for_bm25 change what a chunk or query turns into: saved BM25
+# files from older rules must be rebuilt, not searched with new query tokens.
+FIELDS_VERSION = 2
+
 # Numbers keep their inner separators ("46.7", "625,000") so figures stay searchable as one token.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")

@@ -15,11 +15,12 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from qa.retrieval.fields import tokenize_for_bm25
+from qa.retrieval.fields import FIELDS_VERSION, tokenize_for_bm25
 
 logger = logging.getLogger(__name__)
 
 _IDS_FILE = "chunk_ids.json"
+_META_FILE = "citeqa.json"
 # The store rebuilds the index from every chunk after each change; remembering each text's
 # tokens makes a rebuild cost only the bm25s matrix for unchanged chunks (~60% of a cold build).
 _TOKEN_CACHE_SIZE = 200_000
@@ -109,6 +110,8 @@ class LexicalIndex:
         try:
             self._bm25.save(staging, show_progress=False)
             (staging / _IDS_FILE).write_text(json.dumps(list(self._ids)), encoding="utf-8")
+            meta = {"fields_version": FIELDS_VERSION}
+            (staging / _META_FILE).write_text(json.dumps(meta), encoding="utf-8")
             for path in staging.iterdir():
                 with path.open("rb") as handle:
                     os.fsync(handle.fileno())
@@ -126,7 +129,18 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
+        """Read a saved index; ``ValueError`` when it was built by other field/tokenizer rules.
+
+        Callers rebuild from the chunks in that case: query tokens would no longer match.
+        """
         folder = Path(folder)
+        meta_path = folder / _META_FILE
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        if meta.get("fields_version") != FIELDS_VERSION:
+            raise ValueError(
+                f"{folder}: BM25 files use field/tokenizer version {meta.get('fields_version')}, "
+                f"this version uses {FIELDS_VERSION}; rebuild them from the chunks"
+            )
         ids = json.loads((folder / _IDS_FILE).read_text(encoding="utf-8"))
         bm25 = bm25s.BM25.load(folder, mmap=False, allow_pickle=False, show_progress=False)
         index = cls()

@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from qa.retrieval.fields import DOCUMENT_REPEAT, dense_text, lexical_text, tokenize_for_bm25
+from qa.retrieval.fields import (
+    DOCUMENT_REPEAT,
+    FIELDS_VERSION,
+    dense_text,
+    lexical_text,
+    tokenize_for_bm25,
+)
 from qa.retrieval.lexical import LexicalIndex, Ranking
 from qa.types import Chunk
 
@@ -177,3 +183,15 @@ def test_tokenizer_stems_and_drops_stopwords() -> None:
     assert tokenize_for_bm25(["The Submarines were patrolling; 1,200 sailors!"]) == [
         ["submarin", "were", "patrol", "1200", "sailor"]
     ]
+
+
+def test_files_from_other_field_rules_are_refused(index: LexicalIndex, tmp_path: Path) -> None:
+    folder = tmp_path / "bm25"
+    index.save(folder)
+    meta = folder / "citeqa.json"
+    meta.write_text(json.dumps({"fields_version": FIELDS_VERSION - 1}))
+    with pytest.raises(ValueError, match="rebuild"):
+        LexicalIndex.load(folder)
+    meta.unlink()
+    with pytest.raises(ValueError, match="rebuild"):
+        LexicalIndex.load(folder)
