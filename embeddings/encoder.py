@@ -3,6 +3,10 @@
 On CPUs with native bf16 matrix units (AMX or AVX-512 BF16) the transformer runs under CPU
 autocast: matrix products in bf16, layer norms and softmax in fp32. Elsewhere it runs in fp32;
 emulated bf16 is slower than fp32, so CPUs without those units never get it.
+
+Measured on 120-word defence passages, 2 AMX cores: bf16 autocast ran 2.0-2.5x the texts/s of
+fp32 with cosine agreement >= 0.99997. Dynamic int8 quantisation of the Linear layers was no
+faster than fp32 and dropped agreement to 0.93 mean (0.81 worst), so it is not offered.
 """
 
 from __future__ import annotations
