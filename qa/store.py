@@ -253,11 +253,16 @@ class IndexStore:
             and faiss_path.exists()
             and (bm25_path.exists() or not self._chunks)
         ):
-            self.vectors = VectorIndex.load(faiss_path)
-            self.lexical = LexicalIndex.load(bm25_path) if self._chunks else LexicalIndex()
-            if len(self.vectors) == len(self._chunks) == manifest.vectors:
-                return
-            logger.warning("index snapshot counts disagree with the chunk table; rebuilding")
+            try:
+                self.vectors = VectorIndex.load(faiss_path)
+                self.lexical = LexicalIndex.load(bm25_path) if self._chunks else LexicalIndex()
+            except (OSError, ValueError, RuntimeError) as exc:
+                # Derived files only: SQLite and the embedding cache can always remake them.
+                logger.warning("index search files unreadable (%s); rebuilding", exc)
+            else:
+                if len(self.vectors) == len(self._chunks) == manifest.vectors:
+                    return
+                logger.warning("index snapshot counts disagree with the chunk table; rebuilding")
         elif manifest is not None or self._chunks:
             logger.warning(
                 "index folder %s was interrupted after generation %s; rebuilding search files",

@@ -93,7 +93,7 @@ def test_records_without_pages_are_searchable(tmp_path: Path) -> None:
         Document(
             id="rec-1",
             title="Field manual note",
-            text="# Logistics\n\nFuel convoys travel with armoured escorts through mountain passes.",
+            text="# Logistics\n\nFuel convoys travel with armoured escorts through passes.",
         )
     )
     hit = engine.search("fuel convoys escorts", k=1)[0]
