@@ -304,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # transformers draws a "Loading weights" bar on every model load: noise on a terminal.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     if args.verbose < 2:
         # pypdf logs every repair it makes to a damaged file; our error line says enough.
         logging.getLogger("pypdf").setLevel(logging.ERROR)
