@@ -464,6 +464,14 @@ class IndexStore:
         for path in self.folder.glob("bm25-*"):
             if path.name != f"bm25-{keep}":
                 shutil.rmtree(path, ignore_errors=True)
+        # Hidden names are the temporary files and staging folders of the atomic writes; a
+        # process killed mid-write leaves them behind, and none is in use once this runs.
+        for pattern in (".vectors-*", ".bm25-*", f".{MANIFEST}.*"):
+            for path in self.folder.glob(pattern):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
 
     def check_integrity(self) -> None:
         """Raise ``IndexError_`` unless FAISS, SQLite and the manifest agree on the counts."""
