@@ -16,15 +16,16 @@ class Settings:
     # Retrieval
     top_k: int = 10
     fusion_depth: int = 100
-    rrf_k: int = 60
+    rrf_k: int = 30
     dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+    lexical_weight: float = 2.0
     dedup_overlap: float = 0.8
 
     # Answers
     answer_passages: int = 5
     answer_sentences: int = 3
     min_evidence: float = 0.35
+    min_named_coverage: float = 0.55
 
     # Limits for untrusted input
     max_file_bytes: int = 200 * 1024 * 1024
@@ -69,8 +70,10 @@ class Settings:
             raise ValueError("dense_weight and lexical_weight cannot both be 0")
         if not 0 < self.dedup_overlap <= 1:
             raise ValueError(f"dedup_overlap must be in (0, 1], got {self.dedup_overlap!r}")
-        if not 0 <= self.min_evidence <= 1:
-            raise ValueError(f"min_evidence must be in [0, 1], got {self.min_evidence!r}")
+        for name in ("min_evidence", "min_named_coverage"):
+            value = getattr(self, name)
+            if not 0 <= value <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {value!r}")
         if self.llm_timeout <= 0:
             raise ValueError(f"llm_timeout must be positive, got {self.llm_timeout!r}")
 

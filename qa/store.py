@@ -73,8 +73,12 @@ CREATE TABLE IF NOT EXISTS pages (
 
 
 def squash(text: str) -> str:
-    """Text reduced for matching a quote against a page: no heading marks, no spacing, no case."""
-    return _SPACE.sub(" ", _HEADING_MARK.sub("", text)).strip().casefold()
+    """Text reduced for matching a quote against a page: no heading marks, no spacing, no case.
+
+    All whitespace goes, not just runs of it: a page keeps ``bio-\\nthreats`` where the
+    paragraph (and so the quote) reads ``bio-threats``.
+    """
+    return _SPACE.sub("", _HEADING_MARK.sub("", text)).casefold()
 
 
 def vector_id(chunk_id: str) -> int:

@@ -8,6 +8,8 @@ from qa.answer.extractive import (
     best_evidence,
     extractive_answer,
     lexical_overlap,
+    named_coverage,
+    named_terms,
     question_terms,
     score_sentences,
 )
@@ -169,3 +171,17 @@ def test_question_words_weigh_by_rarity_and_match_figures() -> None:
     title_terms = question_terms("What does Japan's strategy say about missiles?")
     assert lexical_overlap(title_terms, "Missiles matter.") < 1.0
     assert lexical_overlap(title_terms, "Missiles matter.", frozenset({"japan", "strategi"})) == 1.0
+
+
+def test_question_about_names_the_passages_never_mention_abstains() -> None:
+    # Same wording as an answerable question, but about a fleet the passages do not cover.
+    question = "How many diesel submarines did the Ruritanian Navy of Zembla commission in 2019?"
+    answer = extractive_answer(question, HITS, FakeEncoder(), SETTINGS)
+    assert not answer.found
+    assert "do not appear to answer" in answer.text
+
+
+def test_named_coverage_counts_names_and_codes_but_not_the_first_word() -> None:
+    assert named_terms("Which fleet did Zembla order in 2019?") == frozenset({"zembla", "2019"})
+    assert named_coverage("What did the navy commission in 2019?", HITS) == 1.0
+    assert named_coverage("What did Zembla commission in 2019?", HITS) == 0.5
