@@ -184,8 +184,13 @@ def _embed_missing(
     assert store.cache is not None
     texts_by_key = {s.embed_key: dense_text(s.chunk) for s in stored}
     cached = store.cache.get_many(encoder.fingerprint, list(texts_by_key))
-    missing = [k for k in texts_by_key if k not in cached]
-    reused = len(stored) - sum(1 for s in stored if s.embed_key in set(missing))
+    # Longest first across the whole job, not just inside one encode call, so every batch
+    # holds texts of similar length and little of it is padding.
+    missing = sorted(
+        (k for k in texts_by_key if k not in cached), key=lambda k: -len(texts_by_key[k])
+    )
+    missing_keys = set(missing)
+    reused = sum(1 for s in stored if s.embed_key not in missing_keys)
     total = len(missing)
     if progress is not None:
         progress(0, total)
