@@ -1,8 +1,10 @@
 """Query latency of ``engine.search`` and ``engine.ask`` over the 56-document index.
 
 Usage: python bench/query_latency.py [--index DIR] [--docs ../shared/corpus/defense-docs]
-Builds (or updates) the index first, then times every dev question plus paraphrases of it.
-Prints p50/p95 in milliseconds and the ratio to the targets (30 ms search, 80 ms ask).
+Builds (or updates) the index first, then times each dev question once (both dev sets: 70
+distinct questions). Each question is asked once so that answer sentences are encoded cold,
+not served from the sentence-vector cache. Prints p50/p95 in milliseconds and the ratio to the
+targets (30 ms search, 80 ms ask).
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=ROOT / ".citeqa" / "bench-defense-docs")
     parser.add_argument("--docs", type=Path, default=SHARED / "corpus" / "defense-docs")
-    parser.add_argument("--questions", type=Path, default=SHARED / "eval" / "dev-multi.jsonl")
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        nargs="+",
+        default=[SHARED / "eval" / "dev-multi.jsonl", SHARED / "eval" / "dev-rok2020.jsonl"],
+    )
     args = parser.parse_args()
     if not args.docs.is_dir():
         print(f"skipped: {args.docs} is absent", file=sys.stderr)
@@ -38,19 +44,24 @@ def main() -> int:
 
     engine = Engine.open(args.index)
     engine.add([args.docs])
-    questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines()]
-    engine.ask(questions[0])  # warm-up: first call pays for lazy imports and allocator growth
+    questions = [
+        json.loads(line)["question"]
+        for path in args.questions
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
+    # Warm-up on a question of its own: the first call pays for lazy imports and allocations.
+    engine.ask("What does the defence policy say about reserve forces?")
 
     timings: dict[str, list[float]] = {"search": [], "ask": []}
-    for _ in range(args.rounds):
-        for question in questions:
-            for name, call in (("search", engine.search), ("ask", engine.ask)):
-                started = time.perf_counter()
-                call(question)
-                timings[name].append((time.perf_counter() - started) * 1000)
+    for question in questions:
+        for name, call in (("search", engine.search), ("ask", engine.ask)):
+            started = time.perf_counter()
+            call(question)
+            timings[name].append((time.perf_counter() - started) * 1000)
 
     targets = {"search": 30.0, "ask": 80.0}
-    print(f"{len(engine.store)} chunks, {len(questions) * args.rounds} queries per call")
+    print(f"{len(engine.store)} chunks, {len(questions)} questions")
     for name, samples in timings.items():
         p50, p95 = statistics.median(samples), percentile(samples, 0.95)
         print(

@@ -37,7 +37,7 @@ MIN_WORDS = 4
 CLOSEST_SHOWN = 3
 # Encoding sentences dominates answer time; only the most promising ones by words and rank are
 # embedded, and vectors are remembered because follow-up questions revisit the same passages.
-MAX_ENCODED = 32
+MAX_ENCODED = 16
 CACHE_SIZE = 8192
 # Words that shape a question without saying what it is about.
 _QUESTION_WORDS = frozenset(
