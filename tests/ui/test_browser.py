@@ -6,10 +6,6 @@ Set ``CITEQA_SCREENSHOT=docs/chat.png`` to refresh the README screenshot while t
 from __future__ import annotations
 
 import os
-import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,100 +14,44 @@ import pytest
 
 from qa import Engine
 from tests.fakes import FakeEncoder
-from ui.server import EXAMPLE_DIR, build_server
+from tests.ui.browser import ask, chromium, cited_pages, open_page, serving
+from ui.server import EXAMPLE_DIR
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 60_000
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     folder = tmp_path_factory.mktemp("served")
     engine = Engine.open(folder / "index", encoder=FakeEncoder())
     engine.add(EXAMPLE_DIR)
-    app = build_server(engine, upload_dir=folder / "index" / "uploads")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(engine, folder / "index" / "uploads") as url:
+        yield url
     engine.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium(sync_api) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser: Any, server_url: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(server_url)
-    yield page
-    context.close()
-
-
-def _cited_pages(label: str) -> list[int]:
-    """``p. 16`` -> [16]; ``pp. 15-17`` -> [15, 16, 17]."""
-    numbers = [int(n) for n in re.findall(r"\d+", label)]
-    return list(range(numbers[0], numbers[-1] + 1))
-
-
-def _ask(page: Any, question: str) -> Any:
-    """Ask in the chat and return the locator of the newest bot message."""
-    messages = page.locator("#citeqa-chat .citeqa-message")
-    before = messages.count()
-    page.locator("#citeqa-question textarea").fill(question)
-    page.locator("#citeqa-ask").click()
-    page.wait_for_function(
-        "n => document.querySelectorAll('#citeqa-chat .citeqa-message').length > n", arg=before
-    )
-    return messages.last
+    with open_page(browser, server_url) as page:
+        yield page
 
 
 def test_answer_cites_the_right_page_and_its_card_highlights_the_quote(page: Any) -> None:
-    message = _ask(page, "How many fighter aircraft does the Air Force fly?")
+    message = ask(page, "How many fighter aircraft does the Air Force fly?")
     assert message.locator(".citeqa-notfound").count() == 0
     marker = message.locator("a.citeqa-cite").first
     assert marker.inner_text() == "[1]"
     card = page.locator(marker.get_attribute("href"))
-    assert _cited_pages(card.locator(".citeqa-pages").inner_text()).count(16) == 1
+    # The passage spans pages 15-16; the citation names the page the quote sits on.
+    assert cited_pages(card.locator(".citeqa-pages").inner_text()) == [16]
     assert card.get_attribute("open") is None
     marker.click()
     page.wait_for_function(
@@ -127,7 +67,7 @@ def test_answer_cites_the_right_page_and_its_card_highlights_the_quote(page: Any
 
 
 def test_a_question_the_documents_cannot_answer_shows_not_found(page: Any) -> None:
-    message = _ask(page, "Which wine pairs best with grilled salmon?")
+    message = ask(page, "Which wine pairs best with grilled salmon?")
     notice = message.locator(".citeqa-notfound")
     assert notice.is_visible()
     assert "Not found" in notice.inner_text()
@@ -136,10 +76,10 @@ def test_a_question_the_documents_cannot_answer_shows_not_found(page: Any) -> No
 
 def test_search_only_mode_lists_passages_with_pages(page: Any) -> None:
     page.get_by_label("Search only").check()
-    message = _ask(page, "Defence Cyber Command specialists")
+    message = ask(page, "Defence Cyber Command specialists")
     cards = message.locator(".citeqa-card")
     assert cards.count() >= 1
-    assert 17 in _cited_pages(cards.first.locator(".citeqa-pages").inner_text())
+    assert 17 in cited_pages(cards.first.locator(".citeqa-pages").inner_text())
     assert "900 military and civilian specialists" in cards.first.inner_text()
 
 
@@ -161,7 +101,7 @@ def test_uploaded_file_appears_in_the_documents_list(page: Any, tmp_path: Path) 
 
 
 def test_conversation_exports_as_markdown_with_citations(page: Any, tmp_path: Path) -> None:
-    _ask(page, "What is the defence budget for 2024?")
+    ask(page, "What is the defence budget for 2024?")
     export = page.locator("#citeqa-export")
     expect(export).to_be_enabled()
     with page.expect_download() as download:

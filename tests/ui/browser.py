@@ -1,0 +1,101 @@
+"""Serving the app in a thread and driving it with headless Chromium, for the browser tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qa import Engine
+from ui.server import build_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 60_000
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(engine: Engine, upload_dir: Path) -> Iterator[str]:
+    """The real server (API + chat) on a free loopback port, in a thread; yields its URL."""
+    import uvicorn
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    app = build_server(engine, upload_dir=upload_dir)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def chromium(sync_api: Any) -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def open_page(browser: Any, url: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def cited_pages(label: str) -> list[int]:
+    """``p. 16`` -> [16]; ``pp. 15-17`` -> [15, 16, 17]."""
+    numbers = [int(n) for n in re.findall(r"\d+", label)]
+    return list(range(numbers[0], numbers[-1] + 1))
+
+
+def ask(page: Any, question: str) -> Any:
+    """Ask in the chat and return the locator of the newest bot message."""
+    messages = page.locator("#citeqa-chat .citeqa-message")
+    before = messages.count()
+    page.locator("#citeqa-question textarea").fill(question)
+    page.locator("#citeqa-ask").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#citeqa-chat .citeqa-message').length > n", arg=before
+    )
+    return messages.last
