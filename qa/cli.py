@@ -64,14 +64,11 @@ def _run_chunks(args: argparse.Namespace) -> int:
 
 
 def _chunk_heading(chunk: Chunk) -> str:
-    if not chunk.pages:
-        where = ""
-    elif len(chunk.pages) == 1:
-        where = f", p. {chunk.pages[0]}"
-    else:
-        where = f", pp. {chunk.pages[0]}-{chunk.pages[-1]}"
+    from qa.types import pages_label
+
+    where = pages_label(chunk.pages)
     section = f" — {chunk.section}" if chunk.section else ""
-    return f"=== {chunk.title}{where}{section}  [{chunk.doc_id} {chunk.id}]"
+    return f"=== {chunk.title}{', ' + where if where else ''}{section}  [{chunk.doc_id} {chunk.id}]"
 
 
 def _index_option(parser: argparse.ArgumentParser) -> None:

@@ -54,6 +54,15 @@ class Paragraph:
     page_starts: tuple[int, ...] = ()
 
 
+def pages_label(pages: tuple[int, ...] | list[int]) -> str:
+    """``p. 232`` or ``pp. 231-232``; empty when there are no pages."""
+    if not pages:
+        return ""
+    if len(pages) == 1:
+        return f"p. {pages[0]}"
+    return f"pp. {pages[0]}-{pages[-1]}"
+
+
 def chunk_id(doc_id: str, text: str) -> str:
     """Stable id: unchanged text in the same document keeps its id across re-indexing."""
     return hashlib.sha1(f"{doc_id}\x00{text}".encode()).hexdigest()[:16]
@@ -130,11 +139,8 @@ class Citation:
     @property
     def label(self) -> str:
         """Human form used in answers: ``2020 Defence White Paper, p. 232``."""
-        if not self.pages:
-            return f"{self.title}, {self.section}" if self.section else self.title
-        if len(self.pages) == 1:
-            return f"{self.title}, p. {self.pages[0]}"
-        return f"{self.title}, pp. {self.pages[0]}-{self.pages[-1]}"
+        where = pages_label(self.pages) or self.section
+        return f"{self.title}, {where}" if where else self.title
 
     def to_dict(self) -> dict[str, object]:
         return {
