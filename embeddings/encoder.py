@@ -1,28 +1,40 @@
 """Sentence-transformers encoder that never touches the network and uses bf16 where it pays.
 
-On CPUs with native bf16 matrix units (AMX or AVX-512 BF16) the transformer runs under CPU
-autocast: matrix products in bf16, layer norms and softmax in fp32. Elsewhere it runs in fp32;
-emulated bf16 is slower than fp32, so CPUs without those units never get it.
+Plain Transformer -> Pooling (mean or CLS) [-> Normalize] folders, like the bundled
+all-MiniLM-L6-v2, load through ``transformers`` directly and are pooled here: importing
+sentence-transformers costs 2-3 s (scikit-learn, scipy) that a one-question CLI process would
+otherwise pay on every start. Any other pipeline (Dense layers, prompts, lower-casing, custom
+modules) loads through ``SentenceTransformer``; both give the same vectors and the same
+fingerprint.
+
+On CPUs with native bf16 matrix units (AMX or AVX-512 BF16) the fast path converts the weights to
+bf16 once; elsewhere it runs in fp32, since emulated bf16 is slower than fp32. The
+``SentenceTransformer`` path, whose modules we do not know, runs bf16 under CPU autocast instead.
 
 Measured on 120-word defence passages, 2 AMX cores: bf16 autocast ran 2.0-2.5x the texts/s of
-fp32 with cosine agreement >= 0.99997. Dynamic int8 quantisation of the Linear layers ran about
-1.6x fp32, slower than bf16, and dropped agreement to 0.93 mean (0.81 worst): not offered.
+fp32 with cosine agreement >= 0.99997; bf16 weights ran 1.2-1.4x faster than autocast (whose
+per-op casts took 31% of CPU time), cosine >= 0.9999. Dynamic int8 quantisation of the Linear
+layers ran about 1.6x fp32, slower than bf16, and dropped agreement to 0.93 mean (0.81 worst):
+not offered. With bf16 weights, batches of 32 ran ~174 texts/s against ~110-140 for 64 and 128
+(100-170-word passages): bigger batches only add padding once AMX is the bottleneck.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+    import torch
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +127,196 @@ def l2_normalize(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, np.finfo(np.float32).tiny)
 
 
+@dataclass(frozen=True)
+class PlainPipeline:
+    """What a Transformer -> Pooling [-> Normalize] folder needs beyond the Hugging Face model.
+
+    ``max_seq_length`` is None when the folder does not set one (then the tokenizer's limit,
+    capped at the model's position embeddings, applies, as in sentence-transformers).
+    """
+
+    pooling: str
+    max_seq_length: int | None
+
+
+# sentence-transformers module class names: v2-v5 use ``sentence_transformers.models.X``, v6
+# writes longer paths; only the class name decides what the module does.
+_PLAIN_MODULES = (("Transformer", "Pooling"), ("Transformer", "Pooling", "Normalize"))
+# sentence_bert_config.json keys whose values do not change the vectors of plain text.
+_NEUTRAL_TRANSFORMER_SETTINGS: dict[str, object] = {
+    "transformer_task": "feature-extraction",
+    "modality_config": {"text": {"method": "forward", "method_output_name": "last_hidden_state"}},
+    "module_output_name": "token_embeddings",
+    "do_lower_case": False,
+}
+_OLD_POOLING_FLAGS = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _pooling_mode(config: Any) -> str | None:
+    """'mean' or 'cls' from a v6 (``pooling_mode``) or older (``pooling_mode_*`` flags) config."""
+    if not isinstance(config, dict):
+        return None
+    if "pooling_mode" in config:
+        mode = config["pooling_mode"]
+        if isinstance(mode, list) and len(mode) == 1:
+            mode = mode[0]
+        return mode if mode in ("mean", "cls") else None
+    enabled = [key for key, value in config.items() if key.startswith("pooling_mode_") and value]
+    return _OLD_POOLING_FLAGS.get(enabled[0]) if len(enabled) == 1 else None
+
+
+def read_plain_pipeline(folder: Path) -> PlainPipeline | None:
+    """The fast-path description of ``folder``, or None when only sentence-transformers can run it.
+
+    None for anything beyond Transformer + mean/CLS Pooling + optional Normalize: extra modules,
+    other pooling, a default prompt, lower-casing or transformer settings we do not reproduce.
+    """
+    modules = _read_json(folder / "modules.json")
+    if not isinstance(modules, list) or not all(isinstance(m, dict) for m in modules):
+        return None
+    types = [str(module.get("type", "")) for module in modules]
+    if not all(t.startswith("sentence_transformers.") for t in types):
+        return None
+    if tuple(t.rsplit(".", 1)[-1] for t in types) not in _PLAIN_MODULES:
+        return None
+    if modules[0].get("path", "") != "":
+        return None
+    pooling = _pooling_mode(_read_json(folder / str(modules[1].get("path", "")) / "config.json"))
+    if pooling is None:
+        return None
+    settings = _read_json(folder / "sentence_bert_config.json") or {}
+    if not isinstance(settings, dict):
+        return None
+    max_seq_length = settings.pop("max_seq_length", None)
+    if any(_NEUTRAL_TRANSFORMER_SETTINGS.get(key, object()) != v for key, v in settings.items()):
+        return None
+    st_config = _read_json(folder / "config_sentence_transformers.json") or {}
+    if isinstance(st_config, dict) and st_config.get("default_prompt_name"):
+        return None
+    return PlainPipeline(pooling=pooling, max_seq_length=max_seq_length)
+
+
 def _usable_cores() -> int:
     return len(os.sched_getaffinity(0))
+
+
+class _Backend(Protocol):
+    name: str
+    dimension: int
+    max_seq_length: int
+
+    def embed(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        """(len(texts), dimension) float32 sentence vectors, not yet normalised, input order."""
+        ...
+
+
+class _TransformersBackend:
+    """Hugging Face tokenizer + model with the pooling done here (no sentence-transformers)."""
+
+    name = "transformers"
+
+    def __init__(self, folder: Path, pipeline: PlainPipeline, precision: str) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self._torch = torch
+        self._tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        # Weights converted once: per-op autocast casts cost about a third of the CPU time.
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        self._model = AutoModel.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
+        self._model.eval()
+        self._pooling = pipeline.pooling
+        self.dimension = int(self._model.config.hidden_size)
+        limit = pipeline.max_seq_length
+        if limit is None:
+            limit = min(
+                int(self._tokenizer.model_max_length),
+                int(getattr(self._model.config, "max_position_embeddings", 1 << 30)),
+            )
+        self.max_seq_length = int(limit)
+
+    def _pool(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(b, t, d) token states, (b, t) 0/1 mask -> (b, d) float32 sentence vectors."""
+        hidden = hidden.float()
+        if self._pooling == "cls":
+            return hidden[:, 0]
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+
+    def embed(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        token_ids = self._tokenizer(list(texts), truncation=True, max_length=self.max_seq_length)[
+            "input_ids"
+        ]
+        # Longest token sequence first: each batch pads to nearly its own length. Character
+        # length only approximates this (numbers and names split into many word pieces).
+        order = np.argsort([-len(ids) for ids in token_ids], kind="stable")
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        with self._torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                rows = order[start : start + batch_size]
+                batch = self._tokenizer.pad(
+                    {"input_ids": [token_ids[i] for i in rows]}, return_tensors="pt"
+                )
+                output = self._model(
+                    input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+                )
+                pooled = self._pool(output.last_hidden_state, batch["attention_mask"])
+                vectors[rows] = pooled.numpy()
+        return vectors
+
+
+class _SentenceTransformersBackend:
+    """Any sentence-transformers pipeline, run by the library itself."""
+
+    name = "sentence-transformers"
+
+    def __init__(self, folder: Path, precision: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._precision = precision
+        self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        self._model.eval()
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise ModelNotFoundError(f"{folder} does not declare an embedding dimension")
+        self.dimension = int(dimension)
+        self.max_seq_length = int(self._model.max_seq_length)
+
+    @contextlib.contextmanager
+    def _precision_context(self) -> Iterator[None]:
+        # Autocast rather than converted weights: modules of unknown kinds (Dense, custom ones)
+        # may not all run in bf16, autocast keeps the numerically touchy ops in fp32.
+        import torch
+
+        with torch.inference_mode():
+            if self._precision == "bf16":
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    yield
+            else:
+                yield
+
+    def embed(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        # Longest first so each batch pads to a similar length; sentence-transformers sorts
+        # too, but doing it here keeps the padding behaviour independent of its internals.
+        order = np.argsort([-len(text) for text in texts], kind="stable")
+        with self._precision_context():
+            encoded = self._model.encode(
+                [texts[i] for i in order],
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=False,
+                show_progress_bar=False,
+            )
+        vectors = np.empty((len(texts), encoded.shape[1]), dtype=np.float32)
+        vectors[order] = encoded
+        return vectors
 
 
 class Encoder:
@@ -126,7 +326,7 @@ class Encoder:
     """
 
     def __init__(
-        self, model: str | Path | None = None, *, precision: str = "auto", batch_size: int = 64
+        self, model: str | Path | None = None, *, precision: str = "auto", batch_size: int = 32
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
@@ -137,7 +337,7 @@ class Encoder:
             precision = "bf16" if cpu_supports_bf16() else "fp32"
         self.precision = precision
         self.batch_size = batch_size
-        self._model: SentenceTransformer | None = None
+        self._model: _Backend | None = None
         self._fingerprint: str | None = None
 
     def load(self) -> Encoder:
@@ -150,68 +350,51 @@ class Encoder:
         # Imported here so that merely importing this module (e.g. for `citeqa --help`) does not
         # pay for torch.
         import torch
-        from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(_usable_cores())
-        model = SentenceTransformer(str(self.folder), device="cpu", local_files_only=True)
-        model.eval()
-        self._model = model
+        pipeline = read_plain_pipeline(self.folder)
+        if pipeline is None:
+            self._model = _SentenceTransformersBackend(self.folder, self.precision)
+        else:
+            self._model = _TransformersBackend(self.folder, pipeline, self.precision)
         logger.info(
-            "loaded %s (%s, dimension %d, max_seq_length %d)",
+            "loaded %s via %s (%s, dimension %d, max_seq_length %d)",
             self.folder,
+            self._model.name,
             self.precision,
-            self.dimension,
-            model.max_seq_length,
+            self._model.dimension,
+            self._model.max_seq_length,
         )
         return self
+
+    @property
+    def backend(self) -> str:
+        """'transformers' (plain pipelines, fast start) or 'sentence-transformers'; loads."""
+        model = self.load()._model
+        assert model is not None
+        return model.name
 
     @property
     def dimension(self) -> int:
         model = self.load()._model
         assert model is not None
-        dimension = model.get_embedding_dimension()
-        if dimension is None:
-            raise ModelNotFoundError(f"{self.folder} does not declare an embedding dimension")
-        return int(dimension)
+        return model.dimension
 
     @property
     def fingerprint(self) -> str:
-        """Model content hash; the same for fp32 and bf16 (see ``_precision_context``)."""
+        """Model content hash: the same whichever backend or precision runs the model.
+
+        bf16 vectors agree with fp32 ones to cosine > 0.9999, well inside what retrieval can
+        notice, so an index built on an AMX server opens on a laptop without re-embedding.
+        """
         if self._fingerprint is None:
             self._fingerprint = f"st-{model_fingerprint(self.folder)}"
         return self._fingerprint
-
-    @contextlib.contextmanager
-    def _precision_context(self) -> Iterator[None]:
-        # bf16 autocast vectors agree with fp32 ones to cosine > 0.9999, well inside what
-        # retrieval can notice, so both share one fingerprint: an index built on an AMX server
-        # opens on a laptop without re-embedding.
-        import torch
-
-        with torch.inference_mode():
-            if self.precision == "bf16":
-                with torch.autocast("cpu", dtype=torch.bfloat16):
-                    yield
-            else:
-                yield
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), dimension) float32 unit vectors, in the order of ``texts``."""
         model = self.load()._model
         assert model is not None
         if len(texts) == 0:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        # Longest first so each batch pads to a similar length; sentence-transformers sorts
-        # too, but doing it here keeps the padding behaviour independent of its internals.
-        order = np.argsort([-len(text) for text in texts], kind="stable")
-        with self._precision_context():
-            encoded = model.encode(
-                [texts[i] for i in order],
-                batch_size=self.batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=False,
-                show_progress_bar=False,
-            )
-        vectors = np.empty((len(texts), encoded.shape[1]), dtype=np.float32)
-        vectors[order] = encoded
-        return l2_normalize(vectors)
+            return np.zeros((0, model.dimension), dtype=np.float32)
+        return l2_normalize(model.embed(texts, self.batch_size))

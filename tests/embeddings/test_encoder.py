@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -8,9 +9,11 @@ import pytest
 from embeddings.encoder import (
     Encoder,
     ModelNotFoundError,
+    PlainPipeline,
     cpu_supports_bf16,
     default_model_path,
     l2_normalize,
+    read_plain_pipeline,
 )
 from qa.encoder import Encoder as EncoderProtocol
 
@@ -21,11 +24,11 @@ _WORDS = (
 _VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS.split()]
 
 
-def _write_tiny_model(folder: Path, seed: int) -> Path:
+def _write_tiny_model(folder: Path, seed: int, pooling: str = "mean", dense: bool = False) -> Path:
     """A randomly initialised one-layer BERT saved as a sentence-transformers folder."""
     import torch
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    from sentence_transformers.sentence_transformer.modules import Dense, Pooling, Transformer
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     raw = folder / "raw"
@@ -43,7 +46,8 @@ def _write_tiny_model(folder: Path, seed: int) -> Path:
     )
     BertModel(config).save_pretrained(raw)
     transformer = Transformer(str(raw), max_seq_length=32)
-    model = SentenceTransformer(modules=[transformer, Pooling(16, "mean")], device="cpu")
+    modules = [transformer, Pooling(16, pooling)] + ([Dense(16, 8)] if dense else [])
+    model = SentenceTransformer(modules=modules, device="cpu")
     out = folder / "model"
     model.save(str(out))
     return out
@@ -68,6 +72,84 @@ def test_tiny_model_encodes_unit_vectors_in_input_order(tiny_models: tuple[Path,
     np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(together, alone, atol=1e-5)
     assert encoder.encode([]).shape == (0, 16)
+
+
+_TEXTS = ["tank", "the navy and the coast guard patrol the border", "radar drill", "", "air"]
+
+
+@pytest.mark.parametrize(
+    ("pooling", "dense", "backend"),
+    [
+        ("mean", False, "transformers"),
+        ("cls", False, "transformers"),
+        ("max", False, "sentence-transformers"),
+        ("mean", True, "sentence-transformers"),
+    ],
+)
+def test_every_backend_gives_the_sentence_transformers_vectors(
+    tmp_path: Path, pooling: str, dense: bool, backend: str
+) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    folder = _write_tiny_model(tmp_path, seed=3, pooling=pooling, dense=dense)
+    encoder = Encoder(folder, precision="fp32", batch_size=2)
+    fingerprint = encoder.fingerprint
+    reference = SentenceTransformer(str(folder), device="cpu").encode(
+        _TEXTS, normalize_embeddings=True
+    )
+
+    assert encoder.backend == backend
+    assert encoder.dimension == reference.shape[1]
+    np.testing.assert_allclose(encoder.encode(_TEXTS), reference, atol=1e-5)
+    assert encoder.fingerprint == fingerprint
+
+
+def _write_pipeline(folder: Path, pooling: dict[str, object], settings: dict[str, object]) -> Path:
+    """Only the sentence-transformers description files, in the v2-v5 layout."""
+    (folder / "1_Pooling").mkdir(parents=True)
+    kinds = ("Transformer", "Pooling", "Normalize")
+    modules = [
+        {
+            "idx": i,
+            "name": str(i),
+            "path": ["", "1_Pooling", "2_Normalize"][i],
+            "type": f"sentence_transformers.models.{kind}",
+        }
+        for i, kind in enumerate(kinds)
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    (folder / "sentence_bert_config.json").write_text(json.dumps(settings))
+    return folder
+
+
+_CLS = {
+    "word_embedding_dimension": 8,
+    "pooling_mode_cls_token": True,
+    "pooling_mode_mean_tokens": False,
+    "pooling_mode_max_tokens": False,
+}
+
+
+def test_older_sentence_transformers_layouts_are_read(tmp_path: Path) -> None:
+    folder = _write_pipeline(
+        tmp_path / "cls", _CLS, {"max_seq_length": 128, "do_lower_case": False}
+    )
+    assert read_plain_pipeline(folder) == PlainPipeline(pooling="cls", max_seq_length=128)
+
+
+@pytest.mark.parametrize(
+    ("pooling", "settings"),
+    [
+        ({**_CLS, "pooling_mode_mean_tokens": True}, {}),
+        (_CLS, {"do_lower_case": True}),
+        (_CLS, {"model_args": {"trust_remote_code": True}}),
+    ],
+)
+def test_pipelines_the_fast_path_cannot_reproduce_are_left_to_sentence_transformers(
+    tmp_path: Path, pooling: dict[str, object], settings: dict[str, object]
+) -> None:
+    assert read_plain_pipeline(_write_pipeline(tmp_path, pooling, settings)) is None
 
 
 def test_fingerprint_follows_weights_not_instances(tiny_models: tuple[Path, Path]) -> None:
@@ -124,6 +206,24 @@ def test_real_model_shape_dtype_and_norm(real_fp32: Encoder) -> None:
 def test_real_model_puts_related_words_together(real_fp32: Encoder) -> None:
     tank, armored, banana = real_fp32.encode(["tank", "armored vehicle", "banana"])
     assert float(tank @ armored) > float(tank @ banana) + 0.1
+
+
+@pytest.mark.model
+def test_real_model_fast_path_matches_sentence_transformers(real_fp32: Encoder) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    texts = [
+        "Joint exercises with allied navies were expanded to deter provocations at sea.",
+        "In 2020 the budget rose 7.4% to KRW 50.15 trillion for F-35A and KSS-III programmes.",
+        "short",
+        "word " * 400,
+    ]
+    reference = SentenceTransformer(str(real_fp32.folder), device="cpu").encode(
+        texts, normalize_embeddings=True
+    )
+
+    assert real_fp32.backend == "transformers"
+    assert np.sum(real_fp32.encode(texts) * reference, axis=1).min() > 0.9999
 
 
 @pytest.mark.model
