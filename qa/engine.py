@@ -218,7 +218,7 @@ class Engine:
         if answer_mode not in ANSWER_MODES:
             raise ValueError(f"mode must be one of {ANSWER_MODES}, got {answer_mode!r}")
         settings = self.settings
-        depth = max(k or settings.top_k, settings.answer_passages)
+        depth = max(self._validate_k(k), settings.answer_passages)
         with self._lock.read():
             retrieved = self._retrieve(question, depth, docs, None)
             if answer_mode == "generative":
@@ -260,9 +260,7 @@ class Engine:
     ) -> _Retrieved:
         settings = self.settings
         query = self._validate_question(question)
-        k = settings.top_k if k is None else k
-        if not isinstance(k, int) or not 1 <= k <= MAX_K:
-            raise ValueError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+        k = self._validate_k(k)
         mode = mode or "hybrid"
         if mode not in SEARCH_MODES:
             raise ValueError(f"mode must be one of {SEARCH_MODES}, got {mode!r}")
@@ -310,6 +308,12 @@ class Engine:
                 )
             )
         return _Retrieved(hits, query_vector)
+
+    def _validate_k(self, k: int | None) -> int:
+        k = self.settings.top_k if k is None else k
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+            raise ValueError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+        return k
 
     def _validate_question(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():

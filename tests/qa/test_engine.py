@@ -46,6 +46,8 @@ def test_empty_question_is_rejected(engine: Engine, question: str) -> None:
 def test_k_out_of_range_is_rejected(engine: Engine, k: int) -> None:
     with pytest.raises(ValueError, match="k must be"):
         engine.search("patrol vessels", k=k)
+    with pytest.raises(ValueError, match="k must be"):
+        engine.ask("patrol vessels", k=k)
 
 
 def test_overlong_question_is_rejected(engine: Engine) -> None:
