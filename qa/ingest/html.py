@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import PurePath
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from bs4.element import PreformattedString
 
 from qa.errors import IngestError
@@ -35,11 +35,8 @@ def load_html(text: str, path: str, source: str | None) -> Document:
         tag.decompose()
     if soup.head:
         soup.head.decompose()
-    try:
-        blocks = _Blocks()
-        blocks.walk(soup)
-    except RecursionError as error:
-        raise IngestError(path, "HTML nested too deeply to read") from error
+    blocks = _Blocks()
+    blocks.walk(soup)
     body = "\n\n".join(blocks.done)
     if not body.strip():
         raise IngestError(path, "HTML page has no text")
@@ -53,6 +50,13 @@ def load_html(text: str, path: str, source: str | None) -> Document:
     return Document(id=stem, title=title, text=body, source=source)
 
 
+class _Close:
+    """Marks the end of a block element on the walk's stack."""
+
+
+_CLOSE = _Close()
+
+
 class _Blocks:
     """Collects the text of block elements in document order, one paragraph per block."""
 
@@ -60,31 +64,36 @@ class _Blocks:
         self.done: list[str] = []
         self._open: list[str] = []
 
-    def walk(self, node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, PreformattedString):
+    def walk(self, root: Tag) -> None:
+        # An explicit stack, not recursion: hostile pages nest tags far deeper than
+        # Python's recursion limit, and real pages a few hundred levels deep must still read.
+        stack: list[PageElement | _Close] = [*reversed(root.contents)]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _Close):
+                self._flush()
+            elif isinstance(node, PreformattedString):
                 continue  # comments, doctypes, processing instructions
-            if isinstance(child, NavigableString):
-                self._open.append(str(child))
-            elif isinstance(child, Tag):
-                self._visit(child)
+            elif isinstance(node, NavigableString):
+                self._open.append(str(node))
+            elif isinstance(node, Tag):
+                stack.extend(self._enter(node))
 
-    def _visit(self, tag: Tag) -> None:
+    def _enter(self, tag: Tag) -> list[PageElement | _Close]:
+        """What to visit next for ``tag``, in reverse order (it goes on a stack)."""
         level = _HEADING_LEVELS.get(tag.name)
         if level is not None:
             self._flush()
             heading = " ".join(tag.get_text(" ").split())
             if heading:
                 self.done.append(f"{'#' * level} {heading}")
-            return
+            return []
         if tag.name == "br" or tag.name in _CELLS:
             self._open.append(" ")
-        block = tag.name in _BLOCKS
-        if block:
-            self._flush()
-        self.walk(tag)
-        if block:
-            self._flush()
+        if tag.name not in _BLOCKS:
+            return [*reversed(tag.contents)]
+        self._flush()
+        return [_CLOSE, *reversed(tag.contents)]
 
     def _flush(self) -> None:
         text = " ".join("".join(self._open).split())
