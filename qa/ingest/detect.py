@@ -122,5 +122,5 @@ def _starts_with_json_object(text: str) -> bool:
     first_line = text.lstrip().partition("\n")[0]
     try:
         return isinstance(json.loads(first_line), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False

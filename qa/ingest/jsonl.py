@@ -51,6 +51,9 @@ def _record(line: str, source: str | None) -> Document:
         record = json.loads(line)
     except json.JSONDecodeError as error:
         raise ValueError(f"invalid JSON ({error.msg} at column {error.colno})") from error
+    except RecursionError as error:
+        # The json module recurses per nesting level; a hostile line can nest thousands deep.
+        raise ValueError("JSON nested too deeply") from error
     if not isinstance(record, dict):
         raise ValueError("expected a JSON object with id, title and text")
     doc_id = record.get("id")
