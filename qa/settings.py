@@ -32,6 +32,11 @@ class Settings:
     max_pages: int = 5000
     max_chunks_per_file: int = 50_000
     max_query_chars: int = 2000
+    # Word files are zip archives: python-docx unpacks every member into memory, so the
+    # declared sizes are checked first. Real files mix XML (~10x smaller packed) with media
+    # (~1x); a zip bomb packs about 1000x.
+    max_unzipped_bytes: int = 512 * 1024 * 1024
+    max_zip_ratio: int = 100
 
     # Optional language model (OpenAI-compatible chat endpoint)
     llm_base_url: str | None = None
@@ -52,6 +57,8 @@ class Settings:
             "max_pages",
             "max_chunks_per_file",
             "max_query_chars",
+            "max_unzipped_bytes",
+            "max_zip_ratio",
         )
         for name in positive_ints:
             value = getattr(self, name)

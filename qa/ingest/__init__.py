@@ -110,7 +110,7 @@ def _load_file(file: _File, settings: Settings) -> LoadResult | ExportPage:
         case Format.PDF:
             document = load_pdf(data, shown, file.source, settings)
         case Format.DOCX:
-            document = load_docx(data, shown, file.source)
+            document = load_docx(data, shown, file.source, settings)
     return LoadResult((document,), ())
 
 
