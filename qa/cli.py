@@ -215,6 +215,17 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--auth", metavar="USER:PASS", default=None, help="require this login for the UI and /api"
     )
+    parser.add_argument(
+        "--api-token",
+        metavar="TOKEN",
+        default=None,
+        help="also accept 'Authorization: Bearer TOKEN' on /api (default: $CITEQA_API_TOKEN)",
+    )
+    parser.add_argument(
+        "--insecure-public",
+        action="store_true",
+        help="allow a non-loopback --host without --auth (the chat is then open to the network)",
+    )
     _index_option(parser)
 
 
@@ -222,10 +233,11 @@ def _run_serve(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from qa.engine import default_index_dir
-    from ui.server import parse_auth, serve
+    from ui.server import check_bind, parse_auth, serve
 
     try:
         auth = parse_auth(args.auth) if args.auth else None
+        check_bind(args.host, auth, insecure_public=args.insecure_public)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -234,7 +246,16 @@ def _run_serve(args: argparse.Namespace) -> int:
         f"citeqa: chat at http://{args.host}:{args.port}/ , API docs at /docs, index {index}",
         file=sys.stderr,
     )
-    serve(args.paths, index, host=args.host, port=args.port, auth=auth, model=args.model)
+    serve(
+        args.paths,
+        index,
+        host=args.host,
+        port=args.port,
+        auth=auth,
+        model=args.model,
+        api_token=args.api_token,
+        insecure_public=args.insecure_public,
+    )
     return 0
 
 

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
 from pydantic import BaseModel, Field
 
 from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
@@ -46,24 +51,46 @@ def _key_message(error: KeyError) -> str:
     return str(error.args[0]) if error.args else "unknown document"
 
 
-_BASIC = HTTPBasic(realm="citeqa")
+_BASIC = HTTPBasic(realm="citeqa", auto_error=False)
+_BEARER = HTTPBearer(auto_error=False)
 
 
-class _BasicAuth:
-    """Route dependency: HTTP basic credentials must match, compared in constant time."""
+def _same(given: str, expected: str) -> bool:
+    return secrets.compare_digest(given.encode(), expected.encode())
 
-    def __init__(self, credentials: tuple[str, str]) -> None:
-        self.user, self.password = credentials
 
-    def __call__(self, given: Annotated[HTTPBasicCredentials, Depends(_BASIC)]) -> None:
-        same_user = secrets.compare_digest(given.username.encode(), self.user.encode())
-        same_password = secrets.compare_digest(given.password.encode(), self.password.encode())
-        if not (same_user and same_password):
-            raise HTTPException(
-                status_code=401,
-                detail="wrong user name or password",
-                headers={"WWW-Authenticate": 'Basic realm="citeqa"'},
-            )
+class _Guard:
+    """Route dependency: the HTTP basic login or the bearer token must match.
+
+    Both are compared in constant time so response timing does not leak how much matched.
+    """
+
+    def __init__(self, login: tuple[str, str] | None, token: str | None) -> None:
+        self.login = login
+        self.token = token
+
+    def __call__(
+        self,
+        basic: Annotated[HTTPBasicCredentials | None, Depends(_BASIC)],
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+    ) -> None:
+        if self.token and bearer is not None and _same(bearer.credentials, self.token):
+            return
+        if self.login and basic is not None:
+            user, password = self.login
+            # Both comparisons always run: no early exit on a wrong user name.
+            same_user = _same(basic.username, user)
+            same_password = _same(basic.password, password)
+            if same_user and same_password:
+                return
+        challenges = (['Basic realm="citeqa"'] if self.login else []) + (
+            ['Bearer realm="citeqa"'] if self.token else []
+        )
+        raise HTTPException(
+            status_code=401,
+            detail="wrong or missing credentials",
+            headers={"WWW-Authenticate": ", ".join(challenges)},
+        )
 
 
 def build_api(
@@ -72,11 +99,13 @@ def build_api(
     upload_dir: Path,
     upload_limit: int,
     auth: tuple[str, str] | None = None,
+    api_token: str | None = None,
 ) -> FastAPI:
     """A FastAPI app with the routes under ``/api`` and its OpenAPI page at ``/docs``.
 
     Uploads are saved under ``upload_dir`` and refused beyond ``upload_limit`` bytes (or the
-    engine's ``max_file_bytes`` if smaller). ``auth`` protects every route with HTTP basic.
+    engine's ``max_file_bytes`` if smaller). With ``auth`` and/or ``api_token`` every route
+    needs HTTP basic with that login or ``Authorization: Bearer <api_token>``.
     """
     limit = min(upload_limit, engine.settings.max_file_bytes)
     app = FastAPI(
@@ -110,7 +139,7 @@ def build_api(
         response.headers.update(error.headers or {})
         return response
 
-    dependencies = [Depends(_BasicAuth(auth))] if auth else []
+    dependencies = [Depends(_Guard(auth, api_token))] if auth or api_token else []
     router = APIRouter(prefix="/api", dependencies=dependencies)
 
     @router.get("/health", summary="Liveness and index size")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import gradio as gr
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
@@ -23,6 +26,14 @@ logger = logging.getLogger(__name__)
 
 EXAMPLE_DIR = Path(__file__).with_name("example")
 UPLOADS = "uploads"
+API_TOKEN_ENV = "CITEQA_API_TOKEN"
+# Gradio's file route fetches and relays any public http(s) URL it is given; the chat never needs
+# that, and a shared server must not become a proxy.
+_FILE_URL = re.compile(r"/file[=/][a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+
+class PublicBindRefused(ValueError):
+    """A non-loopback address was asked for without a login to guard it."""
 
 
 def parse_auth(value: str) -> tuple[str, str]:
@@ -33,25 +44,71 @@ def parse_auth(value: str) -> tuple[str, str]:
     return user, password
 
 
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback IP addresses; any other name counts as public."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, auth: tuple[str, str] | None, *, insecure_public: bool) -> None:
+    """Raise ``PublicBindRefused`` unless ``host`` is loopback, a login is set, or forced.
+
+    Only ``auth`` counts: an API token guards ``/api`` but leaves the chat open.
+    """
+    if auth is None and not insecure_public and not is_loopback(host):
+        raise PublicBindRefused(
+            f"refusing to serve on {host} without a login: anyone on the network could read "
+            "and change the index. Add --auth USER:PASS, bind 127.0.0.1, or pass "
+            "--insecure-public if the network itself is trusted."
+        )
+
+
+async def _refuse_file_urls(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    if _FILE_URL.search(request.url.path):
+        return JSONResponse({"error": "fetching URLs is disabled"}, status_code=403)
+    return await call_next(request)
+
+
 def build_server(
     engine: Engine,
     *,
     upload_dir: Path,
     upload_limit: int = DEFAULT_UPLOAD_LIMIT,
     auth: tuple[str, str] | None = None,
+    api_token: str | None = None,
 ) -> FastAPI:
-    """The API app with the chat mounted at ``/``; ``auth`` guards both."""
+    """The API app with the chat mounted at ``/``; ``auth`` guards both.
+
+    ``api_token`` is a second way into ``/api`` only (``Authorization: Bearer ...``). Gradio's
+    file route is kept away from the index folder and from URLs.
+    """
     upload_dir = upload_dir.resolve()
     upload_dir.mkdir(parents=True, exist_ok=True)
-    api = build_api(engine, upload_dir=upload_dir, upload_limit=upload_limit, auth=auth)
+    api = build_api(
+        engine, upload_dir=upload_dir, upload_limit=upload_limit, auth=auth, api_token=api_token
+    )
+    api.middleware("http")(_refuse_file_urls)
     chat = build_app(engine, upload_dir=upload_dir, upload_limit=upload_limit)
     # Enough parallel answers for a few users; the engine serialises only index writes.
     chat.queue(default_concurrency_limit=4)
+    # Gradio checks that a file named in an event was uploaded through it only once the
+    # Blocks "has launched", which mount_gradio_app never sets: without this, any client
+    # could make the Documents tab read and index any file the server can read.
+    chat.has_launched = True
     return gr.mount_gradio_app(
         api,
         chat,
         path="/",
         auth=auth,
+        # Gradio serves only its own temp and cache folders already; blocking the index too
+        # keeps that true even if someone points GRADIO_TEMP_DIR or the cache inside it.
+        blocked_paths=[str(engine.store.folder.resolve()), str(upload_dir)],
         max_file_size=min(upload_limit, engine.settings.max_file_bytes),
         footer_links=[],
         css_paths=[CSS_PATH],
@@ -92,14 +149,21 @@ def serve(
     port: int = 7860,
     auth: tuple[str, str] | None = None,
     model: str | Path | None = None,
+    api_token: str | None = None,
+    insecure_public: bool = False,
 ) -> None:
-    """Index, then serve until interrupted."""
+    """Index, then serve until interrupted; ``PublicBindRefused`` before anything else.
+
+    ``api_token`` defaults to ``$CITEQA_API_TOKEN``.
+    """
     import uvicorn
 
+    check_bind(host, auth, insecure_public=insecure_public)
+    api_token = api_token or os.environ.get(API_TOKEN_ENV) or None
     # Gradio components may phone home unless told otherwise; a local server must not.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     engine = open_for_serving(paths, index_dir, model=model)
-    app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth)
+    app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth, api_token=api_token)
     logger.info("serving on http://%s:%d (API docs at /docs)", host, port)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import uuid
@@ -56,11 +57,15 @@ def save_upload(stream: BinaryIO, filename: str, folder: Path, limit: int) -> Pa
     loaders cannot read, 413 past ``limit`` bytes); nothing is left on disk then.
     """
     check_extension(filename)
+    folder = folder.resolve()
+    # A fresh random folder (mkdir fails rather than reuse one) and O_EXCL|O_NOFOLLOW on the
+    # file: nothing already on disk, a planted symlink included, can redirect the write.
     target = folder / uuid.uuid4().hex / safe_name(filename)
-    target.parent.mkdir(parents=True)
+    target.parent.mkdir(mode=0o700)
     written = 0
     try:
-        with target.open("wb") as out:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with os.fdopen(os.open(target, flags, 0o600), "wb") as out:
             while block := stream.read(_READ_BLOCK):
                 written += len(block)
                 if written > limit:
@@ -76,7 +81,8 @@ def save_upload(stream: BinaryIO, filename: str, folder: Path, limit: int) -> Pa
 
 
 def discard_upload(path: Path) -> None:
-    """Delete a saved upload and its random folder."""
+    """Delete a saved upload and its random folder (never through a symlinked folder)."""
+    # rmtree refuses a symlink and does not follow links inside, so nothing outside is touched.
     shutil.rmtree(path.parent, ignore_errors=True)
 
 
@@ -84,5 +90,12 @@ def is_upload(path: str | Path | None, folder: Path) -> bool:
     """True if ``path`` is a file saved by ``save_upload`` into ``folder``."""
     if not path:
         return False
-    resolved = Path(path).resolve()
-    return resolved.parent.parent == folder.resolve() and resolved.is_file()
+    given = Path(path)
+    resolved = given.resolve()
+    # A symlink anywhere on the way would make "delete this upload" delete something else.
+    return (
+        resolved.parent.parent == folder.resolve()
+        and resolved.is_file()
+        and not given.is_symlink()
+        and not given.parent.is_symlink()
+    )

@@ -86,7 +86,14 @@ def test_citeqa_serve_passes_its_options_to_the_server(
         (
             ["docs"],
             tmp_path,
-            {"host": "127.0.0.1", "port": 9001, "auth": ("ann", "pw"), "model": None},
+            {
+                "host": "127.0.0.1",
+                "port": 9001,
+                "auth": ("ann", "pw"),
+                "model": None,
+                "api_token": None,
+                "insecure_public": False,
+            },
         )
     ]
     assert cli.main(["serve", "--auth", "no-colon"]) == 2
