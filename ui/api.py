@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import (
     HTTPAuthorizationCredentials,
     HTTPBasic,
@@ -51,6 +52,8 @@ def _key_message(error: KeyError) -> str:
     return str(error.args[0]) if error.args else "unknown document"
 
 
+# Room for the multipart boundaries and part headers around the file itself.
+_MULTIPART_OVERHEAD = 64 * 1024
 _BASIC = HTTPBasic(realm="citeqa", auto_error=False)
 _BEARER = HTTPBearer(auto_error=False)
 
@@ -113,6 +116,20 @@ def build_api(
         description="Question answering over long documents with exact page citations.",
         version="0.1.0",
     )
+
+    @app.middleware("http")
+    async def refuse_large_bodies(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # The multipart parser spools a whole upload to a temp file before the route sees it,
+        # so an oversized body is refused from its declared length, before it is read.
+        if request.method == "POST" and request.url.path == "/api/documents":
+            length = request.headers.get("content-length", "")
+            if not length.isdigit():
+                return _error(411, "uploads must declare their Content-Length")
+            if int(length) > limit + _MULTIPART_OVERHEAD:
+                return _error(413, f"the file is larger than the upload limit of {limit} bytes")
+        return await call_next(request)
 
     @app.exception_handler(ValueError)
     async def bad_value(request: Request, error: ValueError) -> JSONResponse:

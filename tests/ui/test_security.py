@@ -134,6 +134,30 @@ def test_api_refuses_unsupported_and_oversized_uploads(engine: Engine, tmp_path:
     assert list(uploads.iterdir()) == []
 
 
+def test_an_oversized_upload_is_refused_before_its_body_is_read(
+    engine: Engine, tmp_path: Path
+) -> None:
+    uploads = tmp_path / "index" / "uploads"
+    client = TestClient(build_server(engine, upload_dir=uploads, upload_limit=1000))
+    huge = client.post(
+        "/api/documents",
+        content=b"x" * 100,
+        headers={"Content-Type": "multipart/form-data; boundary=b", "Content-Length": "10000000"},
+    )
+    assert huge.status_code == 413
+
+    def chunks() -> Iterator[bytes]:
+        yield b"--b\r\n"
+
+    undeclared = client.post(
+        "/api/documents",
+        content=chunks(),
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert undeclared.status_code == 411
+    assert list(uploads.iterdir()) == []
+
+
 # ------------------------------------------------------------------------------ file routes
 def test_gradio_file_routes_refuse_system_files_and_the_index(
     engine: Engine, tmp_path: Path
