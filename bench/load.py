@@ -190,11 +190,15 @@ def format_report(report: LoadReport) -> str:
     if report.upload is not None:
         upload = report.upload
         during = report.during_upload()
+        others = [s.seconds for s in samples if not s.error and s not in during] or [float("nan")]
         lines += [
             f"upload: HTTP {upload.status} in {upload.finished - upload.started:.2f} s, "
             f"answerable {upload.found}, removed afterwards {upload.removed} {upload.detail}",
             f"asks overlapping the upload: {len(during)}, "
             f"errors {sum(1 for s in during if s.error)}",
+            "latency ms without them: p50 {:.0f}  p95 {:.0f}  p99 {:.0f}".format(
+                *(1000 * percentile(others, q) for q in (0.5, 0.95, 0.99))
+            ),
         ]
     return "\n".join(lines)
 
@@ -252,10 +256,14 @@ def main() -> int:
 
     port = args.port or _free_port()
     base_url = f"http://127.0.0.1:{port}"
+    log = args.index.with_name(f"{args.index.name}-serve.log")
+    print(f"server log: {log}", file=sys.stderr)
     server = subprocess.Popen(
         [*citeqa, "serve", "--index", str(args.index), "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_healthy(base_url, server, timeout=300)
