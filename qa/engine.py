@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -19,7 +20,8 @@ import numpy as np
 from qa.answer.extractive import extractive_answer
 from qa.answer.generative import ChatClient, generative_answer
 from qa.encoder import Encoder
-from qa.indexer import AddSummary, Progress, index_documents, origin_of
+from qa.errors import IngestError
+from qa.indexer import AddSummary, Progress, apply_update, origin_of, plan_update
 from qa.ingest import load_paths
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fusion import reciprocal_rank_fusion
@@ -161,7 +163,7 @@ class Engine:
                 seen_origins.add(origins[doc.id])
             if argument.is_dir():
                 folders.append(argument.resolve())
-        with self._write_mutex, self._lock.write():
+        with self._write_mutex:
             vanished = [
                 doc_id
                 for doc_id, origin in self.store.document_origins().items()
@@ -169,24 +171,48 @@ class Engine:
                 and origin not in seen_origins
                 and any(Path(origin).is_relative_to(folder) for folder in folders)
             ]
-            return index_documents(
-                self.store,
-                self.encoder,
+            return self._update(
                 documents,
-                settings=self.settings,
                 origins=origins,
                 remove=vanished,
                 errors=errors,
                 progress=progress,
             )
 
+    def _update(
+        self,
+        documents: Sequence[Document],
+        *,
+        origins: dict[str, str] | None = None,
+        remove: Sequence[str] = (),
+        errors: Sequence[IngestError] = (),
+        progress: Progress | None = None,
+    ) -> AddSummary:
+        """Clean, chunk and embed while searches go on; block them only to switch over.
+
+        The caller holds ``_write_mutex``, so writers never interleave.
+        """
+        started = time.perf_counter()
+        update = plan_update(
+            self.store,
+            self.encoder,
+            documents,
+            settings=self.settings,
+            origins=origins,
+            remove=remove,
+            errors=errors,
+            progress=progress,
+        )
+        apply_update(self.store, self.encoder, update, exclusive=self._lock.write())
+        summary = replace(update.summary, seconds=time.perf_counter() - started)
+        logger.info("indexed: %s", summary)
+        return summary
+
     def remove(self, doc_id: str) -> AddSummary:
-        with self._write_mutex, self._lock.write():
+        with self._write_mutex:
             if doc_id not in self.store.document_hashes():
                 raise KeyError(f"unknown document id: {doc_id!r}")
-            return index_documents(
-                self.store, self.encoder, [], settings=self.settings, remove=[doc_id]
-            )
+            return self._update([], remove=[doc_id])
 
     # ------------------------------------------------------------------ reading
     def documents(self) -> list[DocumentInfo]:

@@ -7,7 +7,8 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -78,7 +79,16 @@ def embed_key(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def index_documents(
+@dataclass(frozen=True)
+class Update:
+    """Cleaned, chunked and embedded documents, ready to be applied to the store."""
+
+    records: tuple[DocumentRecord, ...]
+    removed: tuple[str, ...]
+    summary: AddSummary
+
+
+def plan_update(
     store: IndexStore,
     encoder: Encoder,
     documents: Sequence[Document],
@@ -88,13 +98,12 @@ def index_documents(
     remove: Sequence[str] = (),
     errors: Sequence[IngestError] = (),
     progress: Progress | None = None,
-) -> AddSummary:
-    """Bring ``store`` up to date with ``documents`` and drop the doc ids in ``remove``.
+) -> Update:
+    """Do the slow work of an update without changing what searches see.
 
-    ``origins`` maps doc ids to the absolute path each was read from.
-
-    Only documents whose content hash changed are cleaned, chunked and written; of their
-    chunks, only texts missing from the embedding cache are encoded.
+    Only documents whose content hash changed are cleaned and chunked; of their chunks, only
+    texts missing from the embedding cache are encoded (into the cache). ``origins`` maps doc
+    ids to the absolute path each was read from; ``remove`` lists doc ids to drop.
     """
     started = time.perf_counter()
     known = store.document_hashes()
@@ -104,7 +113,6 @@ def index_documents(
     removed = tuple(d for d in dict.fromkeys(remove) if d in known and d not in hashes)
 
     prepared, too_big = _prepare(changed, settings)
-    errors = [*errors, *too_big]
     changed = [doc for doc, _ in prepared]
     planned = [
         (doc, [StoredChunk(c, embed_key(dense_text(c))) for c in chunks])
@@ -113,9 +121,8 @@ def index_documents(
     embedded, reused = _embed_missing(
         store, encoder, [s for _, ss in planned for s in ss], progress
     )
-
     origins = origins or {}
-    rows = [
+    records = tuple(
         DocumentRecord(
             doc_id=doc.id,
             title=doc.title,
@@ -127,10 +134,7 @@ def index_documents(
             pages=doc.pages or (),
         )
         for doc, stored in planned
-    ]
-    if rows or removed:
-        store.replace_documents(rows, removed)
-        store.commit_snapshots(encoder.fingerprint, encoder.dimension)
+    )
     summary = AddSummary(
         added=tuple(d.id for d in changed if d.id not in known),
         updated=tuple(d.id for d in changed if d.id in known),
@@ -138,9 +142,57 @@ def index_documents(
         removed=removed,
         chunks_embedded=embedded,
         chunks_reused=reused,
-        errors=tuple(errors),
+        errors=(*errors, *too_big),
         seconds=time.perf_counter() - started,
     )
+    return Update(records, removed, summary)
+
+
+def apply_update(
+    store: IndexStore,
+    encoder: Encoder,
+    update: Update,
+    *,
+    exclusive: AbstractContextManager[object] | None = None,
+) -> None:
+    """Commit ``update`` and publish the new search files.
+
+    Only the switch to the new state runs inside ``exclusive`` (the caller's lock against
+    concurrent searches); building the next BM25 index and writing snapshots do not.
+    """
+    if not (update.records or update.removed):
+        return
+    lexical = store.next_lexical(update.records, update.removed)
+    with exclusive or nullcontext():
+        store.apply(update.records, update.removed, lexical)
+    store.publish(encoder.fingerprint, encoder.dimension)
+
+
+def index_documents(
+    store: IndexStore,
+    encoder: Encoder,
+    documents: Sequence[Document],
+    *,
+    settings: Settings,
+    origins: Mapping[str, str] | None = None,
+    remove: Sequence[str] = (),
+    errors: Sequence[IngestError] = (),
+    progress: Progress | None = None,
+) -> AddSummary:
+    """``plan_update`` then ``apply_update``, for single-threaded callers."""
+    started = time.perf_counter()
+    update = plan_update(
+        store,
+        encoder,
+        documents,
+        settings=settings,
+        origins=origins,
+        remove=remove,
+        errors=errors,
+        progress=progress,
+    )
+    apply_update(store, encoder, update)
+    summary = replace(update.summary, seconds=time.perf_counter() - started)
     logger.info("indexed: %s", summary)
     return summary
 

@@ -41,9 +41,7 @@ class Prepared:
     chunks: tuple[Chunk, ...]
 
 
-def prepare_documents(
-    docs: Sequence[Document], settings: Settings | None = None
-) -> list[Prepared]:
+def prepare_documents(docs: Sequence[Document], settings: Settings | None = None) -> list[Prepared]:
     """Clean and chunk ``docs`` in order.
 
     The vocabulary that guides hyphen and ligature repair is built from all of ``docs``

@@ -26,6 +26,7 @@ from embeddings.atomic import atomic_write_text
 from embeddings.cache import EmbeddingCache
 from embeddings.vector_index import VectorIndex
 from qa.errors import IndexError_, ModelMismatchError
+from qa.retrieval.fields import lexical_text
 from qa.retrieval.lexical import LexicalIndex
 from qa.types import Chunk, Page
 
@@ -79,6 +80,13 @@ def squash(text: str) -> str:
     paragraph (and so the quote) reads ``bio-threats``.
     """
     return _SPACE.sub("", _HEADING_MARK.sub("", text)).casefold()
+
+
+def _lexical_over(chunks: Sequence[Chunk]) -> LexicalIndex:
+    lexical = LexicalIndex()
+    if chunks:
+        lexical.build([c.id for c in chunks], [lexical_text(c) for c in chunks])
+    return lexical
 
 
 def vector_id(chunk_id: str) -> int:
@@ -393,8 +401,34 @@ class IndexStore:
                 )
             self._set_meta("generation", str(self.generation + 1))
 
-    def commit_snapshots(self, fingerprint: str, dimension: int) -> None:
-        """Bring the in-memory view, FAISS and BM25 up to the SQLite state and publish them."""
+    def next_lexical(
+        self, records: Sequence[DocumentRecord], removed: Sequence[str] = ()
+    ) -> LexicalIndex:
+        """The BM25 index the store will hold once ``records`` and ``removed`` are applied.
+
+        Changes nothing, so searches go on while it is built (the slow part of an update).
+        """
+        replaced = set(removed) | {r.doc_id for r in records}
+        by_doc: dict[str, list[Chunk]] = {}
+        for chunk in self._chunks.values():
+            if chunk.doc_id not in replaced:
+                by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        for record in records:
+            by_doc[record.doc_id] = [s.chunk for s in record.chunks]
+        # The same order a reopened store reads them in, so ties rank the same.
+        return _lexical_over([c for doc_id in sorted(by_doc) for c in by_doc[doc_id]])
+
+    def apply(
+        self,
+        records: Sequence[DocumentRecord],
+        removed: Sequence[str],
+        lexical: LexicalIndex,
+    ) -> None:
+        """Commit to SQLite, then switch the in-memory FAISS and BM25 views to the new state.
+
+        ``lexical`` comes from ``next_lexical`` for the same records. Call ``publish`` next.
+        """
+        self.replace_documents(records, removed)
         old_vectors = set(self._chunks)
         self._load_chunks()
         new_vectors = set(self._chunks)
@@ -405,16 +439,15 @@ class IndexStore:
         added = sorted(new_vectors - old_vectors)
         if added:
             self.vectors.add(np.asarray(added, dtype=np.int64), self._vectors_for(added))
-        self._rebuild_lexical()
-        self._publish(fingerprint, dimension)
+        self.lexical = lexical
 
     def rebuild_snapshots(self, fingerprint: str, dimension: int) -> None:
         self.vectors = VectorIndex(dimension)
         ids = sorted(self._chunks)
         if ids:
             self.vectors.add(np.asarray(ids, dtype=np.int64), self._vectors_for(ids))
-        self._rebuild_lexical()
-        self._publish(fingerprint, dimension)
+        self.lexical = _lexical_over(list(self._chunks.values()))
+        self.publish(fingerprint, dimension)
 
     def _vectors_for(self, vids: Sequence[int]) -> np.ndarray:
         assert self.cache is not None
@@ -430,15 +463,8 @@ class IndexStore:
             )
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
-    def _rebuild_lexical(self) -> None:
-        from qa.retrieval.fields import lexical_text
-
-        self.lexical = LexicalIndex()
-        if self._chunks:
-            ids = [c.id for c in self._chunks.values()]
-            self.lexical.build(ids, [lexical_text(c) for c in self._chunks.values()])
-
-    def _publish(self, fingerprint: str, dimension: int) -> None:
+    def publish(self, fingerprint: str, dimension: int) -> None:
+        """Write FAISS and BM25 snapshots of the current state, then the manifest naming them."""
         assert self.vectors is not None and self.lexical is not None
         generation = self.generation
         faiss_path, bm25_path = self._snapshot_paths(generation)

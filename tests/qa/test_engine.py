@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,28 @@ def test_records_without_pages_are_searchable(tmp_path: Path) -> None:
     assert hit.chunk.doc_id == "rec-1"
     assert hit.chunk.pages == ()
     assert hit.chunk.section == "Logistics"
+
+
+def test_searches_go_on_while_a_document_is_being_indexed(engine: Engine) -> None:
+    embedding = threading.Event()
+    release = threading.Event()
+
+    def hold(done: int, total: int) -> None:
+        embedding.set()
+        assert release.wait(10)
+
+    extra = Document(
+        id="eastport-2030",
+        title="Eastport Naval Plan 2030",
+        text="# Mine warfare\n\nEastport buys six minehunters with autonomous underwater drones.",
+    )
+    adding = threading.Thread(target=engine.add, args=([extra],), kwargs={"progress": hold})
+    adding.start()
+    try:
+        assert embedding.wait(10)
+        hits = engine.search("ice-capable patrol vessels", k=1)  # would block on a held lock
+        assert hits[0].chunk.doc_id == "northland-2031"
+    finally:
+        release.set()
+        adding.join(10)
+    assert engine.search("minehunters underwater drones", k=1)[0].chunk.doc_id == "eastport-2030"

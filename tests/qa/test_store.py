@@ -41,7 +41,7 @@ def test_crash_after_commit_before_publishing_rebuilds_search_files(
     def crash(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(qa.store.IndexStore, "_publish", crash)
+    monkeypatch.setattr(qa.store.IndexStore, "publish", crash)
     with pytest.raises(KeyboardInterrupt):
         engine.add([DESERT])
     monkeypatch.undo()
