@@ -1,10 +1,12 @@
 """Sentence-transformers encoder that never touches the network and uses bf16 where it pays.
 
 Plain Transformer -> Pooling (mean or CLS) [-> Normalize] folders, like the bundled
-all-MiniLM-L6-v2, load through ``transformers`` directly and are pooled here: importing
-sentence-transformers costs 2-3 s (scikit-learn, scipy) that a one-question CLI process would
-otherwise pay on every start. Any other pipeline (Dense layers, prompts, lower-casing, custom
-modules) loads through ``SentenceTransformer``; both give the same vectors and the same
+all-MiniLM-L6-v2, are pooled here: importing sentence-transformers costs 2-3 s (scikit-learn,
+scipy) that a one-question CLI process would otherwise pay on every start. When the transformer
+is a plain BERT with a ``tokenizer.json`` it runs on ``embeddings.bert`` (torch, ``tokenizers``
+and ``safetensors`` only: transformers' model code costs another 2 s to import); other plain
+pipelines load through ``transformers``. Any other pipeline (Dense layers, prompts, lower-casing,
+custom modules) loads through ``SentenceTransformer``. All give the same vectors and the same
 fingerprint.
 
 On CPUs with native bf16 matrix units (AMX or AVX-512 BF16) the fast path converts the weights to
@@ -26,6 +28,7 @@ import hashlib
 import json
 import logging
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +38,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     import torch
+
+    from embeddings.bert import TorchBert
 
 logger = logging.getLogger(__name__)
 
@@ -217,30 +222,33 @@ class _Backend(Protocol):
         ...
 
 
-class _TransformersBackend:
-    """Hugging Face tokenizer + model with the pooling done here (no sentence-transformers)."""
+def _max_seq_length(pipeline: PlainPipeline, tokenizer_limit: int, positions: int) -> int:
+    """sentence-transformers' rule: the folder's setting, else the tokenizer's capped limit."""
+    if pipeline.max_seq_length is not None:
+        return int(pipeline.max_seq_length)
+    return min(tokenizer_limit, positions)
 
-    name = "transformers"
 
-    def __init__(self, folder: Path, pipeline: PlainPipeline, precision: str) -> None:
+class _PooledBackend(ABC):
+    """Tokenise, run the model in length-sorted batches, pool as sentence-transformers does."""
+
+    name: str
+    dimension: int
+    max_seq_length: int
+
+    def __init__(self, pooling: str) -> None:
         import torch
-        from transformers import AutoModel, AutoTokenizer
 
         self._torch = torch
-        self._tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        # Weights converted once: per-op autocast casts cost about a third of the CPU time.
-        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-        self._model = AutoModel.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
-        self._model.eval()
-        self._pooling = pipeline.pooling
-        self.dimension = int(self._model.config.hidden_size)
-        limit = pipeline.max_seq_length
-        if limit is None:
-            limit = min(
-                int(self._tokenizer.model_max_length),
-                int(getattr(self._model.config, "max_position_embeddings", 1 << 30)),
-            )
-        self.max_seq_length = int(limit)
+        self._pooling = pooling
+
+    @abstractmethod
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Token ids with special tokens, truncated to ``max_seq_length``."""
+
+    @abstractmethod
+    def _hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(b, t) ids, (b, t) int64 0/1 mask -> (b, t, d) last hidden states."""
 
     def _pool(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """(b, t, d) token states, (b, t) 0/1 mask -> (b, d) float32 sentence vectors."""
@@ -251,25 +259,133 @@ class _TransformersBackend:
         return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
 
     def embed(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        token_ids = self._tokenizer(list(texts), truncation=True, max_length=self.max_seq_length)[
-            "input_ids"
-        ]
+        torch = self._torch
+        token_ids = self._token_ids(list(texts))
         # Longest token sequence first: each batch pads to nearly its own length. Character
         # length only approximates this (numbers and names split into many word pieces).
         order = np.argsort([-len(ids) for ids in token_ids], kind="stable")
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        with self._torch.inference_mode():
+        with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 rows = order[start : start + batch_size]
-                batch = self._tokenizer.pad(
-                    {"input_ids": [token_ids[i] for i in rows]}, return_tensors="pt"
-                )
-                output = self._model(
-                    input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
-                )
-                pooled = self._pool(output.last_hidden_state, batch["attention_mask"])
-                vectors[rows] = pooled.numpy()
+                width = len(token_ids[rows[0]])
+                # Right padding with id 0: padded positions are masked out of attention and
+                # pooling, so the pad id never reaches a vector.
+                ids = torch.zeros((len(rows), width), dtype=torch.int64)
+                mask = torch.zeros((len(rows), width), dtype=torch.int64)
+                for row, i in enumerate(rows):
+                    ids[row, : len(token_ids[i])] = torch.tensor(token_ids[i])
+                    mask[row, : len(token_ids[i])] = 1
+                vectors[rows] = self._pool(self._hidden(ids, mask), mask).numpy()
         return vectors
+
+
+_BERT_TOKENIZER_CLASSES = (None, "BertTokenizer", "BertTokenizerFast")
+
+
+def _tokenizer_json_is_what_transformers_runs(tokenizer: Any, tokenizer_config: Any) -> bool:
+    """Whether ``tokenizer.json`` alone tokenises as transformers' AutoTokenizer would.
+
+    transformers' BertTokenizer rebuilds the normaliser from tokenizer_config.json (lower-casing
+    by default), overriding tokenizer.json; only the generic fast tokenizer runs it unchanged.
+    """
+    if not isinstance(tokenizer, dict) or not isinstance(tokenizer_config, dict):
+        return False
+    kind = tokenizer_config.get("tokenizer_class")
+    if kind == "PreTrainedTokenizerFast":
+        return True
+    if kind not in _BERT_TOKENIZER_CLASSES:
+        return False
+    expected = {
+        "type": "BertNormalizer",
+        "clean_text": True,
+        "handle_chinese_chars": tokenizer_config.get("tokenize_chinese_chars", True),
+        "strip_accents": tokenizer_config.get("strip_accents"),
+        "lowercase": tokenizer_config.get("do_lower_case", True),
+    }
+    pre_tokenizer = tokenizer.get("pre_tokenizer") or {}
+    return tokenizer.get("normalizer") == expected and pre_tokenizer.get("type") == (
+        "BertPreTokenizer"
+    )
+
+
+class _TorchBertBackend(_PooledBackend):
+    """``tokenizers`` + the torch-only BERT of ``embeddings.bert``: no transformers import."""
+
+    name = "torch-bert"
+
+    def __init__(self, pipeline: PlainPipeline, model: TorchBert, tokenizer: Any, limit: int):
+        super().__init__(pipeline.pooling)
+        self._model = model
+        self.dimension = model.hidden_size
+        self.max_seq_length = limit
+        # tokenizer.json may carry fixed padding and another truncation length; batches are
+        # padded here, per batch.
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=limit)
+        self._tokenizer = tokenizer
+
+    @classmethod
+    def open(
+        cls, folder: Path, pipeline: PlainPipeline, precision: str
+    ) -> _TorchBertBackend | None:
+        """The backend for a plain BERT folder with a ``tokenizer.json``, else None."""
+        import torch
+        from tokenizers import Tokenizer
+
+        from embeddings.bert import load_bert
+
+        tokenizer_config = _read_json(folder / "tokenizer_config.json") or {}
+        tokenizer_json = _read_json(folder / "tokenizer.json")
+        if not _tokenizer_json_is_what_transformers_runs(tokenizer_json, tokenizer_config):
+            logger.info("%s: tokenizer.json differs from transformers' tokenizer", folder)
+            return None
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        model = load_bert(folder, dtype)
+        if model is None:
+            return None
+        limit = _max_seq_length(
+            pipeline,
+            int(tokenizer_config.get("model_max_length", 1 << 30)),
+            model.max_positions,
+        )
+        return cls(pipeline, model, Tokenizer.from_file(str(folder / "tokenizer.json")), limit)
+
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        return [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
+
+    def _hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self._model(input_ids, attention_mask.bool())
+
+
+class _TransformersBackend(_PooledBackend):
+    """Hugging Face tokenizer + model with the pooling done here (no sentence-transformers)."""
+
+    name = "transformers"
+
+    def __init__(self, folder: Path, pipeline: PlainPipeline, precision: str) -> None:
+        super().__init__(pipeline.pooling)
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self._tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        # Weights converted once: per-op autocast casts cost about a third of the CPU time.
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        self._model = AutoModel.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
+        self._model.eval()
+        self.dimension = int(self._model.config.hidden_size)
+        self.max_seq_length = _max_seq_length(
+            pipeline,
+            int(self._tokenizer.model_max_length),
+            int(getattr(self._model.config, "max_position_embeddings", 1 << 30)),
+        )
+
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        encoded = self._tokenizer(texts, truncation=True, max_length=self.max_seq_length)
+        return list(encoded["input_ids"])
+
+    def _hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self._model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
 
 class _SentenceTransformersBackend:
@@ -356,7 +472,9 @@ class Encoder:
         if pipeline is None:
             self._model = _SentenceTransformersBackend(self.folder, self.precision)
         else:
-            self._model = _TransformersBackend(self.folder, pipeline, self.precision)
+            self._model = _TorchBertBackend.open(
+                self.folder, pipeline, self.precision
+            ) or _TransformersBackend(self.folder, pipeline, self.precision)
         logger.info(
             "loaded %s via %s (%s, dimension %d, max_seq_length %d)",
             self.folder,
@@ -369,7 +487,8 @@ class Encoder:
 
     @property
     def backend(self) -> str:
-        """'transformers' (plain pipelines, fast start) or 'sentence-transformers'; loads."""
+        """'torch-bert' (plain BERT pipelines, fastest start), 'transformers' (other plain
+        pipelines) or 'sentence-transformers'; loads."""
         model = self.load()._model
         assert model is not None
         return model.name

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +13,7 @@ from embeddings.encoder import (
     Encoder,
     ModelNotFoundError,
     PlainPipeline,
+    _TorchBertBackend,
     cpu_supports_bf16,
     default_model_path,
     l2_normalize,
@@ -24,27 +28,39 @@ _WORDS = (
 _VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS.split()]
 
 
-def _write_tiny_model(folder: Path, seed: int, pooling: str = "mean", dense: bool = False) -> Path:
-    """A randomly initialised one-layer BERT saved as a sentence-transformers folder."""
+def _write_tiny_model(
+    folder: Path,
+    seed: int,
+    pooling: str = "mean",
+    dense: bool = False,
+    model_type: str = "bert",
+    **config: object,
+) -> Path:
+    """A randomly initialised two-layer transformer saved as a sentence-transformers folder.
+
+    ``config`` overrides the model configuration (e.g. another activation).
+    """
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Dense, Pooling, Transformer
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import AutoConfig, AutoModel, BertTokenizerFast
 
     raw = folder / "raw"
     raw.mkdir(parents=True)
-    (raw / "vocab.txt").write_text("\n".join(_VOCAB) + "\n")
-    BertTokenizerFast(vocab_file=str(raw / "vocab.txt")).save_pretrained(raw)
+    BertTokenizerFast(vocab={word: i for i, word in enumerate(_VOCAB)}).save_pretrained(raw)
     torch.manual_seed(seed)
-    config = BertConfig(
-        vocab_size=len(_VOCAB),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
+    settings: dict[str, object] = {
+        "vocab_size": len(_VOCAB),
+        "hidden_size": 16,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 32,
+        "max_position_embeddings": 64,
+        "pad_token_id": 0,
+    }
+    AutoModel.from_config(AutoConfig.for_model(model_type, **settings, **config)).save_pretrained(
+        raw
     )
-    BertModel(config).save_pretrained(raw)
     transformer = Transformer(str(raw), max_seq_length=32)
     modules = [transformer, Pooling(16, pooling)] + ([Dense(16, 8)] if dense else [])
     model = SentenceTransformer(modules=modules, device="cpu")
@@ -78,20 +94,23 @@ _TEXTS = ["tank", "the navy and the coast guard patrol the border", "radar drill
 
 
 @pytest.mark.parametrize(
-    ("pooling", "dense", "backend"),
+    ("pooling", "dense", "config", "backend"),
     [
-        ("mean", False, "transformers"),
-        ("cls", False, "transformers"),
-        ("max", False, "sentence-transformers"),
-        ("mean", True, "sentence-transformers"),
+        ("mean", False, {}, "torch-bert"),
+        ("cls", False, {}, "torch-bert"),
+        ("mean", False, {"model_type": "roberta"}, "transformers"),
+        ("mean", False, {"hidden_act": "relu"}, "transformers"),
+        ("mean", False, {"position_embedding_type": "relative_key"}, "transformers"),
+        ("max", False, {}, "sentence-transformers"),
+        ("mean", True, {}, "sentence-transformers"),
     ],
 )
 def test_every_backend_gives_the_sentence_transformers_vectors(
-    tmp_path: Path, pooling: str, dense: bool, backend: str
+    tmp_path: Path, pooling: str, dense: bool, config: dict[str, object], backend: str
 ) -> None:
     from sentence_transformers import SentenceTransformer
 
-    folder = _write_tiny_model(tmp_path, seed=3, pooling=pooling, dense=dense)
+    folder = _write_tiny_model(tmp_path, seed=3, pooling=pooling, dense=dense, **config)
     encoder = Encoder(folder, precision="fp32", batch_size=2)
     fingerprint = encoder.fingerprint
     reference = SentenceTransformer(str(folder), device="cpu").encode(
@@ -102,6 +121,61 @@ def test_every_backend_gives_the_sentence_transformers_vectors(
     assert encoder.dimension == reference.shape[1]
     np.testing.assert_allclose(encoder.encode(_TEXTS), reference, atol=1e-5)
     assert encoder.fingerprint == fingerprint
+
+
+def test_torch_bert_and_transformers_give_one_fingerprint_and_the_same_vectors(
+    tiny_models: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    torch_bert = Encoder(tiny_models[0], precision="fp32")
+    vectors = torch_bert.encode(_TEXTS)
+    monkeypatch.setattr(_TorchBertBackend, "open", classmethod(lambda cls, *args: None))
+    transformers = Encoder(tiny_models[0], precision="fp32")
+
+    assert (torch_bert.backend, transformers.backend) == ("torch-bert", "transformers")
+    assert torch_bert.fingerprint == transformers.fingerprint
+    np.testing.assert_allclose(transformers.encode(_TEXTS), vectors, atol=1e-5)
+
+
+def test_tokenizer_settings_that_override_tokenizer_json_leave_bert_to_transformers(
+    tmp_path: Path,
+) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    folder = _write_tiny_model(tmp_path, seed=4)
+    config_path = folder / "tokenizer_config.json"
+    # transformers rebuilds the normaliser from this flag, so "The Navy" stays unknown words.
+    config_path.write_text(
+        json.dumps({**json.loads(config_path.read_text()), "do_lower_case": False})
+    )
+    texts = ["The Navy and the Coast Guard", "the navy and the coast guard"]
+    reference = SentenceTransformer(str(folder), device="cpu").encode(
+        texts, normalize_embeddings=True
+    )
+    encoder = Encoder(folder, precision="fp32")
+
+    assert encoder.backend == "transformers"
+    assert float(reference[0] @ reference[1]) < 0.999
+    np.testing.assert_allclose(encoder.encode(texts), reference, atol=1e-5)
+
+
+def test_plain_bert_loads_without_importing_transformers(tiny_models: tuple[Path, Path]) -> None:
+    script = (
+        "import sys\n"
+        "from embeddings.encoder import Encoder\n"
+        f"encoder = Encoder({str(tiny_models[0])!r})\n"
+        "encoder.encode(['radar drill'])\n"
+        "print(encoder.backend, *sorted({'transformers', 'sentence_transformers', 'scipy'}"
+        " & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert done.stdout.split() == ["torch-bert"]
 
 
 def _write_pipeline(folder: Path, pooling: dict[str, object], settings: dict[str, object]) -> Path:
@@ -208,34 +282,50 @@ def test_real_model_puts_related_words_together(real_fp32: Encoder) -> None:
     assert float(tank @ armored) > float(tank @ banana) + 0.1
 
 
+_REAL_TEXTS = [
+    "Joint exercises with allied navies were expanded to deter provocations at sea.",
+    "In 2020 the budget rose 7.4% to KRW 50.15 trillion for F-35A and KSS-III programmes.",
+    "short",
+    "",
+    "Ünïcode café naïve résumé — and 中文 characters, tabs\tand\nnewlines.",
+    "The reserve forces were modernised with new training ranges and equipment.",
+    "Cyber defence units monitor attacks on military networks around the clock.",
+    "What is the defense budget?",
+    "Peacekeeping contingents served in Lebanon and South Sudan under UN mandates. " * 30,
+    "word " * 400,
+]
+
+
 @pytest.mark.model
-def test_real_model_fast_path_matches_sentence_transformers(real_fp32: Encoder) -> None:
+def test_real_model_torch_bert_matches_sentence_transformers(real_fp32: Encoder) -> None:
     from sentence_transformers import SentenceTransformer
 
-    texts = [
-        "Joint exercises with allied navies were expanded to deter provocations at sea.",
-        "In 2020 the budget rose 7.4% to KRW 50.15 trillion for F-35A and KSS-III programmes.",
-        "short",
-        "word " * 400,
-    ]
     reference = SentenceTransformer(str(real_fp32.folder), device="cpu").encode(
-        texts, normalize_embeddings=True
+        _REAL_TEXTS, normalize_embeddings=True
     )
+    # Batches of 3 mix long and short texts, so most rows carry padding.
+    small_batches = Encoder(precision="fp32", batch_size=3)
 
-    assert real_fp32.backend == "transformers"
-    assert np.sum(real_fp32.encode(texts) * reference, axis=1).min() > 0.9999
+    assert real_fp32.backend == small_batches.backend == "torch-bert"
+    assert np.sum(real_fp32.encode(_REAL_TEXTS) * reference, axis=1).min() > 0.99999
+    assert np.sum(small_batches.encode(_REAL_TEXTS) * reference, axis=1).min() > 0.99999
+
+
+@pytest.mark.model
+def test_real_model_reads_the_first_256_tokens_only(real_fp32: Encoder) -> None:
+    long_text = _REAL_TEXTS[-2]
+    longer, shorter = real_fp32.encode([long_text + " Naval aviation was reorganised.", long_text])
+    cut_short = real_fp32.encode([" ".join(long_text.split()[:100])])[0]
+
+    assert float(longer @ shorter) > 0.99999
+    assert float(cut_short @ shorter) < 0.9999
 
 
 @pytest.mark.model
 def test_bf16_agrees_with_fp32(real_fp32: Encoder) -> None:
     if not cpu_supports_bf16():
         pytest.skip("this CPU has no native bf16")
-    texts = [
-        "Joint exercises with allied navies were expanded to deter provocations at sea.",
-        "The reserve forces were modernised with new training ranges and equipment.",
-        "Cyber defence units monitor attacks on military networks around the clock.",
-        "short",
-    ]
-    bf16 = Encoder(precision="bf16").encode(texts)
-    cosines = np.sum(bf16 * real_fp32.encode(texts), axis=1)
+    bf16 = Encoder(precision="bf16", batch_size=3)
+    cosines = np.sum(bf16.encode(_REAL_TEXTS) * real_fp32.encode(_REAL_TEXTS), axis=1)
+    assert bf16.backend == "torch-bert"
     assert cosines.min() > 0.999
