@@ -28,6 +28,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -455,6 +456,7 @@ class Encoder:
         self.batch_size = batch_size
         self._model: _Backend | None = None
         self._fingerprint: str | None = None
+        self._forward = threading.Lock()
 
     def load(self) -> Encoder:
         """Load the model now (idempotent) and return ``self``."""
@@ -516,4 +518,7 @@ class Encoder:
         assert model is not None
         if len(texts) == 0:
             return np.zeros((0, model.dimension), dtype=np.float32)
-        return l2_normalize(model.embed(texts, self.batch_size))
+        # One forward pass at a time: torch already spreads each over every core, and
+        # concurrent requests each starting their own thread team thrash a small CPU.
+        with self._forward:
+            return l2_normalize(model.embed(texts, self.batch_size))

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 """Called as ``progress(chunks_done, chunks_total)`` while embedding."""
 
-_ENCODE_BATCH = 256
+_ENCODE_BATCH = 64
 
 
 @dataclass(frozen=True)
