@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
@@ -166,35 +166,6 @@ def apply_update(
     with exclusive or nullcontext():
         store.apply(update.records, update.removed, lexical)
     store.publish(encoder.fingerprint, encoder.dimension)
-
-
-def index_documents(
-    store: IndexStore,
-    encoder: Encoder,
-    documents: Sequence[Document],
-    *,
-    settings: Settings,
-    origins: Mapping[str, str] | None = None,
-    remove: Sequence[str] = (),
-    errors: Sequence[IngestError] = (),
-    progress: Progress | None = None,
-) -> AddSummary:
-    """``plan_update`` then ``apply_update``, for single-threaded callers."""
-    started = time.perf_counter()
-    update = plan_update(
-        store,
-        encoder,
-        documents,
-        settings=settings,
-        origins=origins,
-        remove=remove,
-        errors=errors,
-        progress=progress,
-    )
-    apply_update(store, encoder, update)
-    summary = replace(update.summary, seconds=time.perf_counter() - started)
-    logger.info("indexed: %s", summary)
-    return summary
 
 
 def _prepare(
