@@ -16,24 +16,9 @@ from qa.errors import IngestError
 from qa.ingest import LoadResult, load_paths
 from qa.settings import Settings
 from tests.qa.ingest.test_docx import make_docx
-from tests.qa.ingest.test_pdf import PAGES, encrypt, make_pdf
+from tests.qa.ingest.test_pdf import PAGES, encrypt, make_pdf, pdf_from_objects
 
 GOOD_TEXT = "# Harbour Patrol Notes\n\nThe patrol boats leave the northern pier at dawn.\n"
-
-
-def _pdf(objects: list[bytes]) -> bytes:
-    """A PDF of the given object bodies (object 1 is the catalog)."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
 
 
 _CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
@@ -58,7 +43,7 @@ def pdf_bomb() -> bytes:
         len(packed),
         packed,
     )
-    return _pdf(
+    return pdf_from_objects(
         [_CATALOG, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", _page(4, 5), stream, _FONT]
     )
 
@@ -67,7 +52,7 @@ def pdf_page_tree_bomb() -> bytes:
     """Three levels of 100 references to the same node: a million pages from 5 objects."""
     kids = b"[" + b"4 0 R " * 100 + b"]"
     leaves = b"[" + b"6 0 R " * 100 + b"]"
-    return _pdf(
+    return pdf_from_objects(
         [
             _CATALOG,
             b"<< /Type /Pages /Kids [" + b"3 0 R " * 100 + b"] /Count 1000000 >>",
@@ -81,7 +66,7 @@ def pdf_page_tree_bomb() -> bytes:
 
 
 def pdf_cyclic_page_tree() -> bytes:
-    return _pdf([_CATALOG, b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"])
+    return pdf_from_objects([_CATALOG, b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"])
 
 
 def _replace_member(data: bytes, name: str, content: bytes) -> bytes:

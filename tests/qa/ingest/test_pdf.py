@@ -32,6 +32,11 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     if title is not None:
         objects.append(b"<< /Title (%s) >>" % title.encode("latin-1"))
         info = b" /Info %d 0 R" % len(objects)
+    return pdf_from_objects(objects, trailer=info)
+
+
+def pdf_from_objects(objects: list[bytes], trailer: bytes = b"") -> bytes:
+    """A PDF of the given object bodies (object 1 is the catalog), with a correct xref."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -40,7 +45,7 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\n" % (len(objects) + 1, info)
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\n" % (len(objects) + 1, trailer)
     out += b"startxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
 
