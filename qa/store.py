@@ -429,31 +429,43 @@ class IndexStore:
         ``lexical`` comes from ``next_lexical`` for the same records. Call ``publish`` next.
         """
         self.replace_documents(records, removed)
-        old_vectors = set(self._chunks)
-        self._load_chunks()
-        new_vectors = set(self._chunks)
         assert self.vectors is not None
-        gone = np.fromiter(old_vectors - new_vectors, dtype=np.int64)
+        # The records already hold every new chunk: update the in-memory view from them
+        # rather than re-reading the whole chunk table while searches wait.
+        replaced = [*removed, *(r.doc_id for r in records)]
+        gone = self.vector_ids_for(replaced)
+        for vid in gone.tolist():
+            del self._chunks[vid]
+        for doc_id in replaced:
+            self._doc_vector_ids.pop(doc_id, None)
+        added: list[int] = []
+        keys: list[str] = []
+        for record in records:
+            vids = [vector_id(s.chunk.id) for s in record.chunks]
+            self._chunks.update(zip(vids, (s.chunk for s in record.chunks), strict=True))
+            self._doc_vector_ids[record.doc_id] = np.asarray(vids, dtype=np.int64)
+            added.extend(vids)
+            keys.extend(s.embed_key for s in record.chunks)
         if gone.size:
             self.vectors.remove(gone)
-        added = sorted(new_vectors - old_vectors)
         if added:
-            self.vectors.add(np.asarray(added, dtype=np.int64), self._vectors_for(added))
+            self.vectors.add(np.asarray(added, dtype=np.int64), self._vectors_for(keys))
         self.lexical = lexical
 
     def rebuild_snapshots(self, fingerprint: str, dimension: int) -> None:
         self.vectors = VectorIndex(dimension)
         ids = sorted(self._chunks)
         if ids:
-            self.vectors.add(np.asarray(ids, dtype=np.int64), self._vectors_for(ids))
+            keys_by_chunk = self.embed_keys()
+            keys = [keys_by_chunk[self._chunks[v].id] for v in ids]
+            self.vectors.add(np.asarray(ids, dtype=np.int64), self._vectors_for(keys))
         self.lexical = _lexical_over(list(self._chunks.values()))
         self.publish(fingerprint, dimension)
 
-    def _vectors_for(self, vids: Sequence[int]) -> np.ndarray:
+    def _vectors_for(self, keys: Sequence[str]) -> np.ndarray:
+        """(len(keys), dim) float32 cached vectors for the embedded-text ``keys``, in order."""
         assert self.cache is not None
-        keys_by_chunk = self.embed_keys()
         fingerprint = self._meta("model_fingerprint") or ""
-        keys = [keys_by_chunk[self._chunks[v].id] for v in vids]
         found = self.cache.get_many(fingerprint, list(dict.fromkeys(keys)))
         missing = [k for k in keys if k not in found]
         if missing:
