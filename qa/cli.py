@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from qa.types import Chunk, pages_label
+
 if TYPE_CHECKING:
     from qa.engine import Engine
-    from qa.types import Chunk
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,6 @@ def _run_chunks(args: argparse.Namespace) -> int:
 
 
 def _chunk_heading(chunk: Chunk) -> str:
-    from qa.types import pages_label
-
     where = pages_label(chunk.pages)
     section = f" — {chunk.section}" if chunk.section else ""
     return f"=== {chunk.title}{', ' + where if where else ''}{section}  [{chunk.doc_id} {chunk.id}]"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.types import Answer, Citation, Hit
+from qa.types import Answer, Citation, Hit, pages_label
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +31,6 @@ class Turn:
 def _escape(text: str) -> str:
     """Escaped text with line breaks as ``<br>``: a blank line would end the HTML block."""
     return html.escape(text).replace("\n", "<br>")
-
-
-def pages_label(pages: Sequence[int]) -> str:
-    if not pages:
-        return ""
-    if len(pages) == 1:
-        return f"p. {pages[0]}"
-    return f"pp. {pages[0]}-{pages[-1]}"
 
 
 def highlight(passage: str, quote: str) -> str:
