@@ -3,6 +3,10 @@
 To add a subcommand, write ``_x_arguments(parser)`` and ``_run_x(args) -> exit code`` and add
 an entry to COMMANDS. Subcommands import what they need inside ``_run_x`` so that a quick
 command does not pay for loading the embedding model and FAISS.
+
+Exit status: 0 on success, 1 when the work failed (unreadable input, a busy or damaged index,
+an unexpected error), 2 for a usage mistake (bad argument, missing path or index). Errors are
+one line, ``citeqa: error: ...``, on stderr; ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -14,14 +18,44 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa.errors import (
+    CiteqaError,
+    IndexNotFound,
+    IngestError,
+    InvalidQuestion,
+    ModelError,
+    ModelMismatch,
+    UnknownDocument,
+)
 from qa.types import Chunk, pages_label
 
 if TYPE_CHECKING:
+    from tqdm import tqdm
+
     from qa.engine import Engine
 
 logger = logging.getLogger(__name__)
+
+USAGE_ERROR = 2
+FAILURE = 1
+# Mistakes in what the user typed; anything else that stops a command is a failure.
+_USAGE_ERRORS = (
+    InvalidQuestion,
+    UnknownDocument,
+    IngestError,
+    IndexNotFound,
+    ModelMismatch,
+    ModelError,
+)
+# Libraries that log chatter at INFO/DEBUG on their own loggers (bm25s even forces DEBUG).
+_QUIET_LIBRARIES = ("bm25s", "pypdf", "httpx", "urllib3", "filelock", "faiss")
+
+
+class UsageError(CiteqaError):
+    """A command-line mistake found before any work starts."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +77,9 @@ def _chunks_arguments(parser: argparse.ArgumentParser) -> None:
 def _run_chunks(args: argparse.Namespace) -> int:
     from qa.pipeline import chunk_paths
 
-    result = chunk_paths(args.paths)
+    result = chunk_paths(_existing_paths(args.paths))
     for error in result.errors:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"citeqa: error: {error}", file=sys.stderr)
     for chunk in result.chunks:
         if args.jsonl:
             sys.stdout.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
@@ -59,8 +93,8 @@ def _run_chunks(args: argparse.Namespace) -> int:
     )
     if not result.documents:
         if not result.errors:
-            print("error: no files found", file=sys.stderr)
-        return 1
+            print("citeqa: error: no files found", file=sys.stderr)
+        return FAILURE
     return 0
 
 
@@ -85,30 +119,97 @@ def _index_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _open_engine(args: argparse.Namespace) -> Engine:
+def _open_engine(args: argparse.Namespace, *, create: bool = False) -> Engine:
+    """The engine on ``--index``; reading commands never create an index folder."""
     from qa.engine import Engine
 
-    return Engine.open(args.index, model=args.model)
+    return Engine.open(args.index, model=args.model, create=create)
+
+
+def _existing_paths(paths: Sequence[str]) -> list[Path]:
+    missing = [path for path in paths if not Path(path).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    return [Path(path) for path in paths]
+
+
+_STAGE_UNITS = {"reading": "file", "cleaning": "doc", "embedding": "chunk"}
+
+
+class _Bars:
+    """A ``Progress`` drawing one tqdm bar per indexing stage, on a terminal only."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._stage = ""
+        self._bar: tqdm | None = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self._bar is None or stage != self._stage:
+            self.close()
+            self._stage = stage
+            self._bar = tqdm(
+                total=total,
+                desc=stage,
+                unit=_STAGE_UNITS.get(stage, "item"),
+                disable=not (self.enabled and total),
+            )
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def _index_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to index")
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="fail at once if another process is writing to the index, instead of waiting",
+    )
     _index_option(parser)
 
 
 def _run_index(args: argparse.Namespace) -> int:
-    engine = _open_engine(args)
-    summary = engine.add(args.paths)
+    paths = _existing_paths(args.paths)
+    engine = _open_engine(args, create=True)
+    bars = _Bars(enabled=not args.quiet and sys.stderr.isatty())
+    try:
+        summary = engine.add(paths, progress=bars, wait=not args.no_wait)
+    finally:
+        bars.close()
     for error in summary.errors:
-        print(f"error: {error}", file=sys.stderr)
-    print(f"{summary}\nindex: {engine.store.folder}", file=sys.stderr)
-    nothing_read = not (summary.added or summary.updated or summary.unchanged)
-    return 1 if nothing_read and summary.errors else 0
+        print(f"citeqa: error: {error}", file=sys.stderr)
+    nothing_read = not (summary.added or summary.updated or summary.unchanged or summary.removed)
+    if nothing_read:
+        shown = ", ".join(args.paths)
+        why = "could be read" if summary.errors else "was found"
+        print(f"citeqa: error: no readable document {why} in {shown}", file=sys.stderr)
+        return FAILURE
+    if not args.quiet:
+        print(f"{summary}\nindex: {engine.store.folder}", file=sys.stderr)
+    return 0
+
+
+def _k_value(text: str) -> int:
+    from qa.engine import MAX_K
+
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_K}, got {k}")
+    return k
 
 
 def _query_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("question", help="the question, in quotes")
-    parser.add_argument("-k", type=int, default=None, help="number of passages")
+    parser.add_argument("-k", type=_k_value, default=None, help="number of passages (1-100)")
     parser.add_argument(
         "--doc", action="append", default=None, metavar="DOC_ID", help="only this document"
     )
@@ -116,8 +217,17 @@ def _query_arguments(parser: argparse.ArgumentParser) -> None:
     _index_option(parser)
 
 
+def _checked_question(question: str) -> str:
+    """The question, refused before the model loads when no search could take it."""
+    from qa.engine import check_question
+    from qa.settings import Settings
+
+    return check_question(question, Settings().max_query_chars)
+
+
 def _run_search(args: argparse.Namespace) -> int:
-    hits = _open_engine(args).search(args.question, k=args.k, docs=args.doc)
+    question = _checked_question(args.question)
+    hits = _open_engine(args).search(question, k=args.k, docs=args.doc)
     if args.json:
         print(json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2))
         return 0
@@ -130,7 +240,8 @@ def _run_search(args: argparse.Namespace) -> int:
 
 
 def _run_ask(args: argparse.Namespace) -> int:
-    answer = _open_engine(args).ask(args.question, k=args.k, docs=args.doc)
+    question = _checked_question(args.question)
+    answer = _open_engine(args).ask(question, k=args.k, docs=args.doc)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -152,6 +263,8 @@ def _run_docs(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([d.to_dict() for d in documents], ensure_ascii=False, indent=2))
         return 0
+    if not documents:
+        print("the index holds no documents yet", file=sys.stderr)
     for doc in documents:
         print(f"{doc.doc_id}\t{doc.title}\t{doc.pages} pages\t{doc.chunks} chunks\t{doc.source}")
     return 0
@@ -159,16 +272,18 @@ def _run_docs(args: argparse.Namespace) -> int:
 
 def _remove_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("doc_id", metavar="DOC", help="document id (see `citeqa docs`)")
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="fail at once if another process is writing to the index, instead of waiting",
+    )
     _index_option(parser)
 
 
 def _run_remove(args: argparse.Namespace) -> int:
-    try:
-        summary = _open_engine(args).remove(args.doc_id)
-    except KeyError as exc:
-        print(f"error: {exc.args[0]}", file=sys.stderr)
-        return 1
-    print(summary, file=sys.stderr)
+    summary = _open_engine(args).remove(args.doc_id, wait=not args.no_wait)
+    if not args.quiet:
+        print(summary, file=sys.stderr)
     return 0
 
 
@@ -186,8 +301,8 @@ def _eval_arguments(parser: argparse.ArgumentParser) -> None:
 def _run_eval(args: argparse.Namespace) -> int:
     from qa.evaluate import evaluate, load_questions
 
+    questions = load_questions(_existing_paths([args.questions])[0])
     engine = _open_engine(args)
-    questions = load_questions(args.questions)
     reports = {"hybrid": evaluate(engine, questions)}
     if args.compare:
         for mode in ("dense", "lexical"):
@@ -229,17 +344,15 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from qa.engine import default_index_dir
     from ui.server import check_bind, parse_auth, serve
 
+    _existing_paths(args.paths)
     try:
         auth = parse_auth(args.auth) if args.auth else None
         check_bind(args.host, auth, insecure_public=args.insecure_public)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from exc
     index = Path(args.index) if args.index else default_index_dir()
     print(
         f"citeqa: chat at http://{args.host}:{args.port}/ , API docs at /docs, index {index}",
@@ -302,30 +415,69 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options every command takes, before or after its name (``citeqa -q index ...`` or
+    ``citeqa index ... -q``): the subcommand's copies only override when given."""
+    default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=default(0), help="log more (-vv for debug)"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default(False), help="no progress or summary"
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help="debug logs, and a traceback with any error",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="citeqa", description="Answers from long documents, with page citations."
     )
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="log more (-vv for debug)"
-    )
+    _common_options(parser, top=True)
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
         sub = subcommands.add_parser(name, help=command.help, description=command.help)
         command.add_arguments(sub)
+        _common_options(sub, top=False)
         sub.set_defaults(run=command.run)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    # transformers draws a "Loading weights" bar on every model load: noise on a terminal.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    if args.verbose < 2:
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = (
+        logging.DEBUG
+        if args.debug
+        else {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    # The handler's level, not only the root's, so that libraries that set their own
+    # loggers to DEBUG stay quiet at the default verbosity.
+    handler.setLevel(level)
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    if level > logging.DEBUG:
+        for name in _QUIET_LIBRARIES:
+            logging.getLogger(name).setLevel(max(level, logging.WARNING))
         # pypdf logs every repair it makes to a damaged file; our error line says enough.
         logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # transformers draws a "Loading weights" bar on every model load: noise on a terminal.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def _fail(args: argparse.Namespace, message: str, status: int) -> int:
+    if args.debug:
+        logger.exception("traceback")
+    print(f"citeqa: error: {message}", file=sys.stderr)
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args)
     try:
         return args.run(args)
     except BrokenPipeError:
@@ -333,6 +485,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:
+        return _fail(args, "interrupted", 130)
+    except (UsageError, *_USAGE_ERRORS) as error:
+        return _fail(args, str(error), USAGE_ERROR)
+    except CiteqaError as error:
+        return _fail(args, str(error), FAILURE)
+    except ValueError as error:
+        # Settings and arguments that libraries refuse are the user's to fix.
+        return _fail(args, str(error), USAGE_ERROR)
+    except OSError as error:
+        return _fail(args, f"{error.strerror or error}: {error.filename or ''}".strip(": "), 1)
+    except Exception as error:
+        hint = "" if args.debug else " (run again with --debug for the traceback)"
+        return _fail(args, f"unexpected {type(error).__name__}: {error}{hint}", FAILURE)
 
 
 if __name__ == "__main__":

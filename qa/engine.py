@@ -20,9 +20,9 @@ import numpy as np
 from qa.answer.extractive import extractive_answer
 from qa.answer.generative import ChatClient, generative_answer
 from qa.encoder import Encoder
-from qa.errors import IngestError
-from qa.indexer import AddSummary, Progress, apply_update, origin_of, plan_update
-from qa.ingest import load_paths
+from qa.errors import IngestError, InvalidQuestion, ModelError, UnknownDocument
+from qa.indexer import AddSummary, Scan, apply_update, plan_update
+from qa.ingest import Progress, load_paths
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fusion import reciprocal_rank_fusion
 from qa.settings import Settings
@@ -34,6 +34,18 @@ logger = logging.getLogger(__name__)
 SEARCH_MODES = ("hybrid", "dense", "lexical")
 ANSWER_MODES = ("extractive", "generative")
 MAX_K = 100
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """``question`` stripped; ``InvalidQuestion`` when it is empty or over ``max_chars``."""
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidQuestion("the question is empty")
+    if len(question) > max_chars:
+        raise InvalidQuestion(
+            f"the question is {len(question)} characters long; the limit is {max_chars} "
+            "(max_query_chars)"
+        )
+    return question.strip()
 
 
 def default_index_dir() -> Path:
@@ -104,18 +116,26 @@ class Engine:
         model: str | Path | None = None,
         encoder: Encoder | None = None,
         settings: Settings | None = None,
+        create: bool = True,
     ) -> Engine:
-        """Open the index folder at ``path`` (created if missing).
+        """Open the index folder at ``path``; with ``create`` (the default) make it if missing.
 
         ``model`` is a sentence-transformers model folder (default: the bundled MiniLM);
-        ``encoder`` replaces the model entirely (tests pass a fake one).
+        ``encoder`` replaces the model entirely (tests pass a fake one). Without ``create``
+        a missing index raises ``IndexNotFound`` before the model is loaded.
         """
+        folder = Path(path) if path is not None else default_index_dir()
+        if not create:
+            IndexStore(folder).require()
         if encoder is None:
             from embeddings.encoder import Encoder as SentenceEncoder
+            from embeddings.encoder import ModelNotFoundError
 
-            encoder = SentenceEncoder(model).load()
-        folder = Path(path) if path is not None else default_index_dir()
-        store = IndexStore(folder).open(encoder.fingerprint, encoder.dimension)
+            try:
+                encoder = SentenceEncoder(model).load()
+            except ModelNotFoundError as exc:
+                raise ModelError(str(exc)) from exc
+        store = IndexStore(folder).open(encoder.fingerprint, encoder.dimension, create=create)
         return cls(store, encoder, settings or Settings.from_env())
 
     def close(self) -> None:
@@ -134,63 +154,56 @@ class Engine:
         sources: Sequence[str | Path | Document] | str | Path | Document,
         *,
         progress: Progress | None = None,
+        wait: bool = True,
     ) -> AddSummary:
         """Index files, folders or ``Document``s; unchanged ones are skipped.
 
-        For a folder, documents previously indexed from it whose files are gone are removed.
+        Pages of a page export join their book: pages already indexed stay. For a folder,
+        documents and book pages previously read from it whose files are gone are removed.
         A file that cannot be read is reported in ``summary.errors`` and its old chunks kept.
+        Another process writing to the same index is waited for (``wait``) or refused with
+        ``IndexBusy``.
         """
         if isinstance(sources, (str, Path, Document)):
             sources = [sources]
-        documents: list[Document] = [s for s in sources if isinstance(s, Document)]
-        origins: dict[str, str] = {}
-        errors = []
-        seen_origins: set[str] = set()
-        folders: list[Path] = []
-        for source in sources:
-            if isinstance(source, Document):
-                continue
-            argument = Path(source)
-            if not argument.exists():
-                raise FileNotFoundError(f"no such file or folder: {argument}")
-            result = load_paths([argument], self.settings)
-            errors.extend(result.errors)
-            for error in result.errors:
-                seen_origins.add(str(Path(error.path).resolve()))
-            for doc in result.documents:
-                documents.append(doc)
-                origins[doc.id] = origin_of(argument, doc.source)
-                seen_origins.add(origins[doc.id])
-            if argument.is_dir():
-                folders.append(argument.resolve())
-        with self._write_mutex:
-            vanished = [
-                doc_id
-                for doc_id, origin in self.store.document_origins().items()
-                if origin
-                and origin not in seen_origins
-                and any(Path(origin).is_relative_to(folder) for folder in folders)
-            ]
+        documents = [s for s in sources if isinstance(s, Document)]
+        paths = [Path(s) for s in sources if not isinstance(s, Document)]
+        for path in paths:
+            if not path.exists():
+                raise IngestError(str(path), "no such file or folder")
+        loaded = load_paths(paths, self.settings, progress=progress)
+        scan = Scan(
+            folders=tuple(str(path.resolve()) for path in paths if path.is_dir()),
+            failed=frozenset(str(Path(error.path).resolve()) for error in loaded.errors),
+        )
+        with self._writing(wait):
             return self._update(
-                documents,
-                origins=origins,
-                remove=vanished,
-                errors=errors,
+                [*documents, *loaded.documents],
+                scan=scan,
+                errors=loaded.errors,
                 progress=progress,
             )
+
+    @contextmanager
+    def _writing(self, wait: bool) -> Iterator[None]:
+        """One writer at a time, in this process and across processes."""
+        with self._write_mutex, self.store.writing(wait=wait):
+            # Another process may have published since this one last looked.
+            self._catch_up()
+            yield
 
     def _update(
         self,
         documents: Sequence[Document],
         *,
-        origins: dict[str, str] | None = None,
+        scan: Scan | None = None,
         remove: Sequence[str] = (),
         errors: Sequence[IngestError] = (),
         progress: Progress | None = None,
     ) -> AddSummary:
         """Clean, chunk and embed while searches go on; block them only to switch over.
 
-        The caller holds ``_write_mutex``, so writers never interleave.
+        The caller holds the writer locks (``_writing``), so writers never interleave.
         """
         started = time.perf_counter()
         update = plan_update(
@@ -198,24 +211,32 @@ class Engine:
             self.encoder,
             documents,
             settings=self.settings,
-            origins=origins,
+            scan=scan,
             remove=remove,
             errors=errors,
             progress=progress,
         )
-        apply_update(self.store, self.encoder, update, exclusive=self._lock.write())
+        apply_update(self.store, update, exclusive=self._lock.write())
         summary = replace(update.summary, seconds=time.perf_counter() - started)
         logger.info("indexed: %s", summary)
         return summary
 
-    def remove(self, doc_id: str) -> AddSummary:
-        with self._write_mutex:
+    def remove(self, doc_id: str, *, wait: bool = True) -> AddSummary:
+        with self._writing(wait):
             if doc_id not in self.store.document_hashes():
-                raise KeyError(f"unknown document id: {doc_id!r}")
+                raise UnknownDocument(f"unknown document id: {doc_id!r}")
             return self._update([], remove=[doc_id])
+
+    def _catch_up(self) -> None:
+        """Switch to a generation another process published, if there is one."""
+        if self.store.changed_on_disk():
+            with self._lock.write():
+                if self.store.changed_on_disk():
+                    self.store.reload()
 
     # ------------------------------------------------------------------ reading
     def documents(self) -> list[DocumentInfo]:
+        self._catch_up()
         with self._lock.read():
             return self.store.documents()
 
@@ -228,6 +249,7 @@ class Engine:
         mode: str | None = None,
     ) -> list[Hit]:
         """The ``k`` best passages for ``question``; ``docs`` restricts to those doc ids."""
+        self._catch_up()
         with self._lock.read():
             return self._retrieve(question, k, docs, mode).hits
 
@@ -239,64 +261,64 @@ class Engine:
         *,
         mode: str | None = None,
     ) -> Answer:
-        """Answer with cited quotes from the passages; ``found`` is False on weak evidence."""
+        """Answer with cited quotes from the passages; ``found`` is False on weak evidence.
+
+        The index is locked only while passages are retrieved: composing the answer (a
+        language-model call can take a minute) works on the hits, which never change.
+        """
         answer_mode = mode or ("generative" if self.settings.llm_base_url else "extractive")
         if answer_mode not in ANSWER_MODES:
-            raise ValueError(f"mode must be one of {ANSWER_MODES}, got {answer_mode!r}")
+            raise InvalidQuestion(f"mode must be one of {ANSWER_MODES}, got {answer_mode!r}")
         settings = self.settings
+        if answer_mode == "generative" and not (settings.llm_base_url and settings.llm_model):
+            raise InvalidQuestion(
+                "generative mode needs llm_base_url and llm_model "
+                "(settings or CITEQA_LLM_BASE_URL / CITEQA_LLM_MODEL)"
+            )
         depth = max(self._validate_k(k), settings.answer_passages)
+        self._catch_up()
         with self._lock.read():
             retrieved = self._retrieve(question, depth, docs, None)
-            if answer_mode == "generative":
-                if not (settings.llm_base_url and settings.llm_model):
-                    raise ValueError(
-                        "generative mode needs llm_base_url and llm_model "
-                        "(settings or CITEQA_LLM_BASE_URL / CITEQA_LLM_MODEL)"
-                    )
-                client = ChatClient(
-                    settings.llm_base_url,
-                    settings.llm_model,
-                    api_key=settings.llm_api_key,
-                    timeout=settings.llm_timeout,
-                )
-                answer = generative_answer(question.strip(), retrieved.hits, client, settings)
-            else:
-                answer = extractive_answer(
-                    question.strip(),
-                    retrieved.hits,
-                    self.encoder,
-                    settings,
-                    query_vector=retrieved.query_vector,
-                )
-            return self._cite_exact_pages(answer)
+        if answer_mode == "generative":
+            assert settings.llm_base_url and settings.llm_model
+            client = ChatClient(
+                settings.llm_base_url,
+                settings.llm_model,
+                api_key=settings.llm_api_key,
+                timeout=settings.llm_timeout,
+            )
+            return generative_answer(
+                question.strip(), retrieved.hits, client, settings, locate=self._quote_pages
+            )
+        return extractive_answer(
+            question.strip(),
+            retrieved.hits,
+            self.encoder,
+            settings,
+            query_vector=retrieved.query_vector,
+            locate=self._quote_pages,
+        )
 
-    def _cite_exact_pages(self, answer: Answer) -> Answer:
-        """A passage may span two pages; cite the page its quote actually sits on."""
-        citations = []
-        for citation in answer.citations:
-            if len(citation.pages) > 1:
-                exact = self.store.quote_pages(citation.doc_id, citation.pages, citation.quote)
-                if exact:
-                    citation = replace(citation, pages=exact)
-            citations.append(citation)
-        return replace(answer, citations=tuple(citations))
+    def _quote_pages(self, doc_id: str, pages: tuple[int, ...], quote: str) -> tuple[int, ...]:
+        with self._lock.read():
+            return self.store.quote_pages(doc_id, pages, quote)
 
     def _retrieve(
         self, question: str, k: int | None, docs: Sequence[str] | None, mode: str | None
     ) -> _Retrieved:
         settings = self.settings
-        query = self._validate_question(question)
+        query = check_question(question, settings.max_query_chars)
         k = self._validate_k(k)
         mode = mode or "hybrid"
         if mode not in SEARCH_MODES:
-            raise ValueError(f"mode must be one of {SEARCH_MODES}, got {mode!r}")
+            raise InvalidQuestion(f"mode must be one of {SEARCH_MODES}, got {mode!r}")
         store = self.store
         allowed_vectors = allowed_chunks = None
         if docs:
             known = set(store.document_hashes())
             unknown = [d for d in docs if d not in known]
             if unknown:
-                raise KeyError(f"unknown document id(s): {', '.join(map(repr, unknown))}")
+                raise UnknownDocument(f"unknown document id(s): {', '.join(map(repr, unknown))}")
             allowed_vectors = store.vector_ids_for(docs)
             allowed_chunks = store.chunk_ids_for(docs)
 
@@ -338,15 +360,5 @@ class Engine:
     def _validate_k(self, k: int | None) -> int:
         k = self.settings.top_k if k is None else k
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-            raise ValueError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+            raise InvalidQuestion(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
         return k
-
-    def _validate_question(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
-            raise ValueError("the question is empty")
-        if len(question) > self.settings.max_query_chars:
-            raise ValueError(
-                f"the question is {len(question)} characters long; the limit is "
-                f"{self.settings.max_query_chars} (max_query_chars)"
-            )
-        return question.strip()

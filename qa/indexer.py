@@ -4,29 +4,42 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from qa.encoder import Encoder
 from qa.errors import IngestError
+from qa.ingest import Progress
+from qa.ingest.page_export import book_source
 from qa.pipeline import prepare_documents
 from qa.retrieval.fields import dense_text
 from qa.settings import Settings
 from qa.store import DocumentRecord, IndexStore, StoredChunk
-from qa.types import Chunk, Document
+from qa.types import Chunk, Document, Page
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
-"""Called as ``progress(chunks_done, chunks_total)`` while embedding."""
-
 _ENCODE_BATCH = 64
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What one read of files and folders covered, so an update can tell what disappeared.
+
+    ``folders`` were read whole (absolute paths); ``failed`` holds the absolute paths of files
+    that could not be read this time, whose documents and pages are therefore kept.
+    """
+
+    folders: tuple[str, ...] = ()
+    failed: frozenset[str] = frozenset()
+
+    def covers(self, origin: str) -> bool:
+        return origin not in self.failed and any(
+            Path(origin).is_relative_to(folder) for folder in self.folders
+        )
 
 
 @dataclass(frozen=True)
@@ -88,31 +101,112 @@ class Update:
     summary: AddSummary
 
 
+def _book(doc_id: str, title: str, pages: Iterable[Page]) -> Document:
+    ordered = tuple(sorted(pages, key=lambda page: page.number))
+    origins = [page.origin for page in ordered if page.origin]
+    return Document(id=doc_id, title=title, pages=ordered, source=book_source(origins) or None)
+
+
+def _combine(documents: Sequence[Document]) -> list[Document]:
+    """One document per id: pages of the same book given twice join (the later page wins)."""
+    by_id: dict[str, Document] = {}
+    for doc in documents:
+        first = by_id.get(doc.id)
+        if first is None:
+            by_id[doc.id] = doc
+        elif first.is_book and doc.is_book:
+            pages = {page.number: page for page in (*(first.pages or ()), *(doc.pages or ()))}
+            by_id[doc.id] = _book(doc.id, doc.title, pages.values())
+        else:
+            raise ValueError(f"two documents in one update have the id {doc.id!r}")
+    return list(by_id.values())
+
+
+def _assemble(
+    store: IndexStore, documents: Sequence[Document], scan: Scan
+) -> tuple[list[Document], list[str]]:
+    """Incoming documents completed from the index, and the ids of documents that are gone.
+
+    A book's new pages join the pages already indexed; pages whose files vanished from a
+    folder that was read again leave it (and a book left without pages leaves the index). A
+    document whose file vanished, or whose file was read again without producing it, goes.
+    """
+    read_files = {doc.origin for doc in documents if doc.origin}
+    read_pages = {
+        page.origin: (doc.id, page.number)
+        for doc in documents
+        if doc.is_book
+        for page in doc.pages or ()
+        if page.origin
+    }
+    read = read_files | set(read_pages)
+    incoming = {doc.id for doc in documents}
+    stored_origins = store.document_origins()
+    removed = [
+        doc_id
+        for doc_id, origin in stored_origins.items()
+        if origin and doc_id not in incoming and (origin in read or scan.covers(origin))
+    ]
+    dropped: dict[str, set[int]] = {}
+    for origin, (doc_id, number) in store.page_origins().items():
+        if origin in read_pages:
+            if read_pages[origin] == (doc_id, number):
+                continue
+        elif not (origin in read or scan.covers(origin)):
+            continue
+        dropped.setdefault(doc_id, set()).add(number)
+
+    assembled = []
+    for doc in documents:
+        # A stored book has no file of its own; any other stored document is replaced whole.
+        if doc.is_book and doc.id in stored_origins and not stored_origins[doc.id]:
+            gone = dropped.get(doc.id, set())
+            pages = {p.number: p for p in store.book_pages(doc.id) if p.number not in gone}
+            pages.update((page.number, page) for page in doc.pages or ())
+            doc = _book(doc.id, doc.title, pages.values())
+        assembled.append(doc)
+    titles = store.document_titles()
+    for doc_id, gone in dropped.items():
+        if doc_id in incoming:
+            continue
+        remaining = [page for page in store.book_pages(doc_id) if page.number not in gone]
+        if remaining:
+            assembled.append(_book(doc_id, titles[doc_id], remaining))
+        else:
+            removed.append(doc_id)
+    return assembled, removed
+
+
 def plan_update(
     store: IndexStore,
     encoder: Encoder,
     documents: Sequence[Document],
     *,
     settings: Settings,
-    origins: Mapping[str, str] | None = None,
+    scan: Scan | None = None,
     remove: Sequence[str] = (),
     errors: Sequence[IngestError] = (),
     progress: Progress | None = None,
 ) -> Update:
     """Do the slow work of an update without changing what searches see.
 
-    Only documents whose content hash changed are cleaned and chunked; of their chunks, only
-    texts missing from the embedding cache are encoded (into the cache). ``origins`` maps doc
-    ids to the absolute path each was read from; ``remove`` lists doc ids to drop.
+    Books are completed with their indexed pages first (see ``_assemble``); ``scan`` says
+    which folders were read whole, so that what vanished from them is removed; ``remove``
+    lists more doc ids to drop. Only documents whose content hash changed are cleaned and
+    chunked; of their chunks, only texts missing from the embedding cache are encoded.
     """
     started = time.perf_counter()
     known = store.document_hashes()
+    documents, vanished = _assemble(store, _combine(documents), scan or Scan())
+    loaded = {doc.id: doc for doc in documents}
     hashes = {doc.id: content_hash(doc) for doc in documents}
     changed = [doc for doc in documents if known.get(doc.id) != hashes[doc.id]]
     unchanged = tuple(doc.id for doc in documents if known.get(doc.id) == hashes[doc.id])
-    removed = tuple(d for d in dict.fromkeys(remove) if d in known and d not in hashes)
+    removed = tuple(
+        d for d in dict.fromkeys([*remove, *vanished]) if d in known and d not in hashes
+    )
 
-    prepared, too_big = _prepare(changed, settings)
+    prepared, too_big = _prepare(changed, settings, progress)
     changed = [doc for doc, _ in prepared]
     planned = [
         (doc, [StoredChunk(c, embed_key(dense_text(c))) for c in chunks])
@@ -121,17 +215,17 @@ def plan_update(
     embedded, reused = _embed_missing(
         store, encoder, [s for _, ss in planned for s in ss], progress
     )
-    origins = origins or {}
     records = tuple(
         DocumentRecord(
             doc_id=doc.id,
             title=doc.title,
             source=doc.source,
-            origin=origins.get(doc.id),
+            origin=doc.origin,
             content_hash=hashes[doc.id],
             page_count=doc.page_count,
             chunks=tuple(stored),
             pages=doc.pages or (),
+            book_pages=(loaded[doc.id].pages or ()) if loaded[doc.id].is_book else (),
         )
         for doc, stored in planned
     )
@@ -150,7 +244,6 @@ def plan_update(
 
 def apply_update(
     store: IndexStore,
-    encoder: Encoder,
     update: Update,
     *,
     exclusive: AbstractContextManager[object] | None = None,
@@ -163,13 +256,14 @@ def apply_update(
     if not (update.records or update.removed):
         return
     lexical = store.next_lexical(update.records, update.removed)
-    with exclusive or nullcontext():
-        store.apply(update.records, update.removed, lexical)
-    store.publish(encoder.fingerprint, encoder.dimension)
+    with store.publishing():
+        with exclusive or nullcontext():
+            store.apply(update.records, update.removed, lexical)
+        store.publish()
 
 
 def _prepare(
-    documents: Sequence[Document], settings: Settings
+    documents: Sequence[Document], settings: Settings, progress: Progress | None
 ) -> tuple[list[tuple[Document, list[Chunk]]], list[IngestError]]:
     """Cleaned documents with their chunks (duplicates within a document dropped).
 
@@ -177,7 +271,7 @@ def _prepare(
     """
     out = []
     errors = []
-    for item in prepare_documents(documents, settings):
+    for item in prepare_documents(documents, settings, progress=progress):
         seen: set[str] = set()
         chunks = []
         for chunk in item.chunks:
@@ -216,27 +310,12 @@ def _embed_missing(
     reused = sum(1 for s in stored if s.embed_key not in missing_keys)
     total = len(missing)
     if progress is not None:
-        progress(0, total)
-    bar = tqdm(
-        total=total,
-        unit="chunk",
-        desc="embedding",
-        disable=total == 0 or not sys.stderr.isatty(),
-    )
-    with bar:
-        for start in range(0, total, _ENCODE_BATCH):
-            keys = missing[start : start + _ENCODE_BATCH]
-            vectors = encoder.encode([texts_by_key[k] for k in keys])
-            # Written batch by batch so a crash keeps the work already paid for.
-            store.cache.put_many(encoder.fingerprint, keys, vectors)
-            bar.update(len(keys))
-            if progress is not None:
-                progress(min(start + len(keys), total), total)
+        progress("embedding", 0, total)
+    for start in range(0, total, _ENCODE_BATCH):
+        keys = missing[start : start + _ENCODE_BATCH]
+        vectors = encoder.encode([texts_by_key[k] for k in keys])
+        # Written batch by batch so a crash keeps the work already paid for.
+        store.cache.put_many(encoder.fingerprint, keys, vectors)
+        if progress is not None:
+            progress("embedding", min(start + len(keys), total), total)
     return total, reused
-
-
-def origin_of(argument: Path, source: str | None) -> str:
-    """Absolute path of what a document was loaded from, used to notice deleted files."""
-    if argument.is_dir() and source:
-        return str((argument / source).resolve())
-    return str(argument.resolve())

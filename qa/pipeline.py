@@ -10,7 +10,7 @@ from pathlib import Path
 from qa.chunking import chunk_document
 from qa.clean import build_vocabulary, clean_document
 from qa.errors import IngestError
-from qa.ingest import load_paths
+from qa.ingest import Progress, load_paths
 from qa.settings import Settings
 from qa.types import Chunk, Document
 
@@ -41,7 +41,12 @@ class Prepared:
     chunks: tuple[Chunk, ...]
 
 
-def prepare_documents(docs: Sequence[Document], settings: Settings | None = None) -> list[Prepared]:
+def prepare_documents(
+    docs: Sequence[Document],
+    settings: Settings | None = None,
+    *,
+    progress: Progress | None = None,
+) -> list[Prepared]:
     """Clean and chunk ``docs`` in order.
 
     The vocabulary that guides hyphen and ligature repair is built from all of ``docs``
@@ -51,11 +56,15 @@ def prepare_documents(docs: Sequence[Document], settings: Settings | None = None
         return []
     vocabulary = build_vocabulary(docs)
     prepared = []
-    for doc in docs:
+    for done, doc in enumerate(docs):
+        if progress is not None:
+            progress("cleaning", done, len(docs))
         cleaned = clean_document(doc, vocabulary)
         chunks = tuple(chunk_document(cleaned, settings))
         logger.debug("%s: %d chunks", doc.id, len(chunks))
         prepared.append(Prepared(cleaned, chunks))
+    if progress is not None:
+        progress("cleaning", len(docs), len(docs))
     return prepared
 
 

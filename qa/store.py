@@ -16,16 +16,18 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from embeddings.atomic import atomic_write_text
 from embeddings.cache import EmbeddingCache
 from embeddings.vector_index import VectorIndex
-from qa.errors import IndexError_, ModelMismatchError
+from qa.errors import IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch
 from qa.retrieval.fields import lexical_text
 from qa.retrieval.lexical import LexicalIndex
 from qa.types import Chunk, Page
@@ -39,6 +41,12 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE = "chunks.sqlite"
 CACHE = "embeddings.sqlite"
+# Held by a process for a whole update, so that writers in other processes queue up.
+WRITE_LOCK = "write.lock"
+# Held from the SQLite commit until the manifest names the new snapshots: a process opening
+# the folder in that window waits on it instead of taking the folder for a crashed one.
+PUBLISH_LOCK = "publish.lock"
+LOCKS = (WRITE_LOCK, PUBLISH_LOCK)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -68,9 +76,13 @@ CREATE TABLE IF NOT EXISTS pages (
     doc_id TEXT NOT NULL REFERENCES documents(doc_id),
     number INTEGER NOT NULL,
     text TEXT NOT NULL,
+    raw TEXT,
+    origin TEXT,
     PRIMARY KEY (doc_id, number)
 );
 """
+# Columns added after the first release; older folders gain them (empty) when opened.
+_PAGE_COLUMNS = ("raw", "origin")
 
 
 def squash(text: str) -> str:
@@ -89,6 +101,15 @@ def _lexical_over(chunks: Sequence[Chunk]) -> LexicalIndex:
     return lexical
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is replaced (inode, mtime, size); None when it is missing."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
 def vector_id(chunk_id: str) -> int:
     """FAISS wants int64 ids; the first 60 bits of the chunk's hex id keep them positive."""
     return int(chunk_id[:15], 16)
@@ -96,12 +117,16 @@ def vector_id(chunk_id: str) -> int:
 
 @dataclass(frozen=True)
 class DocumentInfo:
+    """An indexed document as listed to users; ``origin`` (the absolute path it was read
+    from, None for books and in-memory documents) stays on the server."""
+
     doc_id: str
     title: str
     source: str | None
     pages: int
     chunks: int
     content_hash: str
+    origin: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -123,7 +148,12 @@ class StoredChunk:
 
 @dataclass(frozen=True)
 class DocumentRecord:
-    """What the store keeps of one document; ``origin`` is the absolute path it was read from."""
+    """What the store keeps of one document; ``origin`` is the absolute path it was read from.
+
+    ``pages`` are the cleaned pages (quotes are matched against them). A book also keeps
+    ``book_pages``, its pages as loaded with the file each came from, so that pages added
+    later are cleaned and chunked together with these.
+    """
 
     doc_id: str
     title: str
@@ -133,6 +163,7 @@ class DocumentRecord:
     page_count: int
     chunks: tuple[StoredChunk, ...]
     pages: tuple[Page, ...] = ()
+    book_pages: tuple[Page, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,7 +187,7 @@ class Manifest:
 
 
 class IndexStore:
-    """One index folder. Cheap constructor; ``open`` reads or creates it."""
+    """One index folder. Cheap constructor; ``open`` reads it (or creates it)."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -165,28 +196,32 @@ class IndexStore:
         self.vectors: VectorIndex | None = None
         self.lexical: LexicalIndex | None = None
         self.manifest: Manifest | None = None
+        self._manifest_stamp: tuple[int, int, int] | None = None
         self._chunks: dict[int, Chunk] = {}
         self._doc_vector_ids: dict[str, np.ndarray] = {}
+        self._fingerprint = ""
+        self._dimension = 0
 
     # ----------------------------------------------------------------- opening
-    def open(self, model_fingerprint: str, dimension: int) -> IndexStore:
+    def open(self, model_fingerprint: str, dimension: int, *, create: bool = True) -> IndexStore:
+        """Read the folder; with ``create``, make an empty index where there is none.
+
+        Raises ``IndexNotFound`` when there is no index (and ``create`` is off) or the path is
+        not a folder that can hold one; ``ModelMismatch`` when it was built with another model.
+        """
+        self._fingerprint, self._dimension = model_fingerprint, dimension
+        self._check_folder(create)
         self.folder.mkdir(parents=True, exist_ok=True)
-        manifest_path = self.folder / MANIFEST
-        if manifest_path.exists():
-            try:
-                manifest = Manifest.from_json(manifest_path.read_text())
-            except (ValueError, KeyError, TypeError) as exc:
-                raise IndexError_(
-                    f"{manifest_path} is unreadable ({exc}); rebuild the index"
-                ) from exc
+        manifest = self._read_manifest()
+        if manifest is not None:
             if manifest.format_version != FORMAT_VERSION:
-                raise IndexError_(
+                raise IndexCorrupt(
                     f"{self.folder} has index format {manifest.format_version}, this version reads "
                     f"{FORMAT_VERSION}; rebuild it with `citeqa index PATH --index {self.folder}` "
                     "into an empty folder"
                 )
             if manifest.model_fingerprint != model_fingerprint:
-                raise ModelMismatchError(
+                raise ModelMismatch(
                     f"{self.folder} was built with model {manifest.model_fingerprint!r} but the "
                     f"current model is {model_fingerprint!r}. Open it with the same model, or "
                     "rebuild: delete the folder (or pick a new --index) and run `citeqa index`."
@@ -196,6 +231,7 @@ class IndexStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
         self._db.commit()
         stored_fp = self._meta("model_fingerprint")
         if stored_fp is None:
@@ -204,14 +240,54 @@ class IndexStore:
             self._set_meta("generation", "0")
             self._db.commit()
         elif stored_fp != model_fingerprint:
-            raise ModelMismatchError(
+            raise ModelMismatch(
                 f"{self.folder} holds embeddings of model {stored_fp!r}, not "
                 f"{model_fingerprint!r}; rebuild the index with `citeqa index` into a new folder."
             )
         self.cache = EmbeddingCache(self.folder / CACHE)
-        self._load_chunks()
-        self._load_or_rebuild_snapshots(model_fingerprint, dimension)
+        self._load()
         return self
+
+    def require(self) -> None:
+        """Raise ``IndexNotFound`` unless the folder holds an index (creating nothing)."""
+        self._check_folder(create=False)
+
+    def _check_folder(self, create: bool) -> None:
+        folder = self.folder
+        if folder.exists() and not folder.is_dir():
+            raise IndexNotFound(f"{folder} is a file, not an index folder")
+        holds_index = (folder / DATABASE).exists() or (folder / MANIFEST).exists()
+        if holds_index:
+            return
+        if not create:
+            raise IndexNotFound(
+                f"no index at {folder}; build one with `citeqa index PATH --index {folder}`"
+            )
+        if folder.is_dir() and any(folder.iterdir()):
+            raise IndexNotFound(
+                f"{folder} is not an index folder (it holds other files); "
+                "choose a new or empty folder for the index"
+            )
+
+    def _add_missing_columns(self) -> None:
+        present = {row[1] for row in self.db.execute("PRAGMA table_info(pages)")}
+        for column in _PAGE_COLUMNS:
+            if column not in present:
+                self.db.execute(f"ALTER TABLE pages ADD COLUMN {column} TEXT")
+
+    def _read_manifest(self) -> Manifest | None:
+        path = self.folder / MANIFEST
+        stamp = _stamp(path)
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            return None
+        try:
+            manifest = Manifest.from_json(text)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexCorrupt(f"{path} is unreadable ({exc}); rebuild the index") from exc
+        self._manifest_stamp = stamp
+        return manifest
 
     def close(self) -> None:
         if self._db is not None:
@@ -224,7 +300,7 @@ class IndexStore:
     @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
-            raise IndexError_("the index store is not open")
+            raise IndexCorrupt("the index store is not open")
         return self._db
 
     def _meta(self, key: str) -> str | None:
@@ -237,6 +313,32 @@ class IndexStore:
     @property
     def generation(self) -> int:
         return int(self._meta("generation") or 0)
+
+    def _load(self) -> None:
+        """Read the chunk table and the snapshots the manifest names (remade if they are stale).
+
+        SQLite ahead of the manifest means an update was committed but not yet published:
+        either its writer is still at work (then wait for it to publish) or it died (then
+        remake the snapshots from SQLite, as it would have).
+        """
+        published = self.manifest.generation if self.manifest is not None else 0
+        if published == self.generation:
+            self._load_chunks()
+            if not self._load_snapshots():
+                if self.manifest is not None:
+                    logger.warning("index search files of %s are unusable; rebuilding", self.folder)
+                self.rebuild_snapshots()
+            return
+        with self._publish_lock():
+            self.manifest = self._read_manifest()
+            self._load_chunks()
+            if not self._load_snapshots():
+                logger.warning(
+                    "index folder %s was interrupted after generation %s; rebuilding search files",
+                    self.folder,
+                    self.manifest.generation if self.manifest else None,
+                )
+                self.rebuild_snapshots()
 
     def _load_chunks(self) -> None:
         rows = self.db.execute(
@@ -255,33 +357,86 @@ class IndexStore:
     def _snapshot_paths(self, generation: int) -> tuple[Path, Path]:
         return self.folder / f"vectors-{generation}.faiss", self.folder / f"bm25-{generation}"
 
-    def _load_or_rebuild_snapshots(self, fingerprint: str, dimension: int) -> None:
-        generation = self.generation
-        faiss_path, bm25_path = self._snapshot_paths(generation)
+    def _load_snapshots(self) -> bool:
+        """Load the snapshots the manifest names; False when they are missing or disagree."""
         manifest = self.manifest
-        if (
-            manifest is not None
-            and manifest.generation == generation
-            and faiss_path.exists()
-            and (bm25_path.exists() or not self._chunks)
-        ):
-            try:
-                self.vectors = VectorIndex.load(faiss_path)
-                self.lexical = LexicalIndex.load(bm25_path) if self._chunks else LexicalIndex()
-            except (OSError, ValueError, RuntimeError) as exc:
-                # Derived files only: SQLite and the embedding cache can always remake them.
-                logger.warning("index search files unreadable (%s); rebuilding", exc)
-            else:
-                if len(self.vectors) == len(self._chunks) == manifest.vectors:
-                    return
-                logger.warning("index snapshot counts disagree with the chunk table; rebuilding")
-        elif manifest is not None or self._chunks:
-            logger.warning(
-                "index folder %s was interrupted after generation %s; rebuilding search files",
-                self.folder,
-                manifest.generation if manifest else None,
-            )
-        self.rebuild_snapshots(fingerprint, dimension)
+        if manifest is None or manifest.generation != self.generation:
+            return False
+        faiss_path, bm25_path = self._snapshot_paths(manifest.generation)
+        if not faiss_path.exists() or not (bm25_path.exists() or not self._chunks):
+            return False
+        try:
+            vectors = VectorIndex.load(faiss_path)
+            lexical = LexicalIndex.load(bm25_path) if self._chunks else LexicalIndex()
+        except (OSError, ValueError, RuntimeError) as exc:
+            # Derived files only: SQLite and the embedding cache can always remake them.
+            logger.warning("index search files unreadable (%s); rebuilding", exc)
+            return False
+        if not len(vectors) == len(self._chunks) == manifest.vectors:
+            logger.warning("index snapshot counts disagree with the chunk table; rebuilding")
+            return False
+        self.vectors, self.lexical = vectors, lexical
+        return True
+
+    # ------------------------------------------------------- other processes
+    @contextmanager
+    def writing(self, *, wait: bool = True) -> Iterator[None]:
+        """Hold the folder's writer lock for an update; other processes' writers queue up.
+
+        Without ``wait``, raise ``IndexBusy`` at once when another process holds it.
+        """
+        lock = FileLock(self.folder / WRITE_LOCK)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if not wait:
+                raise IndexBusy(
+                    f"another process is writing to {self.folder}; try again when it is done"
+                ) from None
+            logger.warning("another process is writing to %s; waiting for it", self.folder)
+            lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _publish_lock(self) -> FileLock:
+        return FileLock(self.folder / PUBLISH_LOCK)
+
+    @contextmanager
+    def publishing(self) -> Iterator[None]:
+        """Hold the publish lock from a commit (``apply``) until ``publish`` has run."""
+        with self._publish_lock():
+            yield
+
+    def changed_on_disk(self) -> bool:
+        """Whether another process published a new generation since this view was loaded.
+
+        Costs one ``stat``: call it before every search.
+        """
+        stamp = _stamp(self.folder / MANIFEST)
+        return stamp is not None and stamp != self._manifest_stamp
+
+    def reload(self) -> bool:
+        """Catch up with the generation on disk; False (view unchanged) if that fails for now.
+
+        The caller keeps searches out while this runs.
+        """
+        manifest = self._read_manifest()
+        if manifest is None or manifest == self.manifest:
+            return False
+        if manifest.generation != self.generation:
+            return False  # its writer has committed the next one; catch up once published
+        previous = (self.manifest, self._chunks, self._doc_vector_ids, self.vectors, self.lexical)
+        self.manifest = manifest
+        self._load_chunks()
+        if self._load_snapshots():
+            logger.info("index %s: now at generation %d", self.folder, manifest.generation)
+            return True
+        # Superseded while we read it; the next search tries again.
+        self.manifest, self._chunks, self._doc_vector_ids, self.vectors, self.lexical = previous
+        self._manifest_stamp = None
+        return False
 
     # ----------------------------------------------------------------- reading
     def chunk(self, vid: int) -> Chunk:
@@ -302,13 +457,14 @@ class IndexStore:
 
     def documents(self) -> list[DocumentInfo]:
         rows = self.db.execute(
-            "SELECT d.doc_id, d.title, d.source, d.page_count, d.content_hash, COUNT(c.vector_id) "
+            "SELECT d.doc_id, d.title, d.source, d.page_count, d.content_hash, "
+            "COUNT(c.vector_id), d.origin "
             "FROM documents d LEFT JOIN chunks c ON c.doc_id = d.doc_id "
             "GROUP BY d.doc_id ORDER BY d.title, d.doc_id"
         ).fetchall()
         return [
-            DocumentInfo(doc_id, title, source, pages, count, content_hash)
-            for doc_id, title, source, pages, content_hash, count in rows
+            DocumentInfo(doc_id, title, source, pages, count, content_hash, origin)
+            for doc_id, title, source, pages, content_hash, count, origin in rows
         ]
 
     def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
@@ -344,6 +500,28 @@ class IndexStore:
 
     def document_origins(self) -> dict[str, str | None]:
         return dict(self.db.execute("SELECT doc_id, origin FROM documents").fetchall())
+
+    def document_titles(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT doc_id, title FROM documents").fetchall())
+
+    def page_origins(self) -> dict[str, tuple[str, int]]:
+        """Page file path -> (doc id, page number), for the pages of books."""
+        rows = self.db.execute(
+            "SELECT origin, doc_id, number FROM pages WHERE origin IS NOT NULL"
+        ).fetchall()
+        return {origin: (doc_id, number) for origin, doc_id, number in rows}
+
+    def book_pages(self, doc_id: str) -> tuple[Page, ...]:
+        """A book's pages as they were loaded, each with the file it came from, in order.
+
+        Pages stored before books were kept this way come back cleaned and without a file.
+        """
+        rows = self.db.execute(
+            "SELECT number, COALESCE(raw, text), origin FROM pages WHERE doc_id = ? "
+            "ORDER BY number",
+            (doc_id,),
+        ).fetchall()
+        return tuple(Page(number, text, origin) for number, text, origin in rows)
 
     def embed_keys(self) -> dict[str, str]:
         """chunk id -> key of the embedded text, for every stored chunk."""
@@ -395,9 +573,20 @@ class IndexStore:
                         for position, s in enumerate(record.chunks)
                     ],
                 )
+                loaded = {page.number: page for page in record.book_pages}
                 db.executemany(
-                    "INSERT OR REPLACE INTO pages VALUES (?, ?, ?)",
-                    [(doc_id, page.number, page.text) for page in record.pages],
+                    "INSERT OR REPLACE INTO pages (doc_id, number, text, raw, origin) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (
+                            doc_id,
+                            page.number,
+                            page.text,
+                            loaded[page.number].text if page.number in loaded else None,
+                            loaded[page.number].origin if page.number in loaded else None,
+                        )
+                        for page in record.pages
+                    ],
                 )
             self._set_meta("generation", str(self.generation + 1))
 
@@ -452,30 +641,30 @@ class IndexStore:
             self.vectors.add(np.asarray(added, dtype=np.int64), self._vectors_for(keys))
         self.lexical = lexical
 
-    def rebuild_snapshots(self, fingerprint: str, dimension: int) -> None:
-        self.vectors = VectorIndex(dimension)
+    def rebuild_snapshots(self) -> None:
+        """Remake FAISS and BM25 from SQLite and the embedding cache, and publish them."""
+        self.vectors = VectorIndex(self._dimension)
         ids = sorted(self._chunks)
         if ids:
             keys_by_chunk = self.embed_keys()
             keys = [keys_by_chunk[self._chunks[v].id] for v in ids]
             self.vectors.add(np.asarray(ids, dtype=np.int64), self._vectors_for(keys))
         self.lexical = _lexical_over(list(self._chunks.values()))
-        self.publish(fingerprint, dimension)
+        self.publish()
 
     def _vectors_for(self, keys: Sequence[str]) -> np.ndarray:
         """(len(keys), dim) float32 cached vectors for the embedded-text ``keys``, in order."""
         assert self.cache is not None
-        fingerprint = self._meta("model_fingerprint") or ""
-        found = self.cache.get_many(fingerprint, list(dict.fromkeys(keys)))
+        found = self.cache.get_many(self._fingerprint, list(dict.fromkeys(keys)))
         missing = [k for k in keys if k not in found]
         if missing:
-            raise IndexError_(
+            raise IndexCorrupt(
                 f"{len(missing)} embeddings are missing from {self.folder / CACHE}; "
                 "rebuild the index with `citeqa index` into a new folder"
             )
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
-    def publish(self, fingerprint: str, dimension: int) -> None:
+    def publish(self) -> None:
         """Write FAISS and BM25 snapshots of the current state, then the manifest naming them."""
         assert self.vectors is not None and self.lexical is not None
         generation = self.generation
@@ -488,8 +677,8 @@ class IndexStore:
         documents = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         self.manifest = Manifest(
             format_version=FORMAT_VERSION,
-            model_fingerprint=fingerprint,
-            dimension=dimension,
+            model_fingerprint=self._fingerprint,
+            dimension=self._dimension,
             metric="inner_product",
             generation=generation,
             documents=documents,
@@ -497,6 +686,7 @@ class IndexStore:
             vectors=len(self.vectors),
         )
         atomic_write_text(self.folder / MANIFEST, self.manifest.to_json())
+        self._manifest_stamp = _stamp(self.folder / MANIFEST)
         self._remove_stale_snapshots(generation)
 
     def _remove_stale_snapshots(self, keep: int) -> None:
@@ -516,11 +706,11 @@ class IndexStore:
                     path.unlink(missing_ok=True)
 
     def check_integrity(self) -> None:
-        """Raise ``IndexError_`` unless FAISS, SQLite and the manifest agree on the counts."""
+        """Raise ``IndexCorrupt`` unless FAISS, SQLite and the manifest agree on the counts."""
         stored = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         vectors = len(self.vectors) if self.vectors is not None else -1
         manifest = self.manifest.vectors if self.manifest is not None else -1
         if not stored == vectors == manifest == len(self._chunks):
-            raise IndexError_(
+            raise IndexCorrupt(
                 f"index counts disagree: sqlite={stored} faiss={vectors} manifest={manifest}"
             )

@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Page:
-    """One page as the reader sees it: ``number`` is the printed page number."""
+    """One page as the reader sees it: ``number`` is the printed page number.
+
+    ``origin`` is set when the page was read from a file of its own (a page export): the
+    absolute path of that file. Such pages join their book one by one (see ``Document``).
+    """
 
     number: int
     text: str
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -20,7 +25,13 @@ class Document:
 
     ``pages`` is set when the source has page marks; otherwise ``text`` holds the
     whole document and citations fall back to section headings. ``id`` becomes
-    every chunk's ``doc_id``.
+    every chunk's ``doc_id``. ``source`` is how the document is shown (a file name relative
+    to the folder given, or a book's folder); ``origin`` is the absolute path it was read
+    from, so that re-reading a folder notices deleted files.
+
+    A *book* is a document whose pages each carry their own ``origin``: indexing it adds or
+    replaces those pages and keeps the book's other pages, so a book can grow page by page.
+    Any other document replaces its previous version whole.
     """
 
     id: str
@@ -28,6 +39,7 @@ class Document:
     text: str = ""
     pages: tuple[Page, ...] | None = None
     source: str | None = None
+    origin: str | None = None
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -38,6 +50,10 @@ class Document:
     @property
     def page_count(self) -> int:
         return len(self.pages) if self.pages else 0
+
+    @property
+    def is_book(self) -> bool:
+        return bool(self.pages) and all(page.origin for page in self.pages)
 
 
 @dataclass(frozen=True)

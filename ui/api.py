@@ -210,10 +210,10 @@ def build_api(
 
     @router.delete("/documents/{doc_id:path}", summary="Remove a document from the index")
     def remove(doc_id: str) -> dict[str, object]:
-        source = next((d.source for d in engine.documents() if d.doc_id == doc_id), None)
+        origin = next((d.origin for d in engine.documents() if d.doc_id == doc_id), None)
         summary = engine.remove(doc_id)
-        if is_upload(source, upload_dir):
-            discard_upload(Path(source))
+        if is_upload(origin, upload_dir):
+            discard_upload(Path(origin))
         return {"removed": doc_id, "summary": summary.to_dict()}
 
     app.include_router(router)

@@ -23,6 +23,7 @@ GENERATIVE = "Answer (language model)"
 SEARCH_ONLY = "Search only"
 DOCUMENT_HEADERS = ["Title", "Pages", "Chunks", "Source", "Id"]
 MAX_PASSAGES = 30
+_STAGE_UNITS = {"reading": "files", "cleaning": "documents", "embedding": "chunks"}
 
 # Clicking an [n] marker opens its card before the browser scrolls to it.
 HEAD = """
@@ -125,8 +126,8 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
                 notes.append(f"{path.name}: {error.message}")
         if saved:
 
-            def report(done: int, total: int) -> None:
-                progress((done, total), desc="Indexing", unit="chunks")
+            def report(stage: str, done: int, total: int) -> None:
+                progress((done, total), desc=stage.capitalize(), unit=_STAGE_UNITS.get(stage))
 
             summary = engine.add(saved, progress=report)
             failed = {Path(error.path).resolve() for error in summary.errors}
@@ -142,13 +143,13 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
     def remove(doc_id: str | None) -> tuple[Any, ...]:
         if not doc_id:
             raise gr.Error("Choose a document to remove.")
-        source = next((d.source for d in engine.documents() if d.doc_id == doc_id), None)
+        origin = next((d.origin for d in engine.documents() if d.doc_id == doc_id), None)
         try:
             engine.remove(doc_id)
         except KeyError as error:
             raise gr.Error(f"Unknown document {doc_id!r}; it may have been removed.") from error
-        if is_upload(source, upload_dir):
-            discard_upload(Path(source))
+        if is_upload(origin, upload_dir):
+            discard_upload(Path(origin))
         return (f"Removed {doc_id}.", *document_views())
 
     with gr.Blocks(title="citeqa", analytics_enabled=False) as app:

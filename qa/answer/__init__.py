@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from qa.answer.extractive import ScoredSentence, best_evidence, extractive_answer, score_sentences
-from qa.answer.generative import ChatClient, ChatError, generative_answer
+from qa.answer.generative import ChatClient, generative_answer
 from qa.answer.sentences import Sentence, split_sentences
 
 __all__ = [
     "ChatClient",
-    "ChatError",
     "ScoredSentence",
     "Sentence",
     "best_evidence",

@@ -13,12 +13,13 @@ from functools import lru_cache
 import numpy as np
 from wordfreq import zipf_frequency
 
+from qa.answer.citations import PageLocator, cite
 from qa.answer.sentences import Sentence, split_sentences
 from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fields import file_words, stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
-from qa.types import Answer, Citation, Hit
+from qa.types import Answer, Hit
 
 logger = logging.getLogger(__name__)
 
@@ -252,20 +253,6 @@ def _select(scored: Sequence[ScoredSentence], settings: Settings) -> list[Scored
     return [strong[i] for i in keep][: settings.answer_sentences]
 
 
-def _citation(n: int, hit: Hit, quote: str) -> Citation:
-    chunk = hit.chunk
-    return Citation(
-        n=n,
-        doc_id=chunk.doc_id,
-        title=chunk.title,
-        pages=chunk.pages,
-        quote=quote,
-        chunk_id=chunk.id,
-        section=chunk.section,
-        passage=chunk.text,
-    )
-
-
 def _quote(text: str, chosen: Sequence[ScoredSentence]) -> str:
     """One verbatim quote for a passage: the span of adjacent chosen sentences, else the best."""
     ordered = sorted(chosen, key=lambda s: s.index)
@@ -274,23 +261,31 @@ def _quote(text: str, chosen: Sequence[ScoredSentence]) -> str:
     return max(chosen, key=lambda s: s.score).sentence.text
 
 
-def _answer_found(question: str, hits: Sequence[Hit], chosen: Sequence[ScoredSentence]) -> Answer:
+def _answer_found(
+    question: str,
+    hits: Sequence[Hit],
+    chosen: Sequence[ScoredSentence],
+    locate: PageLocator | None,
+) -> Answer:
     # Passages in the order of their best sentence; sentences in reading order inside each.
     by_passage: dict[int, list[ScoredSentence]] = {}
     for s in chosen:
         by_passage.setdefault(s.passage, []).append(s)
     parts: list[str] = []
-    citations: list[Citation] = []
+    citations = []
     for n, (p, sentences) in enumerate(by_passage.items(), start=1):
         hit = hits[p]
         in_order = sorted(sentences, key=lambda s: s.index)
         parts.append(" ".join(s.sentence.text for s in in_order) + f" [{n}]")
-        citations.append(_citation(n, hit, _quote(hit.chunk.text, in_order)))
+        citations.append(cite(n, hit, _quote(hit.chunk.text, in_order), locate))
     return Answer(question, " ".join(parts), tuple(citations), True, tuple(hits))
 
 
 def _answer_not_found(
-    question: str, hits: Sequence[Hit], scored: Sequence[ScoredSentence]
+    question: str,
+    hits: Sequence[Hit],
+    scored: Sequence[ScoredSentence],
+    locate: PageLocator | None,
 ) -> Answer:
     best_in_passage: dict[int, ScoredSentence] = {}
     for s in scored:
@@ -300,7 +295,7 @@ def _answer_not_found(
         text = "The indexed documents do not appear to answer this question."
         return Answer(question, text, (), False, tuple(hits))
     citations = [
-        _citation(n, hits[s.passage], s.sentence.text) for n, s in enumerate(shown, start=1)
+        cite(n, hits[s.passage], s.sentence.text, locate) for n, s in enumerate(shown, start=1)
     ]
     lines = [f"- {c.label}: “{c.quote}” [{c.n}]" for c in citations]
     text = (
@@ -317,18 +312,19 @@ def extractive_answer(
     settings: Settings,
     *,
     query_vector: np.ndarray | None = None,
+    locate: PageLocator | None = None,
 ) -> Answer:
     """Answer with the best-scoring sentences of the top passages, each group cited ``[n]``.
 
     ``found`` is False when no sentence reaches ``settings.min_evidence``, or when the top
     passages mention too few of the names the question asks about
     (``settings.min_named_coverage``); the text then says so and lists the closest passages,
-    still cited.
+    still cited. ``locate`` narrows each citation to the page its quote sits on.
     """
     scored = score_sentences(question, hits, encoder, settings, query_vector=query_vector)
     evidence = best_evidence(scored)
     coverage = named_coverage(question, hits)
     logger.debug("best evidence %.3f, names covered %.2f for %r", evidence, coverage, question)
     if evidence < settings.min_evidence or coverage < settings.min_named_coverage:
-        return _answer_not_found(question, hits, scored)
-    return _answer_found(question, hits, _select(scored, settings))
+        return _answer_not_found(question, hits, scored, locate)
+    return _answer_found(question, hits, _select(scored, settings), locate)

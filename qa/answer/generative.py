@@ -15,10 +15,12 @@ from collections.abc import Sequence
 
 import httpx
 
+from qa.answer.citations import PageLocator, cite
 from qa.answer.extractive import lexical_overlap, question_terms
 from qa.answer.sentences import split_sentences
+from qa.errors import LanguageModelError
 from qa.settings import Settings
-from qa.types import Answer, Citation, Hit
+from qa.types import Answer, Hit
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +37,6 @@ SYSTEM_PROMPT = (
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 _NOT_ANSWERED = re.compile(r"\b(?:do(?:es)? not|don't|doesn't|cannot|can't)\b.*\banswer", re.I)
-
-
-class ChatError(RuntimeError):
-    """The chat endpoint failed or replied in an unexpected shape."""
 
 
 class ChatClient:
@@ -60,21 +58,21 @@ class ChatClient:
                 self.url, json=payload, headers=self._headers, timeout=self.timeout
             )
         except httpx.HTTPError as exc:
-            raise ChatError(f"chat endpoint {self.url} unreachable: {exc}") from exc
+            raise LanguageModelError(f"chat endpoint {self.url} unreachable: {exc}") from exc
         if response.status_code != 200:
-            raise ChatError(
+            raise LanguageModelError(
                 f"chat endpoint {self.url} answered HTTP {response.status_code}: "
                 f"{response.text[:300]}"
             )
         try:
             content = response.json()["choices"][0]["message"]["content"]
         except (json.JSONDecodeError, KeyError, IndexError, TypeError) as exc:
-            raise ChatError(
+            raise LanguageModelError(
                 f"chat endpoint {self.url} sent an unexpected reply ({exc!r}): "
                 f"{response.text[:300]}"
             ) from exc
         if not isinstance(content, str):
-            raise ChatError(f"chat endpoint {self.url} sent non-text content: {content!r}")
+            raise LanguageModelError(f"chat endpoint {self.url} sent non-text content: {content!r}")
         return content
 
 
@@ -135,9 +133,17 @@ def _best_quote(hit: Hit, supported: Sequence[str]) -> str:
 
 
 def generative_answer(
-    question: str, hits: Sequence[Hit], client: ChatClient, settings: Settings
+    question: str,
+    hits: Sequence[Hit],
+    client: ChatClient,
+    settings: Settings,
+    *,
+    locate: PageLocator | None = None,
 ) -> Answer:
-    """Ask the model over the top ``settings.answer_passages`` hits and validate its citations."""
+    """Ask the model over the top ``settings.answer_passages`` hits and validate its citations.
+
+    ``locate`` narrows each citation to the page its quote sits on.
+    """
     passages = list(hits[: settings.answer_passages])
     if not passages:
         return Answer(
@@ -162,16 +168,7 @@ def generative_answer(
         for n in valid:
             support.setdefault(n, []).append(sentence)
     citations = tuple(
-        Citation(
-            n=n,
-            doc_id=passages[n - 1].chunk.doc_id,
-            title=passages[n - 1].chunk.title,
-            pages=passages[n - 1].chunk.pages,
-            quote=_best_quote(passages[n - 1], support[n]),
-            chunk_id=passages[n - 1].chunk.id,
-            section=passages[n - 1].chunk.section,
-            passage=passages[n - 1].chunk.text,
-        )
+        cite(n, passages[n - 1], _best_quote(passages[n - 1], support[n]), locate)
         for n in sorted(support)
     )
     for warning in warnings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,7 +21,11 @@ from qa.types import Document
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LoadResult", "load_paths"]
+__all__ = ["LoadResult", "Progress", "load_paths"]
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)``: stages ``reading`` (files), ``cleaning``
+(documents) and ``embedding`` (chunks)."""
 
 
 @dataclass(frozen=True)
@@ -32,44 +36,59 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class _File:
-    """``path`` opens the file; ``source`` is how documents name it (relative to a folder)."""
+    """``path`` opens the file; ``source`` is how documents name it (relative to the folder
+    given, or the file name); ``origin`` is its absolute path."""
 
     path: Path
     source: str
 
+    @property
+    def origin(self) -> str:
+        return str(self.path.resolve())
 
-def load_paths(paths: Sequence[str | Path], settings: Settings | None = None) -> LoadResult:
+
+def load_paths(
+    paths: Sequence[str | Path],
+    settings: Settings | None = None,
+    *,
+    progress: Progress | None = None,
+) -> LoadResult:
     """Load files and folders (recursively, in sorted order, skipping hidden entries).
 
     Never raises for a bad file: each one lands in ``errors`` with its path and the reason.
-    Page-export files are gathered across all ``paths`` and grouped by title into Documents.
+    Page-export files are gathered across all ``paths`` and grouped by title into books.
+    Every document (and every page of a book) carries the absolute path it was read from.
     """
     settings = settings or Settings()
     documents: list[Document] = []
     errors: list[IngestError] = []
-    exports: list[tuple[ExportPage, str]] = []
+    exports: list[ExportPage] = []
+    files: list[_File] = []
     for argument in paths:
         try:
-            files = list(_files(Path(argument)))
+            files.extend(_files(Path(argument)))
+        except IngestError as error:
+            errors.append(error)
+    for done, file in enumerate(files):
+        if progress is not None:
+            progress("reading", done, len(files))
+        try:
+            loaded = _load_file(file, settings)
         except IngestError as error:
             errors.append(error)
             continue
-        for file in files:
-            try:
-                loaded = _load_file(file, settings)
-            except IngestError as error:
-                errors.append(error)
-                continue
-            except Exception as error:
-                # Untrusted input: a parser bug on one odd file must not stop the others.
-                logger.exception("unexpected failure reading %s", file.path)
-                errors.append(IngestError(str(file.path), f"cannot read: {error!r}"))
-                continue
-            if isinstance(loaded, ExportPage):
-                exports.append((loaded, file.source))
-            else:
-                documents.extend(loaded.documents)
-                errors.extend(loaded.errors)
+        except Exception as error:
+            # Untrusted input: a parser bug on one odd file must not stop the others.
+            logger.exception("unexpected failure reading %s", file.path)
+            errors.append(IngestError(str(file.path), f"cannot read: {error!r}"))
+            continue
+        if isinstance(loaded, ExportPage):
+            exports.append(loaded)
+        else:
+            documents.extend(replace(doc, origin=file.origin) for doc in loaded.documents)
+            errors.extend(loaded.errors)
+    if progress is not None:
+        progress("reading", len(files), len(files))
     if exports:
         documents.extend(_grouped_exports(exports, settings, errors))
     return LoadResult(_unique_ids(documents), tuple(errors))
@@ -77,7 +96,7 @@ def load_paths(paths: Sequence[str | Path], settings: Settings | None = None) ->
 
 def _files(argument: Path) -> Iterator[_File]:
     if argument.is_file():
-        yield _File(argument, str(argument))
+        yield _File(argument, argument.name)
         return
     if not argument.is_dir():
         raise IngestError(str(argument), "no such file or folder")
@@ -97,7 +116,7 @@ def _load_file(file: _File, settings: Settings) -> LoadResult | ExportPage:
     logger.debug("%s: %s", shown, detected.format)
     match detected.format:
         case Format.PAGE_EXPORT:
-            return parse_page_export(text, shown)
+            return parse_page_export(text, shown, origin=file.origin)
         case Format.JSONL:
             records = parse_jsonl(text, shown, file.source)
             return LoadResult(records.documents, records.errors)
@@ -128,7 +147,7 @@ def _read(path: Path, settings: Settings) -> bytes:
 
 
 def _grouped_exports(
-    exports: list[tuple[ExportPage, str]], settings: Settings, errors: list[IngestError]
+    exports: list[ExportPage], settings: Settings, errors: list[IngestError]
 ) -> list[Document]:
     grouped: list[Document] = []
     for document in group_page_exports(exports):

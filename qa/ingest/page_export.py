@@ -18,10 +18,10 @@ become blank lines, headings become ``#`` lines, and the footer is dropped.
 from __future__ import annotations
 
 import logging
-import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from qa.errors import IngestError
 from qa.types import Document, Page
@@ -38,11 +38,13 @@ HEADING_MAX_WORDS = 15
 
 @dataclass(frozen=True)
 class ExportPage:
-    """One exported page: ``number`` from its header, ``text`` in canonical form."""
+    """One exported page: ``number`` from its header, ``text`` in canonical form, ``origin``
+    the absolute path of its file."""
 
     title: str
     number: int
     text: str
+    origin: str
 
 
 def _header(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
@@ -119,8 +121,11 @@ def _canonical(body: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
 
 
-def parse_page_export(text: str, path: str) -> ExportPage:
-    """Parse one exported page; raises ``IngestError`` when the header is missing or bad."""
+def parse_page_export(text: str, path: str, *, origin: str | None = None) -> ExportPage:
+    """Parse one exported page; raises ``IngestError`` when the header is missing or bad.
+
+    ``origin`` (default: ``path``) is where the page is recorded as coming from.
+    """
     found = _header(text)
     if found is None:
         raise IngestError(path, "not a page export: expected 'Page N - TITLE' then 'P. N'")
@@ -132,38 +137,37 @@ def parse_page_export(text: str, path: str) -> ExportPage:
         )
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     body = _strip_footer(lines[2:])
-    return ExportPage(title=header["title"], number=number, text=_canonical(body))
+    return ExportPage(header["title"], number, _canonical(body), origin or path)
 
 
 def _slug(title: str) -> str:
     return _SLUG_DROP.sub("-", title.lower()).strip("-_") or "document"
 
 
-def _source(paths: list[str]) -> str:
-    folders = {os.path.dirname(p) for p in paths}
-    if len(paths) > 1 and len(folders) == 1:
-        return folders.pop() or "."
-    return paths[0]
+def book_source(origins: Iterable[str]) -> str:
+    """How a book names where it comes from: the folder(s) holding its page files."""
+    folders = sorted({PurePath(origin).parent.name or "/" for origin in origins})
+    return ", ".join(f"{folder.rstrip('/')}/" for folder in folders)
 
 
-def group_page_exports(pages: Sequence[tuple[ExportPage, str]]) -> list[Document]:
-    """One ``Document`` per title, pages ordered by their header numbers.
+def group_page_exports(pages: Sequence[ExportPage]) -> list[Document]:
+    """One book (a ``Document`` whose pages know their files) per title, in page order.
 
     A page number seen twice for a title keeps the first file (in the given order).
     """
-    by_title: dict[str, dict[int, tuple[ExportPage, str]]] = {}
-    for page, path in pages:
+    by_title: dict[str, dict[int, ExportPage]] = {}
+    for page in pages:
         numbered = by_title.setdefault(page.title, {})
         if page.number in numbered:
             logger.warning(
                 "%s: page %d of %r already read from %s; skipped",
-                path,
+                page.origin,
                 page.number,
                 page.title,
-                numbered[page.number][1],
+                numbered[page.number].origin,
             )
             continue
-        numbered[page.number] = (page, path)
+        numbered[page.number] = page
     documents = []
     for title, numbered in by_title.items():
         ordered = [numbered[n] for n in sorted(numbered)]
@@ -171,8 +175,8 @@ def group_page_exports(pages: Sequence[tuple[ExportPage, str]]) -> list[Document
             Document(
                 id=_slug(title),
                 title=title,
-                pages=tuple(Page(page.number, page.text) for page, _ in ordered),
-                source=_source([path for _, path in ordered]),
+                pages=tuple(Page(page.number, page.text, page.origin) for page in ordered),
+                source=book_source(page.origin for page in ordered),
             )
         )
     return documents

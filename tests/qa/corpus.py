@@ -44,3 +44,42 @@ DESERT = Document(
     ),
     source="southmark.txt",
 )
+
+
+def export_page(title: str, number: int, body: str, *, continues: bool = False) -> str:
+    """``body`` as the users' export tool writes page ``number`` of ``title``: header, body
+    wrapped at a base indent (one space deeper opens a paragraph), running title, number strip.
+
+    ``continues`` says the page opens in the middle of a paragraph from the page before.
+    """
+    base = " " * 28
+    lines = [f"Page {number} - {title}", f"P. {number}", ""]
+    for i, paragraph in enumerate(body.split("\n\n")):
+        words = paragraph.split()
+        wrapped = [" ".join(words[j : j + 12]) for j in range(0, len(words), 12)]
+        opening = base if i == 0 and continues else base + " "
+        lines.append(opening + wrapped[0])
+        lines.extend(base + line for line in wrapped[1:])
+    strip = "\u00a0  \u00a0".join(str(n) for n in range(max(1, number - 2), number + 3))
+    lines += ["", " " * 15 + title, f"\u00a0  \u00a0{strip}"]
+    return "\n".join(lines) + "\n"
+
+
+HARBOUR = "Harbour Works Plan"
+
+
+_STONES = "granite basalt limestone sandstone marble slate gneiss quartzite flint chalk".split()
+_TIMES = "dawn noon dusk midnight morning evening".split()
+
+
+def harbour_page(number: int) -> str:
+    """Page ``number`` of an invented book whose every page ends mid-sentence."""
+    stone, time = _STONES[number % len(_STONES)], _TIMES[number % len(_TIMES)]
+    body = (
+        f"the breakwater section {number} was rebuilt with {stone} blocks in year "
+        f"{1900 + 7 * number}. Crews on pier {number * 3} logged tide heights at {time} and "
+        f"sent them to harbour master no. {number + 40}. "
+        f"The board then asked the {time} dredging crews of basin {number + 60} and the "
+        f"{stone} quay team to plan for"
+    )
+    return export_page(HARBOUR, number, body, continues=number > 1)

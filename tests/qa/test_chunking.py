@@ -74,7 +74,7 @@ def test_ids_are_stable_and_carry_document_fields() -> None:
 
 def test_page_export_fixture_end_to_end() -> None:
     files = sorted((FIXTURES / "page_export").iterdir())
-    pages = [(parse_page_export(f.read_text(encoding="utf-8"), str(f)), str(f)) for f in files]
+    pages = [parse_page_export(f.read_text(encoding="utf-8"), str(f)) for f in files]
     (doc,) = group_page_exports(pages)
     chunks = chunk_document(clean_document(doc))
     text = "\n".join(c.text for c in chunks)
@@ -88,7 +88,7 @@ def test_page_export_fixture_end_to_end() -> None:
 @pytest.mark.shared
 def test_shared_export_sample(shared: Path) -> None:
     files = sorted((shared / "corpus" / "page-export-sample").glob("*.txt"))
-    pages = [(parse_page_export(f.read_text(encoding="utf-8"), str(f)), str(f)) for f in files]
+    pages = [parse_page_export(f.read_text(encoding="utf-8"), str(f)) for f in files]
     (doc,) = group_page_exports(pages)
     chunks = chunk_document(clean_document(doc))
     assert {c.pages for c in chunks} == {(232,)}
@@ -103,7 +103,7 @@ def test_shared_export_sample(shared: Path) -> None:
 @pytest.mark.shared
 def test_shared_white_paper_pages(shared: Path) -> None:
     files = sorted((shared / "corpus" / "rok-dwp-2020-pages").glob("*.txt"))
-    pages = [(parse_page_export(f.read_text(encoding="utf-8"), str(f)), str(f)) for f in files]
+    pages = [parse_page_export(f.read_text(encoding="utf-8"), str(f)) for f in files]
     (doc,) = group_page_exports(pages)
     assert [p.number for p in doc.pages or ()] == list(range(2, 453))
     chunks = chunk_document(clean_document(doc, build_vocabulary([doc])))

@@ -21,7 +21,7 @@ def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         qa.cli,
         "_open_engine",
-        lambda args: Engine.open(args.index, encoder=FakeEncoder()),
+        lambda args, create=False: Engine.open(args.index, encoder=FakeEncoder(), create=create),
     )
 
 
@@ -78,8 +78,8 @@ def test_remove_drops_a_document_and_refuses_unknown_ids(
     assert main(["remove", before[0]["doc_id"], "--index", index]) == 0
     after = run_json(capsys, "docs", "--index", index)
     assert len(after) == len(before) - 1
-    assert main(["remove", "no-such-doc", "--index", index]) == 1
-    assert "no-such-doc" in capsys.readouterr().err
+    assert main(["remove", "no-such-doc", "--index", index]) == 2
+    assert "citeqa: error: unknown document id: 'no-such-doc'" in capsys.readouterr().err
 
 
 def test_eval_prints_metrics_for_every_mode(

@@ -39,10 +39,10 @@ def test_jsonl_output_has_one_object_per_chunk_and_errors_go_to_stderr(
     stations = next(row for row in rows if "four new stations" in row["text"])
     assert stations["pages"] == [4]
     assert stations["source"] == "harbor.txt"
-    error_lines = [line for line in err.splitlines() if line.startswith("error:")]
+    error_lines = [line for line in err.splitlines() if line.startswith("citeqa: error:")]
     assert sorted(error_lines) == [
-        f"error: {folder / 'blank.txt'}: empty file",
-        f"error: {folder / 'image.txt'}: binary file, not a supported format",
+        f"citeqa: error: {folder / 'blank.txt'}: empty file",
+        f"citeqa: error: {folder / 'image.txt'}: binary file, not a supported format",
     ]
 
 
@@ -57,12 +57,21 @@ def test_readable_output_names_title_pages_and_section(capsys: pytest.CaptureFix
 def test_exit_code_is_1_when_nothing_could_be_read(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["chunks", str(folder / "blank.txt"), str(folder / "missing.txt")])
+    code = main(["chunks", str(folder / "blank.txt"), str(folder / "image.txt")])
     _, err = capsys.readouterr()
 
     assert code == 1
     assert "empty file" in err
-    assert "no such file or folder" in err
+
+
+def test_a_missing_path_is_a_usage_error_before_anything_is_read(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["chunks", str(folder / "blank.txt"), str(folder / "missing.txt")])
+    _, err = capsys.readouterr()
+
+    assert code == 2
+    assert err == f"citeqa: error: no such file or folder: {folder / 'missing.txt'}\n"
 
 
 def test_installed_command_runs_as_a_program(folder: Path) -> None:

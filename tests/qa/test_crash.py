@@ -23,7 +23,7 @@ import pytest
 from embeddings.vector_index import VectorIndex
 from qa.engine import Engine
 from qa.retrieval.lexical import LexicalIndex
-from qa.store import DATABASE, MANIFEST, Manifest, vector_id
+from qa.store import DATABASE, LOCKS, MANIFEST, Manifest, vector_id
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC
 from tests.qa.crash_worker import DIMENSION, PHASES, operations, questions, states
@@ -33,7 +33,7 @@ OPERATIONS = operations()
 STATES = states(OPERATIONS)
 QUESTIONS = questions(OPERATIONS)
 # What a healthy folder holds between updates: no half-written temporaries left behind.
-SETTLED = {"chunks.sqlite", "embeddings.sqlite", MANIFEST}
+SETTLED = {"chunks.sqlite", "embeddings.sqlite", MANIFEST, *LOCKS}
 
 
 @dataclass(frozen=True)

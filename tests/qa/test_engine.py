@@ -109,9 +109,10 @@ def test_searches_go_on_while_a_document_is_being_indexed(engine: Engine) -> Non
     embedding = threading.Event()
     release = threading.Event()
 
-    def hold(done: int, total: int) -> None:
-        embedding.set()
-        assert release.wait(10)
+    def hold(stage: str, done: int, total: int) -> None:
+        if stage == "embedding":
+            embedding.set()
+            assert release.wait(10)
 
     extra = Document(
         id="eastport-2030",

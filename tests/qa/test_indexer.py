@@ -4,9 +4,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa import Engine
+from qa.store import DocumentInfo
 from qa.types import Page
 from tests.fakes import FakeEncoder
-from tests.qa.corpus import ARCTIC, DESERT
+from tests.qa.corpus import ARCTIC, DESERT, HARBOUR, harbour_page
 
 
 def test_unchanged_documents_are_not_reembedded(tmp_path: Path) -> None:
@@ -63,9 +64,129 @@ def test_a_bad_file_is_reported_and_the_rest_indexed(tmp_path: Path) -> None:
     assert [Path(e.path).name for e in summary.errors] == ["empty.txt"]
 
 
-def test_progress_callback_reaches_the_total(tmp_path: Path) -> None:
-    seen: list[tuple[int, int]] = []
+def test_progress_reports_each_stage_up_to_its_total(tmp_path: Path) -> None:
+    seen: dict[str, list[tuple[int, int]]] = {}
     engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
-    engine.add([ARCTIC], progress=lambda done, total: seen.append((done, total)))
-    assert seen[0][0] == 0
-    assert seen[-1][0] == seen[-1][1] > 0
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("# Ice\n\nThe navy patrols the ice shelf in winter.")
+    (folder / "b.txt").write_text("# Sand\n\nThe army trains in the southern desert.")
+    engine.add(
+        [folder],
+        progress=lambda stage, done, total: seen.setdefault(stage, []).append((done, total)),
+    )
+    assert list(seen) == ["reading", "cleaning", "embedding"]
+    assert seen["reading"][-1] == (2, 2)
+    assert seen["cleaning"][-1] == (2, 2)
+    for steps in seen.values():
+        assert steps[0][0] == 0
+        assert steps[-1][0] == steps[-1][1] > 0
+
+
+def _write_pages(folder: Path, numbers: range | list[int]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in numbers:
+        path = folder / f"{number:03d}_page.txt"
+        path.write_text(harbour_page(number), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _book(engine: Engine) -> DocumentInfo:
+    (book,) = [d for d in engine.documents() if d.title == HARBOUR]
+    return book
+
+
+def _book_pages(engine: Engine) -> list[int]:
+    return sorted({p for c in engine.store.chunks() if c.title == HARBOUR for p in c.pages})
+
+
+def test_a_page_file_added_later_joins_its_book_and_keeps_the_other_pages(
+    tmp_path: Path,
+) -> None:
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    _write_pages(tmp_path / "book", range(1, 8))
+    engine.add([tmp_path / "book"])
+    extra = _write_pages(tmp_path / "later", [8])
+
+    summary = engine.add(extra)
+
+    assert summary.updated == ("harbour-works-plan",)
+    assert _book(engine).pages == 8
+    assert _book_pages(engine) == list(range(1, 9))
+    engine.store.check_integrity()
+
+
+def test_re_exporting_a_page_of_a_whole_book_keeps_every_page(tmp_path: Path) -> None:
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    _write_pages(tmp_path / "book", range(1, 13))
+    engine.add([tmp_path / "book"])
+    (again,) = _write_pages(tmp_path / "sample", [5])
+
+    summary = engine.add([again.parent])
+
+    assert summary.unchanged == ("harbour-works-plan",)
+    assert _book(engine).pages == 12
+
+
+def test_two_page_files_given_as_two_arguments_make_one_book_of_two_pages(
+    tmp_path: Path,
+) -> None:
+    first, second = _write_pages(tmp_path / "pages", [231, 232])
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+
+    summary = engine.add([first, second])
+
+    assert summary.added == ("harbour-works-plan",)
+    assert _book(engine).pages == 2
+    assert _book_pages(engine) == [231, 232]
+    reopened = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    reopened.store.check_integrity()
+    assert _book(reopened).pages == 2
+
+
+def test_later_pages_rebuild_the_chunk_that_crosses_into_them(tmp_path: Path) -> None:
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    _write_pages(tmp_path / "early", range(1, 10))
+    engine.add([tmp_path / "early"])
+    assert not any({9, 10} <= set(c.pages) for c in engine.store.chunks())
+
+    _write_pages(tmp_path / "late", range(10, 21))
+    engine.add([tmp_path / "late"])
+
+    assert _book(engine).pages == 20
+    assert _book_pages(engine) == list(range(1, 21))
+    crossing = [c for c in engine.store.chunks() if {9, 10} <= set(c.pages)]
+    assert crossing and "basin 69 and the" in crossing[0].text
+    assert "quay team to plan for the breakwater section 10 was rebuilt" in crossing[0].text
+    engine.store.check_integrity()
+
+
+def test_a_deleted_page_file_leaves_only_its_page_when_the_folder_is_read_again(
+    tmp_path: Path,
+) -> None:
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    pages = _write_pages(tmp_path / "book", range(1, 7))
+    engine.add([tmp_path / "book"])
+    engine.add(_write_pages(tmp_path / "elsewhere", [7]))
+    pages[2].unlink()  # page 3
+
+    summary = engine.add([tmp_path / "book"])
+
+    assert summary.updated == ("harbour-works-plan",)
+    assert _book_pages(engine) == [1, 2, 4, 5, 6, 7]
+    assert _book(engine).pages == 6
+    for path in pages:
+        if path.exists():
+            path.unlink()
+    engine.add([tmp_path / "book"])
+    assert _book_pages(engine) == [7]  # the page read from the other folder stays
+    engine.store.check_integrity()
+
+
+def test_a_book_shows_its_folder_as_source(tmp_path: Path) -> None:
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    _write_pages(tmp_path / "exports", range(1, 4))
+    engine.add([tmp_path / "exports"])
+    assert _book(engine).source == "exports/"

@@ -6,7 +6,7 @@ import pytest
 
 import qa.store
 from qa import Engine
-from qa.errors import ModelMismatchError
+from qa.errors import ModelMismatch
 from qa.store import MANIFEST
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT
@@ -27,7 +27,7 @@ def test_reopened_index_answers_without_reembedding(tmp_path: Path) -> None:
 def test_opening_with_another_model_says_how_to_rebuild(tmp_path: Path) -> None:
     folder = tmp_path / "index"
     Engine.open(folder, encoder=FakeEncoder(dimension=64)).add([ARCTIC])
-    with pytest.raises(ModelMismatchError, match="rebuild"):
+    with pytest.raises(ModelMismatch, match="rebuild"):
         Engine.open(folder, encoder=FakeEncoder(dimension=32))
 
 

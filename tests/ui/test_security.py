@@ -121,7 +121,9 @@ def test_api_upload_with_a_traversal_name_lands_inside_the_index(
     )
     assert response.status_code == 201
     (document,) = response.json()["documents"]
-    assert Path(document["source"]).resolve().parent.parent == uploads.resolve()
+    assert document["source"] == "seals.txt"
+    (saved,) = uploads.rglob("*.txt")
+    assert saved.resolve().parent.parent == uploads.resolve()
     assert set(tmp_path.iterdir()) == before
 
 

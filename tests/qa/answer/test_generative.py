@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from qa.answer.generative import ChatClient, ChatError, build_messages, generative_answer
+from qa.answer.generative import ChatClient, build_messages, generative_answer
+from qa.errors import LanguageModelError
 from qa.settings import Settings
 from qa.types import Chunk, Hit
 
@@ -160,12 +161,12 @@ def test_no_hits_skips_the_model() -> None:
 def test_http_and_json_failures_raise_clear_errors(chat: tuple[FakeChat, str]) -> None:
     state, url = chat
     state.status, state.raw_body = 500, b'{"error": "model overloaded"}'
-    with pytest.raises(ChatError, match=r"HTTP 500.*model overloaded"):
+    with pytest.raises(LanguageModelError, match=r"HTTP 500.*model overloaded"):
         ChatClient(url, "m").complete([{"role": "user", "content": "hi"}])
     state.status, state.raw_body = 200, b"<html>not json</html>"
-    with pytest.raises(ChatError, match="unexpected reply"):
+    with pytest.raises(LanguageModelError, match="unexpected reply"):
         ChatClient(url, "m").complete([{"role": "user", "content": "hi"}])
-    with pytest.raises(ChatError, match="HTTP 404"):
+    with pytest.raises(LanguageModelError, match="HTTP 404"):
         ChatClient(url.removesuffix("/v1"), "m").complete([{"role": "user", "content": "hi"}])
-    with pytest.raises(ChatError, match="unreachable"):
+    with pytest.raises(LanguageModelError, match="unreachable"):
         ChatClient("http://127.0.0.1:9", "m", timeout=0.5).complete([])

@@ -8,7 +8,7 @@ from tests.conftest import FIXTURES
 
 def _fixture_doc() -> Document:
     files = sorted((FIXTURES / "page_export").iterdir())
-    pages = [(parse_page_export(f.read_text(encoding="utf-8"), str(f)), str(f)) for f in files]
+    pages = [parse_page_export(f.read_text(encoding="utf-8"), str(f)) for f in files]
     (doc,) = group_page_exports(pages)
     return doc
 

@@ -65,11 +65,12 @@ def test_folders_are_read_recursively_in_order_skipping_hidden_entries(tmp_path:
     assert result.errors == ()
 
 
-def test_a_file_argument_keeps_the_path_as_given() -> None:
+def test_a_file_argument_is_shown_by_its_name_and_remembered_by_its_full_path() -> None:
     path = DOCS / "harbor_2031_CoastalDefenceReview.txt"
     (doc,) = load_paths([path]).documents
 
-    assert doc.source == str(path)
+    assert doc.source == path.name
+    assert doc.origin == str(path.resolve())
     assert doc.page_count == 4
 
 
@@ -114,7 +115,7 @@ def test_files_over_the_size_limit_and_missing_paths_are_errors(tmp_path: Path) 
     result = load_paths([big, tmp_path / "nope"], Settings(max_file_bytes=100))
 
     assert result.documents == ()
-    assert [error.reason for error in result.errors] == [
+    assert sorted(error.reason for error in result.errors) == [
         "500 bytes, more than the limit of 100 (max_file_bytes)",
         "no such file or folder",
     ]

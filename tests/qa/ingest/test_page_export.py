@@ -20,8 +20,8 @@ def _read(name: str) -> str:
     return (EXPORT / name).read_text(encoding="utf-8")
 
 
-def _parsed() -> list[tuple[ExportPage, str]]:
-    return [(parse_page_export(_read(p.name), str(p)), str(p)) for p in sorted(EXPORT.iterdir())]
+def _parsed() -> list[ExportPage]:
+    return [parse_page_export(_read(p.name), str(p)) for p in sorted(EXPORT.iterdir())]
 
 
 def test_recognises_export_by_content() -> None:
@@ -64,27 +64,33 @@ def test_bad_header_raises_ingest_error_naming_the_file(text: str) -> None:
 
 
 def test_pages_are_grouped_per_title_and_ordered_by_header_number() -> None:
-    other = ExportPage("Another Report", 1, "Text of another report.")
-    docs = group_page_exports([*_parsed(), (other, "x/other.txt")])
+    other = ExportPage("Another Report", 1, "Text of another report.", "/x/other.txt")
+    docs = group_page_exports([*_parsed(), other])
     assert [d.title for d in docs] == ["Harbour Safety Review", "Another Report"]
     harbour = docs[0]
     assert [p.number for p in harbour.pages or ()] == [14, 15]
     assert harbour.id == "harbour-safety-review"
-    assert harbour.source == str(EXPORT)
-    assert docs[1].source == "x/other.txt"
+    assert harbour.is_book
+    assert [p.origin for p in harbour.pages or ()] == [
+        str(EXPORT / "zz_first.txt"),
+        str(EXPORT / "aa_second.txt"),
+    ]
+    # A book names the folder of its page files, not one file.
+    assert harbour.source == "page_export/"
+    assert docs[1].source == "x/"
 
 
 def test_repeated_page_keeps_the_first_file() -> None:
-    first = ExportPage("Report", 3, "first copy")
-    second = ExportPage("Report", 3, "second copy")
-    (doc,) = group_page_exports([(first, "a/3.txt"), (second, "b/3.txt")])
+    first = ExportPage("Report", 3, "first copy", "/a/3.txt")
+    second = ExportPage("Report", 3, "second copy", "/b/3.txt")
+    (doc,) = group_page_exports([first, second])
     assert [p.text for p in doc.pages or ()] == ["first copy"]
 
 
 @pytest.mark.shared
 def test_shared_sample_page(shared: Path) -> None:
     files = sorted((shared / "corpus" / "page-export-sample").glob("*.txt"))
-    pages = [(parse_page_export(f.read_text(encoding="utf-8"), str(f)), str(f)) for f in files]
+    pages = [parse_page_export(f.read_text(encoding="utf-8"), str(f)) for f in files]
     (doc,) = group_page_exports(pages)
     assert doc.title == "2020 Defence White Paper"
     assert [p.number for p in doc.pages or ()] == [232]
