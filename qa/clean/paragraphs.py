@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from qa.clean.hyphens import join_hyphenated
 from qa.clean.ligatures import best_join
 from qa.clean.vocabulary import Vocabulary
+from qa.text import looks_like_heading
 from qa.types import Document, Paragraph
 
 logger = logging.getLogger(__name__)
@@ -41,13 +42,15 @@ def _blocks(page_text: str) -> Iterator[_Block]:
     lines: list[str] = []
     for raw in page_text.split("\n"):
         line = " ".join(raw.split())
-        if line.startswith("#"):
+        if line.startswith("#") and looks_like_heading(_HEADING.sub("", line)):
             if lines:
                 yield _Block(_join_lines(lines))
                 lines = []
-            heading = _HEADING.sub("", line)
-            if heading:
-                yield _Block("", heading=heading)
+            yield _Block("", heading=_HEADING.sub("", line))
+        elif line.startswith("#"):
+            # Converters mark pieces of sentences as headings too; read them as text.
+            if text := _HEADING.sub("", line):
+                lines.append(text)
         elif line:
             lines.append(line)
         elif lines:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from qa.errors import IngestError
+from qa.text import looks_like_heading
 from qa.types import Document, Page
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,6 @@ _PAGE_LINE = re.compile(r"^P\. (?P<number>\d+)\s*$")
 _NUMBER_STRIP = re.compile(r"^[\s\u00a0]*\d+(?:[\s\u00a0]+\d+)*[\s\u00a0]*$")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]*]*$")
 _SLUG_DROP = re.compile(r"[^\w]+")
-HEADING_MAX_WORDS = 15
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,8 @@ def _strip_footer(body: list[str]) -> list[str]:
 
 
 def _is_heading(lines: list[str], i: int, base: int, previous_text: str | None) -> bool:
-    """A lone line at the base indent between blank lines, after a finished sentence."""
+    """A lone heading-like line at the base indent between blank lines, after a finished
+    sentence (a lone line of a sentence broken by a column change is not one)."""
     line = lines[i].strip()
     alone = (i == 0 or not lines[i - 1].strip()) and (
         i + 1 == len(lines) or not lines[i + 1].strip()
@@ -94,9 +95,7 @@ def _is_heading(lines: list[str], i: int, base: int, previous_text: str | None) 
         alone
         and i > 0
         and _indent(lines[i]) == base
-        and len(line.split()) <= HEADING_MAX_WORDS
-        and (line[0].isupper() or line[0].isdigit())
-        and _SENTENCE_END.search(line) is None
+        and looks_like_heading(line)
         and (previous_text is None or _SENTENCE_END.search(previous_text) is not None)
     )
 

@@ -68,8 +68,19 @@ def export_page(title: str, number: int, body: str, *, continues: bool = False) 
 HARBOUR = "Harbour Works Plan"
 
 
-_STONES = "granite basalt limestone sandstone marble slate gneiss quartzite flint chalk".split()
-_TIMES = "dawn noon dusk midnight morning evening".split()
+_STONES = [
+    "granite",
+    "basalt",
+    "limestone",
+    "sandstone",
+    "marble",
+    "slate",
+    "gneiss",
+    "quartzite",
+    "flint",
+    "chalk",
+]
+_TIMES = ["dawn", "noon", "dusk", "midnight", "morning", "evening"]
 
 
 def harbour_page(number: int) -> str:

@@ -1,0 +1,45 @@
+"""Small text predicates shared by the ingest, cleaning and answer stages."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+logger = logging.getLogger(__name__)
+
+# Headings of official documents are numbered or title-cased; a line where many content words
+# start in lower case is a sentence, or a piece of one, whatever its layout says.
+_HEADING_NUMBER = re.compile(
+    r"^(?:(?:chapter|section|part|appendix|annex|article)\s+)?"
+    r"(?:\d+(?:[.\-]\d+)*|[IVXLC]+|[A-Z])[.):]?\s+",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+# Words a title leaves in lower case ("Defence of the Realm", "Training and Education").
+_MINOR_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "a an and as at but by for from in into nor of on onto or per the to up upon via vs "
+        "with within without against among between over under through toward towards",
+    )
+)
+HEADING_MAX_WORDS = 15
+TITLE_CASE_SHARE = 0.75
+
+
+def looks_like_heading(line: str) -> bool:
+    """Whether ``line`` reads as a heading: short, and numbered, title-cased or in capitals.
+
+    ``"2. Training of Pilots"`` and ``"DEFENCE POLICY"`` do; ``"Starting with the deployment of
+    an engineering unit to Somalia in 1993, the ROK, which"`` does not, nor does anything
+    ending like a sentence.
+    """
+    text = " ".join(line.split())
+    if not text or len(text.split()) > HEADING_MAX_WORDS or text[-1] in ".!?;,":
+        return False
+    body = _HEADING_NUMBER.sub("", text, count=1)
+    words = [w for w in _WORD.findall(body) if w.lower() not in _MINOR_WORDS]
+    if not words:
+        return body != text  # a bare number ("3.") is a heading only if numbered
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return capitalised / len(words) >= TITLE_CASE_SHARE
