@@ -459,9 +459,11 @@ def _configure_logging(args: argparse.Namespace) -> None:
     # loggers to DEBUG stay quiet at the default verbosity.
     handler.setLevel(level)
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    for name in _QUIET_LIBRARIES:
+        # NOTSET hands the decision back to the root logger (set just above).
+        quiet = max(level, logging.WARNING) if level > logging.DEBUG else logging.NOTSET
+        logging.getLogger(name).setLevel(quiet)
     if level > logging.DEBUG:
-        for name in _QUIET_LIBRARIES:
-            logging.getLogger(name).setLevel(max(level, logging.WARNING))
         # pypdf logs every repair it makes to a damaged file; our error line says enough.
         logging.getLogger("pypdf").setLevel(logging.ERROR)
     # transformers draws a "Loading weights" bar on every model load: noise on a terminal.

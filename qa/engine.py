@@ -121,12 +121,12 @@ class Engine:
         """Open the index folder at ``path``; with ``create`` (the default) make it if missing.
 
         ``model`` is a sentence-transformers model folder (default: the bundled MiniLM);
-        ``encoder`` replaces the model entirely (tests pass a fake one). Without ``create``
-        a missing index raises ``IndexNotFound`` before the model is loaded.
+        ``encoder`` replaces the model entirely (tests pass a fake one). A missing index
+        (without ``create``) or a path that cannot hold one raises ``IndexNotFound`` before
+        the model is loaded.
         """
         folder = Path(path) if path is not None else default_index_dir()
-        if not create:
-            IndexStore(folder).require()
+        IndexStore(folder).check_folder(create=create)
         if encoder is None:
             from embeddings.encoder import Encoder as SentenceEncoder
             from embeddings.encoder import ModelNotFoundError

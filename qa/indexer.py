@@ -147,8 +147,9 @@ def _assemble(
         for doc_id, origin in stored_origins.items()
         if origin and doc_id not in incoming and (origin in read or scan.covers(origin))
     ]
+    page_origins = store.page_origins()
     dropped: dict[str, set[int]] = {}
-    for origin, (doc_id, number) in store.page_origins().items():
+    for origin, (doc_id, number) in page_origins.items():
         if origin in read_pages:
             if read_pages[origin] == (doc_id, number):
                 continue
@@ -156,10 +157,16 @@ def _assemble(
             continue
         dropped.setdefault(doc_id, set()).add(number)
 
+    books = {doc_id for doc_id, _ in page_origins.values()} | {
+        # A book has no file of its own; indexes written before books kept pages recorded
+        # the folder they were read from instead.
+        doc_id
+        for doc_id, origin in stored_origins.items()
+        if not origin or Path(origin).is_dir()
+    }
     assembled = []
     for doc in documents:
-        # A stored book has no file of its own; any other stored document is replaced whole.
-        if doc.is_book and doc.id in stored_origins and not stored_origins[doc.id]:
+        if doc.is_book and doc.id in books:
             gone = dropped.get(doc.id, set())
             pages = {p.number: p for p in store.book_pages(doc.id) if p.number not in gone}
             pages.update((page.number, page) for page in doc.pages or ())

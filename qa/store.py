@@ -210,7 +210,7 @@ class IndexStore:
         not a folder that can hold one; ``ModelMismatch`` when it was built with another model.
         """
         self._fingerprint, self._dimension = model_fingerprint, dimension
-        self._check_folder(create)
+        self.check_folder(create=create)
         self.folder.mkdir(parents=True, exist_ok=True)
         manifest = self._read_manifest()
         if manifest is not None:
@@ -248,15 +248,13 @@ class IndexStore:
         self._load()
         return self
 
-    def require(self) -> None:
-        """Raise ``IndexNotFound`` unless the folder holds an index (creating nothing)."""
-        self._check_folder(create=False)
-
-    def _check_folder(self, create: bool) -> None:
+    def check_folder(self, *, create: bool) -> None:
+        """Raise ``IndexNotFound`` unless the folder holds an index, or (``create``) can hold
+        a new one; creates nothing, so callers can check before loading a model."""
         folder = self.folder
         if folder.exists() and not folder.is_dir():
             raise IndexNotFound(f"{folder} is a file, not an index folder")
-        holds_index = (folder / DATABASE).exists() or (folder / MANIFEST).exists()
+        holds_index = any((folder / name).exists() for name in (DATABASE, MANIFEST, CACHE))
         if holds_index:
             return
         if not create:

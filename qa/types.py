@@ -79,6 +79,17 @@ def pages_label(pages: tuple[int, ...] | list[int]) -> str:
     return f"pp. {pages[0]}-{pages[-1]}"
 
 
+def place_label(pages: tuple[int, ...] | list[int], section: str | None) -> str:
+    """Where in its document a passage is: its pages, else its section (or empty)."""
+    return pages_label(pages) or section or ""
+
+
+def source_label(title: str, pages: tuple[int, ...] | list[int], section: str | None) -> str:
+    """The one label every view uses: ``2020 Defence White Paper, p. 232``."""
+    where = place_label(pages, section)
+    return f"{title}, {where}" if where else title
+
+
 def chunk_id(doc_id: str, text: str) -> str:
     """Stable id: unchanged text in the same document keeps its id across re-indexing."""
     return hashlib.sha1(f"{doc_id}\x00{text}".encode()).hexdigest()[:16]
@@ -106,6 +117,10 @@ class Chunk:
         source: str | None,
     ) -> Chunk:
         return cls(chunk_id(doc_id, text), doc_id, title, tuple(pages), section, text, source)
+
+    @property
+    def label(self) -> str:
+        return source_label(self.title, self.pages, self.section)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -155,8 +170,7 @@ class Citation:
     @property
     def label(self) -> str:
         """Human form used in answers: ``2020 Defence White Paper, p. 232``."""
-        where = pages_label(self.pages) or self.section
-        return f"{self.title}, {where}" if where else self.title
+        return source_label(self.title, self.pages, self.section)
 
     def to_dict(self) -> dict[str, object]:
         return {

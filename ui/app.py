@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ui.render import Turn, answer_html, conversation_markdown, hits_html
+from qa.errors import CiteqaError
+from ui.render import Turn, answer_html, conversation_markdown, error_html, hits_html
 from ui.uploads import SUPPORTED_EXTENSIONS, UploadRejected, discard_upload, is_upload, save_upload
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ GENERATIVE = "Answer (language model)"
 SEARCH_ONLY = "Search only"
 DOCUMENT_HEADERS = ["Title", "Pages", "Chunks", "Source", "Id"]
 MAX_PASSAGES = 30
+# A pasted wall of text is echoed in the chat only this far; the box keeps all of it.
+QUESTION_SHOWN_CHARS = 400
 _STAGE_UNITS = {"reading": "files", "cleaning": "documents", "embedding": "chunks"}
 
 # Clicking an [n] marker opens its card before the browser scrolls to it.
@@ -84,6 +87,10 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
         mode: str,
     ) -> tuple[Any, ...]:
         turn_number = len(turns)
+        shown = question.strip() or question
+        if len(shown) > QUESTION_SHOWN_CHARS:
+            shown = shown[:QUESTION_SHOWN_CHARS] + " …"
+        asked = {"role": "user", "content": shown}
         try:
             if mode == SEARCH_ONLY:
                 hits = engine.search(question, k=int(k), docs=docs or None)
@@ -98,14 +105,13 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
                 )
                 turn = Turn(question.strip(), answer=answer)
                 message = answer_html(answer, turn_number)
-        except (ValueError, KeyError) as error:
-            raise gr.Error(str(error.args[0]) if error.args else str(error)) from error
+        except CiteqaError as error:
+            # Said in the chat, with the typed question left in the box to fix and resend;
+            # the conversation and its export stay as they were.
+            failed = {"role": "assistant", "content": error_html(str(error))}
+            return [*history, asked, failed], turns, question, gr.skip()
         turns = [*turns, turn]
-        history = [
-            *history,
-            {"role": "user", "content": turn.question},
-            {"role": "assistant", "content": message},
-        ]
+        history = [*history, asked, {"role": "assistant", "content": message}]
         return history, turns, "", gr.DownloadButton(value=_export_file(turns), interactive=True)
 
     def clear() -> tuple[Any, ...]:
@@ -197,7 +203,7 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
                         step=1,
                         label="Passages",
                     )
-                    mode = gr.Radio(modes, value=default_mode, label="Mode")
+                    mode = gr.Radio(modes, value=default_mode, label="Mode", elem_id="citeqa-mode")
             with gr.Tab("Documents", id="documents"):
                 table = gr.Dataframe(
                     headers=DOCUMENT_HEADERS,

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.types import Answer, Citation, Hit, pages_label
+from qa.types import Answer, Citation, Hit, place_label
 
 logger = logging.getLogger(__name__)
 
@@ -50,22 +50,49 @@ def _card_id(turn: int, n: int) -> str:
     return f"citeqa-src-{turn}-{n}"
 
 
-def _citation_card(citation: Citation, score: float | None, turn: int) -> str:
-    where = html.escape(pages_label(citation.pages) or (citation.section or ""))
-    score_text = f'<span class="citeqa-score">score {score:.3f}</span>' if score is not None else ""
-    section = (
-        f'<div class="citeqa-section">{html.escape(citation.section)}</div>'
-        if citation.section and citation.pages
-        else ""
-    )
+def rank_note(hit: Hit) -> str:
+    """Why a passage was chosen, in words, for a tooltip: the raw fused score means nothing
+    to a reader, the ranks each retriever gave it do."""
+    parts = [f"#{hit.rank} of the passages found"]
+    if hit.dense_rank is not None:
+        parts.append(f"#{hit.dense_rank} by meaning")
+    if hit.lexical_rank is not None:
+        parts.append(f"#{hit.lexical_rank} by keywords")
+    return "; ".join(parts)
+
+
+def _card(
+    card_id: str,
+    marker: str,
+    title: str,
+    where: str,
+    body: str,
+    *,
+    note: str = "",
+    section: str = "",
+    is_open: bool = False,
+) -> str:
+    """A collapsible source card; every argument but ``body`` is plain text, escaped here."""
+    tooltip = f' title="{html.escape(note)}"' if note else ""
+    section_html = f'<div class="citeqa-section">{html.escape(section)}</div>' if section else ""
     return (
-        f'<details class="citeqa-card" id="{_card_id(turn, citation.n)}">'
-        f'<summary><span class="citeqa-n">[{citation.n}]</span> '
-        f'<span class="citeqa-title">{html.escape(citation.title)}</span>, '
-        f'<span class="citeqa-pages">{where}</span> {score_text}</summary>'
-        f"{section}"
-        f'<div class="citeqa-passage">{highlight(citation.passage, citation.quote)}</div>'
-        "</details>"
+        f'<details class="citeqa-card" id="{card_id}"{" open" if is_open else ""}>'
+        f'<summary{tooltip}><span class="citeqa-n">{html.escape(marker)}</span> '
+        f'<span class="citeqa-title">{html.escape(title)}</span>, '
+        f'<span class="citeqa-pages">{html.escape(where)}</span></summary>'
+        f'{section_html}<div class="citeqa-passage">{body}</div></details>'
+    )
+
+
+def _citation_card(citation: Citation, hit: Hit | None, turn: int) -> str:
+    return _card(
+        _card_id(turn, citation.n),
+        f"[{citation.n}]",
+        citation.title,
+        place_label(citation.pages, citation.section),
+        highlight(citation.passage, citation.quote),
+        note=rank_note(hit) if hit is not None else "",
+        section=citation.section if citation.section and citation.pages else "",
     )
 
 
@@ -98,8 +125,8 @@ def answer_html(answer: Answer, turn: int) -> str:
             '<div class="citeqa-notfound" role="status">'
             f"<strong>Not found in the documents.</strong> {text}</div>"
         )
-    scores = {hit.chunk.id: hit.score for hit in answer.hits}
-    cards = "".join(_citation_card(c, scores.get(c.chunk_id), turn) for c in answer.citations)
+    hits = {hit.chunk.id: hit for hit in answer.hits}
+    cards = "".join(_citation_card(c, hits.get(c.chunk_id), turn) for c in answer.citations)
     warnings = "".join(
         f'<div class="citeqa-warning">{html.escape(w)}</div>' for w in answer.warnings
     )
@@ -114,19 +141,27 @@ def hits_html(hits: Sequence[Hit], turn: int) -> str:
             '<div class="citeqa-message"><div class="citeqa-notfound" role="status">'
             "<strong>No passages found.</strong></div></div>"
         )
-    cards = []
-    for hit in hits:
-        chunk = hit.chunk
-        where = html.escape(pages_label(chunk.pages) or (chunk.section or ""))
-        cards.append(
-            f'<details class="citeqa-card" id="{_card_id(turn, hit.rank)}" open>'
-            f'<summary><span class="citeqa-n">#{hit.rank}</span> '
-            f'<span class="citeqa-title">{html.escape(chunk.title)}</span>, '
-            f'<span class="citeqa-pages">{where}</span> '
-            f'<span class="citeqa-score">score {hit.score:.3f}</span></summary>'
-            f'<div class="citeqa-passage">{_escape(chunk.text)}</div></details>'
+    cards = [
+        _card(
+            _card_id(turn, hit.rank),
+            f"#{hit.rank}",
+            hit.chunk.title,
+            place_label(hit.chunk.pages, hit.chunk.section),
+            _escape(hit.chunk.text),
+            note=rank_note(hit),
+            is_open=True,
         )
+        for hit in hits
+    ]
     return f'<div class="citeqa-message"><div class="citeqa-sources">{"".join(cards)}</div></div>'
+
+
+def error_html(message: str) -> str:
+    """A chat message saying why a question could not be asked (the conversation stays)."""
+    return (
+        '<div class="citeqa-message"><div class="citeqa-error" role="alert">'
+        f"<strong>Could not ask that.</strong> {_escape(message)}</div></div>"
+    )
 
 
 def _quote_block(text: str) -> str:
@@ -148,10 +183,8 @@ def conversation_markdown(turns: Sequence[Turn]) -> str:
                 )
         else:
             parts.append("**Passages**" if turn.hits else "**No passages found.**")
-            for hit in turn.hits:
-                where = pages_label(hit.chunk.pages) or (hit.chunk.section or "")
-                label = f"{hit.chunk.title}, {where}" if where else hit.chunk.title
-                parts.append(
-                    f"{hit.rank}. {label} (score {hit.score:.3f})\n\n{_quote_block(hit.chunk.text)}"
-                )
+            parts.extend(
+                f"{hit.rank}. {hit.chunk.label}\n\n{_quote_block(hit.chunk.text)}"
+                for hit in turn.hits
+            )
     return "\n\n".join(parts) + "\n"

@@ -98,3 +98,106 @@ def test_eval_prints_metrics_for_every_mode(
     assert report["hybrid"]["retrieval_questions"] == 1
     assert 0.0 <= report["hybrid"]["mrr@10"] <= 1.0
     assert report["hybrid"]["abstention_rate"] is not None
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_reading_commands_without_an_index_say_how_to_make_one_and_create_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    folder = tmp_path / "nowhere"
+    assert main([command, "what guards the harbour?", "--index", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"citeqa: error: no index at {folder}; build one with "
+        f"`citeqa index PATH --index {folder}`\n"
+    )
+    assert not folder.exists()
+
+
+def test_docs_and_eval_without_an_index_create_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "nowhere"
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"question": "q", "answer": None}) + "\n")
+    assert main(["docs", "--index", str(folder)]) == 2
+    assert main(["eval", str(questions), "--index", str(folder)]) == 2
+    assert capsys.readouterr().err.count("citeqa: error: no index at") == 2
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ask", "x" * 10_000], "the question is 10000 characters long; the limit is 2000"),
+        (["ask", "   "], "the question is empty"),
+        (["search", ""], "the question is empty"),
+        (["index", "no/such/folder"], "no such file or folder: no/such/folder"),
+        (["serve", "no/such/folder"], "no such file or folder: no/such/folder"),
+    ],
+)
+def test_user_mistakes_are_one_line_and_exit_2(
+    index: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main([*argv, "--index", index]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"citeqa: error: {message}")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_k_out_of_range_is_refused_by_the_parser(
+    index: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["ask", "harbour", "-k", "0", "--index", index])
+    assert exited.value.code == 2
+    assert "argument -k: must be from 1 to 100, got 0" in capsys.readouterr().err
+
+
+def test_an_index_path_that_is_a_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "index.txt"
+    file.write_text("not an index")
+    assert main(["index", str(DOCS), "--index", str(file)]) == 2
+    assert main(["ask", "harbour?", "--index", str(file)]) == 2
+    assert capsys.readouterr().err.count(f"{file} is a file, not an index folder") == 2
+
+
+def test_an_empty_folder_is_reported_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["index", str(empty), "--index", str(tmp_path / "index")]) == 1
+    assert f"citeqa: error: no readable document was found in {empty}" in capsys.readouterr().err
+
+
+def test_debug_shows_the_traceback(index: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["remove", "no-such-doc", "--index", index, "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert err.rstrip().endswith("citeqa: error: unknown document id: 'no-such-doc'")
+
+
+def test_a_book_is_listed_with_its_folder_and_page_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = str(tmp_path / "index")
+    assert main(["index", str(FIXTURES / "page_export"), "--index", folder, "-q"]) == 0
+    assert capsys.readouterr().err == ""  # quiet: no summary, no bars
+    (book,) = run_json(capsys, "docs", "--index", folder)
+    assert (book["source"], book["pages"]) == ("page_export/", 2)
+    assert main(["docs", "--index", folder]) == 0
+    assert "2 pages" in capsys.readouterr().out
+
+
+def test_library_debug_logs_stay_off_unless_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = str(tmp_path / "index")
+    assert main(["index", str(DOCS), "--index", folder]) == 0
+    assert "bm25s" not in capsys.readouterr().err
+    assert main(["index", str(DOCS), "--index", str(tmp_path / "other"), "--debug"]) == 0
+    assert "DEBUG bm25s" in capsys.readouterr().err

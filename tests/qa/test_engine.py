@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from qa import Engine
-from qa.types import Document
+from qa.answer.generative import ChatClient
+from qa.types import Answer, Document
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT
 
@@ -129,3 +130,36 @@ def test_searches_go_on_while_a_document_is_being_indexed(engine: Engine) -> Non
         release.set()
         adding.join(10)
     assert engine.search("minehunters underwater drones", k=1)[0].chunk.doc_id == "eastport-2030"
+
+
+def test_a_slow_language_model_does_not_hold_up_indexing(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asking = threading.Event()
+    release = threading.Event()
+
+    def slow_reply(client: ChatClient, messages: list[dict[str, str]]) -> str:
+        asking.set()
+        assert release.wait(10)
+        return "Four ice-capable patrol vessels [1]."
+
+    monkeypatch.setattr(ChatClient, "complete", slow_reply)
+    engine.settings = engine.settings.with_overrides(
+        llm_base_url="http://127.0.0.1:9", llm_model="slow"
+    )
+    answers: list[Answer] = []
+    asker = threading.Thread(
+        target=lambda: answers.append(engine.ask("patrol vessels?", mode="generative"))
+    )
+    asker.start()
+    try:
+        assert asking.wait(10)
+        extra = Document(id="eastport-2030", title="Eastport Plan", text="Six minehunters.")
+        adding = threading.Thread(target=engine.add, args=([extra],))
+        adding.start()
+        adding.join(10)  # a writer waiting behind the model call would still be here
+        assert not adding.is_alive()
+    finally:
+        release.set()
+        asker.join(10)
+    assert answers and answers[0].citations[0].doc_id == "northland-2031"

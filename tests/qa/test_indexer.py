@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 from qa import Engine
-from qa.store import DocumentInfo
+from qa.store import DATABASE, DocumentInfo
 from qa.types import Page
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT, HARBOUR, harbour_page
@@ -190,3 +191,21 @@ def test_a_book_shows_its_folder_as_source(tmp_path: Path) -> None:
     _write_pages(tmp_path / "exports", range(1, 4))
     engine.add([tmp_path / "exports"])
     assert _book(engine).source == "exports/"
+
+
+def test_a_book_indexed_before_pages_kept_their_files_still_keeps_its_pages(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "book"
+    _write_pages(folder, range(1, 7))
+    Engine.open(tmp_path / "index", encoder=FakeEncoder()).add([folder])
+    # What earlier versions stored: the folder as the book's origin, pages without files.
+    with sqlite3.connect(tmp_path / "index" / DATABASE) as db:
+        db.execute("UPDATE documents SET origin = ?", (str(folder.resolve()),))
+        db.execute("UPDATE pages SET raw = NULL, origin = NULL")
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+
+    engine.add(_write_pages(tmp_path / "later", [7]))
+
+    assert _book(engine).pages == 7
+    assert _book_pages(engine) == list(range(1, 8))

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 import qa.store
 from qa import Engine
-from qa.errors import ModelMismatch
+from qa.errors import IndexBusy, ModelMismatch
 from qa.store import MANIFEST
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT
@@ -72,3 +76,69 @@ def test_crash_while_writing_the_manifest_keeps_the_previous_index(
     reopened = Engine.open(folder, encoder=FakeEncoder())
     reopened.store.check_integrity()
     assert reopened.search("ice-capable patrol vessels", k=1)[0].chunk.doc_id == "northland-2031"
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _in_another_process(code: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_second_writer_waits_for_the_first_or_fails_at_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "index"
+    engine = Engine.open(folder, encoder=FakeEncoder())
+    engine.add([ARCTIC])
+    holder = _in_another_process(
+        f"""
+        import time
+        from qa.store import IndexStore
+        with IndexStore({str(folder)!r}).writing():
+            print("holding", flush=True)
+            time.sleep(1.5)
+        """
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+
+    with pytest.raises(IndexBusy, match="another process is writing"):
+        engine.add([DESERT], wait=False)
+    started = time.monotonic()
+    summary = engine.add([DESERT])
+
+    assert time.monotonic() - started > 0.5
+    assert summary.added == ("southmark-2029",)
+    assert "another process is writing to" in caplog.text
+    assert holder.wait(10) == 0
+
+
+def test_a_reader_sees_what_another_process_published(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    reader = Engine.open(folder, encoder=FakeEncoder())
+    reader.add([ARCTIC])
+    assert reader.search("desalination plants", k=1)[0].chunk.doc_id == "northland-2031"
+
+    writer = _in_another_process(
+        f"""
+        from qa import Engine
+        from tests.fakes import FakeEncoder
+        from tests.qa.corpus import DESERT
+        Engine.open({str(folder)!r}, encoder=FakeEncoder()).add([DESERT])
+        """
+    )
+    assert writer.wait(60) == 0
+
+    assert reader.search("desalination plants", k=1)[0].chunk.doc_id == "southmark-2029"
+    assert {d.doc_id for d in reader.documents()} == {"northland-2031", "southmark-2029"}
+    reader.store.check_integrity()
+    # And the reader, writing next, builds on the other process's document.
+    reader.remove("northland-2031")
+    assert [d.doc_id for d in Engine.open(folder, encoder=FakeEncoder()).documents()] == [
+        "southmark-2029"
+    ]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from qa.types import Answer, Chunk, Citation, Hit
-from ui.render import Turn, answer_html, conversation_markdown, highlight, hits_html
+from ui.render import Turn, answer_html, conversation_markdown, error_html, highlight, hits_html
 
 PASSAGE = "The fleet has four frigates. Two are based at <Port Alder> & two at sea."
 QUOTE = "Two are based at <Port Alder> & two at sea."
@@ -57,7 +57,7 @@ def test_answer_markers_link_to_their_cards_and_unknown_markers_stay_text() -> N
     assert 'id="citeqa-src-3-1"' in rendered
     assert "See also [7]." in rendered
     assert 'Test White Paper</span>, <span class="citeqa-pages">p. 15</span>' in rendered
-    assert "score 0.033" in rendered
+    assert "score" not in rendered  # a bare fused score means nothing to a reader
     assert "<Port Alder>" not in rendered
     assert "\n\n" not in rendered
 
@@ -69,11 +69,11 @@ def test_not_found_answers_render_as_a_notice_not_an_answer() -> None:
     assert 'class="citeqa-answer"' not in rendered
 
 
-def test_search_turn_lists_each_passage_with_rank_pages_and_score() -> None:
-    rendered = hits_html([Hit(_chunk(), 0.5, 1)], turn=0)
+def test_search_turn_lists_each_passage_with_rank_pages_and_why_it_ranks() -> None:
+    rendered = hits_html([Hit(_chunk(), 0.5, 1, dense_rank=4, lexical_rank=1)], turn=0)
     assert "#1" in rendered
     assert "p. 15" in rendered
-    assert "score 0.500" in rendered
+    assert 'title="#1 of the passages found; #4 by meaning; #1 by keywords"' in rendered
     assert "&lt;Port Alder&gt;" in rendered
     assert "No passages found" in hits_html([], turn=0)
 
@@ -87,6 +87,12 @@ def test_markdown_export_keeps_questions_answers_and_quoted_citations() -> None:
     markdown = conversation_markdown(turns)
     assert "## Q: Where are the frigates?" in markdown
     assert f"[1] Test White Paper, p. 15\n\n> {QUOTE}" in markdown
-    assert "1. Test White Paper, p. 15 (score 0.500)" in markdown
+    assert "1. Test White Paper, p. 15\n\n> " in markdown
     assert "**Not found.**" in markdown
     assert markdown.index("Where are the frigates?") < markdown.index("Is there cake?")
+
+
+def test_an_error_is_a_chat_message_with_the_reason_escaped() -> None:
+    rendered = error_html("the question is 3000 characters long; <limit> 2000")
+    assert 'class="citeqa-error" role="alert"' in rendered
+    assert "&lt;limit&gt; 2000" in rendered

@@ -185,3 +185,17 @@ def test_named_coverage_counts_names_and_codes_but_not_the_first_word() -> None:
     assert named_terms("Which fleet did Zembla order in 2019?") == frozenset({"zembla", "2019"})
     assert named_coverage("What did the navy commission in 2019?", HITS) == 1.0
     assert named_coverage("What did Zembla commission in 2019?", HITS) == 0.5
+
+
+def test_not_found_text_names_the_same_page_as_its_citation() -> None:
+    def on_last_page(doc_id: str, pages: tuple[int, ...], quote: str) -> tuple[int, ...]:
+        return pages[-1:]
+
+    answer = extractive_answer(
+        "What is the capital of Zembla?", HITS, FakeEncoder(), SETTINGS, locate=on_last_page
+    )
+    assert not answer.found
+    budget = next(c for c in answer.citations if c.doc_id == "alpha" and "programme" in c.quote)
+    assert budget.pages == (41,)
+    assert "alpha White Paper, p. 41:" in answer.text
+    assert "pp. 40-41" not in answer.text
