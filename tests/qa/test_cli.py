@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,6 +22,7 @@ from tests.conftest import FIXTURES
 from tests.fakes import FakeEncoder
 
 DOCS = FIXTURES / "documents"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -201,3 +210,47 @@ def test_library_debug_logs_stay_off_unless_asked_for(
     assert "bm25s" not in capsys.readouterr().err
     assert main(["index", str(DOCS), "--index", str(tmp_path / "other"), "--debug"]) == 0
     assert "DEBUG bm25s" in capsys.readouterr().err
+
+
+def _index_with_a_terminal(folder: Path, *extra: str) -> str:
+    """Run ``citeqa index`` in a child whose stderr is a terminal; return what it drew."""
+    code = textwrap.dedent(
+        f"""
+        import sys
+        import qa.cli
+        from qa import Engine
+        from tests.fakes import FakeEncoder
+        qa.cli._open_engine = lambda args, create=False: Engine.open(
+            args.index, encoder=FakeEncoder(), create=create
+        )
+        sys.exit(qa.cli.main(["index", {str(DOCS)!r}, "--index", {str(folder)!r}, *{extra!r}]))
+        """
+    )
+    leader, follower = pty.openpty()
+    # A terminal 120 columns wide: tqdm draws nothing in a zero-width one.
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stderr=follower, stdout=subprocess.DEVNULL
+    )
+    os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    assert child.wait(60) == 0
+    return drawn.decode(errors="replace")
+
+
+def test_a_terminal_gets_a_progress_bar_per_stage_unless_quiet(tmp_path: Path) -> None:
+    drawn = _index_with_a_terminal(tmp_path / "index")
+    for stage in ("reading", "cleaning", "embedding"):
+        assert stage in drawn
+    assert "100%" in drawn
+    assert "added" in drawn
+    assert _index_with_a_terminal(tmp_path / "other", "--quiet") == ""
