@@ -30,11 +30,12 @@ from qa.errors import (
     ModelMismatch,
     UnknownDocument,
 )
-from qa.types import Chunk, pages_label
+from qa.types import Answer, Chunk, pages_label
 
 if TYPE_CHECKING:
     from tqdm import tqdm
 
+    from qa.conversation import Turn
     from qa.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -239,18 +240,116 @@ def _run_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_ask(args: argparse.Namespace) -> int:
-    question = _checked_question(args.question)
-    answer = _open_engine(args).ask(question, k=args.k, docs=args.doc)
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-        return 0
+def _ask_arguments(parser: argparse.ArgumentParser) -> None:
+    _query_arguments(parser)
+    parser.add_argument(
+        "--history",
+        metavar="FILE",
+        default=None,
+        help="earlier turns of the conversation: a JSON list or JSON Lines of questions or "
+        "`ask --json` answers, or plain text with one question per line",
+    )
+
+
+def _read_history(path: Path) -> list[Turn]:
+    from qa.conversation import turn_from_json
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            items = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError:
+            items = [line.strip() for line in text.splitlines() if line.strip()]
+    if not isinstance(items, list):
+        items = [items]
+    return [turn_from_json(item) for item in items]
+
+
+def _print_answer(answer: Answer) -> None:
+    if answer.resolved_question:
+        print(f"Searched for: {answer.resolved_question}\n")
     print(answer.text)
     if answer.citations:
         print()
         for citation in answer.citations:
             print(f"[{citation.n}] {citation.label}: \u201c{citation.quote}\u201d")
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    question = _checked_question(args.question)
+    history = _read_history(_existing_paths([args.history])[0]) if args.history else None
+    answer = _open_engine(args).ask(question, k=args.k, docs=args.doc, history=history)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    _print_answer(answer)
     return 0
+
+
+def _chat_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", type=_k_value, default=None, help="number of passages (1-100)")
+    parser.add_argument(
+        "--doc", action="append", default=None, metavar="DOC_ID", help="only this document"
+    )
+    _index_option(parser)
+
+
+CHAT_HELP = (
+    "Ask a question; follow-ups ('and the Navy?') build on the conversation.\n"
+    "/edit  edit the last 'Searched for' query and ask it    /new  start over    "
+    "/quit  leave (or Ctrl-D)"
+)
+
+
+def _run_chat(args: argparse.Namespace) -> int:
+    engine = _open_engine(args)
+    history: list[Turn] = []
+    prefill = ""
+    print(CHAT_HELP, file=sys.stderr)
+    while True:
+        try:
+            line = _prompt("\n> ", prefill).strip()
+        except EOFError:
+            print(file=sys.stderr)
+            return 0
+        prefill = ""
+        if line in ("/quit", "/exit"):
+            return 0
+        if line == "/new":
+            history = []
+            print("(new conversation)", file=sys.stderr)
+            continue
+        if line == "/edit":
+            last = next((t for t in reversed(history) if isinstance(t, Answer)), None)
+            prefill = (last.resolved_question or last.question) if last else ""
+            continue
+        if not line:
+            continue
+        try:
+            answer = engine.ask(line, k=args.k, docs=args.doc, history=history)
+        except (InvalidQuestion, UnknownDocument) as error:
+            print(f"citeqa: {error}", file=sys.stderr)
+            continue
+        print()
+        _print_answer(answer)
+        history.append(answer)
+
+
+def _prompt(text: str, prefill: str) -> str:
+    """``input(text)`` with ``prefill`` already typed, where the terminal can edit it."""
+    try:
+        import readline
+    except ImportError:  # no line editing here: show the text to copy instead
+        if prefill:
+            print(prefill, file=sys.stderr)
+        return input(text)
+    readline.set_startup_hook(lambda: readline.insert_text(prefill))
+    try:
+        return input(text)
+    finally:
+        readline.set_startup_hook()
 
 
 def _docs_arguments(parser: argparse.ArgumentParser) -> None:
@@ -294,16 +393,27 @@ def _eval_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also measure dense-only and BM25-only retrieval",
     )
+    parser.add_argument(
+        "--after-unrelated",
+        action="store_true",
+        help="ask each question as the second turn after the question before it in the file",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     _index_option(parser)
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    from qa.evaluate import evaluate, load_questions
+    from qa.evaluate import after_unrelated, evaluate, has_conversations, load_questions
 
     questions = load_questions(_existing_paths([args.questions])[0])
+    if args.after_unrelated:
+        questions = after_unrelated(questions)
     engine = _open_engine(args)
     reports = {"hybrid": evaluate(engine, questions)}
+    if has_conversations(questions) and not args.after_unrelated:
+        # The follow-up asked alone, and glued after the previous question: the baselines.
+        for followups in ("alone", "glued"):
+            reports[f"follow-up {followups}"] = evaluate(engine, questions, followups=followups)
     if args.compare:
         for mode in ("dense", "lexical"):
             reports[mode] = evaluate(engine, questions, mode=mode, answers=False)
@@ -311,6 +421,10 @@ def _run_eval(args: argparse.Namespace) -> int:
         print(json.dumps({m: r.to_dict() for m, r in reports.items()}, indent=2))
         return 0
     print(reports["hybrid"].format("hybrid"))
+    for label, report in reports.items():
+        if label.startswith("follow-up"):
+            lines = report.format(label).splitlines()
+            print(f"{lines[0]}; {lines[1]}")
     for mode in ("dense", "lexical"):
         if mode in reports:
             print(reports[mode].format(mode).splitlines()[0])
@@ -389,8 +503,13 @@ COMMANDS: dict[str, Command] = {
     ),
     "ask": Command(
         help="answer a question with quotes and page citations",
-        add_arguments=_query_arguments,
+        add_arguments=_ask_arguments,
         run=_run_ask,
+    ),
+    "chat": Command(
+        help="a conversation in the terminal: follow-up questions build on earlier ones",
+        add_arguments=_chat_arguments,
+        run=_run_chat,
     ),
     "docs": Command(
         help="list the indexed documents",

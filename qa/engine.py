@@ -18,9 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer.extractive import extractive_answer
-from qa.answer.generative import ChatClient, generative_answer
+from qa.answer.generative import ChatClient, generative_answer, rewrite_followup
+from qa.conversation import Resolution, Turn, resolve
 from qa.encoder import Encoder
-from qa.errors import IngestError, InvalidQuestion, ModelError, UnknownDocument
+from qa.errors import (
+    IngestError,
+    InvalidQuestion,
+    LanguageModelError,
+    ModelError,
+    UnknownDocument,
+)
 from qa.indexer import AddSummary, Scan, apply_update, plan_update
 from qa.ingest import Progress, load_paths
 from qa.retrieval.dedup import collapse_near_duplicates
@@ -34,6 +41,8 @@ logger = logging.getLogger(__name__)
 SEARCH_MODES = ("hybrid", "dense", "lexical")
 ANSWER_MODES = ("extractive", "generative")
 MAX_K = 100
+# Weight of "near the pages the previous answer cited" beside dense (1) and BM25 (2).
+CONTEXT_WEIGHT = 0.5
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -247,11 +256,40 @@ class Engine:
         docs: Sequence[str] | None = None,
         *,
         mode: str | None = None,
+        history: Sequence[Turn] | None = None,
     ) -> list[Hit]:
-        """The ``k`` best passages for ``question``; ``docs`` restricts to those doc ids."""
+        """The ``k`` best passages for ``question``; ``docs`` restricts to those doc ids.
+
+        ``history`` holds the conversation's earlier turns (see ``ask``).
+        """
+        resolution = self.resolve(question, history)
         self._catch_up()
         with self._lock.read():
-            return self._retrieve(question, k, docs, mode).hits
+            return self._retrieve(resolution, k, docs, mode).hits
+
+    def resolve(self, question: str, history: Sequence[Turn] | None = None) -> Resolution:
+        """How ``question`` is read after ``history``: a follow-up gets a self-contained query.
+
+        With a language model configured it rewrites the follow-up; the offline resolver
+        decides whether there is one, and answers alone when the model fails or is absent.
+        """
+        check_question(question, self.settings.max_query_chars)
+        resolution = resolve(question, history)
+        settings = self.settings
+        if resolution.followup and settings.llm_base_url and settings.llm_model:
+            client = ChatClient(
+                settings.llm_base_url,
+                settings.llm_model,
+                api_key=settings.llm_api_key,
+                timeout=settings.llm_timeout,
+            )
+            try:
+                rewritten = rewrite_followup(question, history or (), client)
+            except LanguageModelError as error:
+                logger.warning("language model could not rewrite the question: %s", error)
+            else:
+                resolution = replace(resolution, query=rewritten)
+        return resolution
 
     def ask(
         self,
@@ -260,8 +298,14 @@ class Engine:
         docs: Sequence[str] | None = None,
         *,
         mode: str | None = None,
+        history: Sequence[Turn] | None = None,
     ) -> Answer:
         """Answer with cited quotes from the passages; ``found`` is False on weak evidence.
+
+        ``history`` holds the conversation's earlier turns, oldest first: question strings,
+        ``(question, Answer)`` pairs or ``Answer``s. A question that leans on them ("and the
+        Navy?") is searched as a self-contained query, given back as
+        ``Answer.resolved_question``.
 
         The index is locked only while passages are retrieved: composing the answer (a
         language-model call can take a minute) works on the hits, which never change.
@@ -276,9 +320,18 @@ class Engine:
                 "(settings or CITEQA_LLM_BASE_URL / CITEQA_LLM_MODEL)"
             )
         depth = max(self._validate_k(k), settings.answer_passages)
+        resolution = self.resolve(question, history)
         self._catch_up()
         with self._lock.read():
-            retrieved = self._retrieve(question, depth, docs, None)
+            retrieved = self._retrieve(resolution, depth, docs, None)
+        answer = self._compose(resolution, retrieved, answer_mode)
+        if resolution.followup:
+            answer = replace(answer, question=question.strip(), resolved_question=resolution.query)
+        return answer
+
+    def _compose(self, resolution: Resolution, retrieved: _Retrieved, answer_mode: str) -> Answer:
+        settings = self.settings
+        question = resolution.query
         if answer_mode == "generative":
             assert settings.llm_base_url and settings.llm_model
             client = ChatClient(
@@ -288,15 +341,16 @@ class Engine:
                 timeout=settings.llm_timeout,
             )
             return generative_answer(
-                question.strip(), retrieved.hits, client, settings, locate=self._quote_pages
+                question, retrieved.hits, client, settings, locate=self._quote_pages
             )
         return extractive_answer(
-            question.strip(),
+            question,
             retrieved.hits,
             self.encoder,
             settings,
             query_vector=retrieved.query_vector,
             locate=self._quote_pages,
+            own_words=resolution.own_words if resolution.followup else None,
         )
 
     def _quote_pages(self, doc_id: str, pages: tuple[int, ...], quote: str) -> tuple[int, ...]:
@@ -304,10 +358,10 @@ class Engine:
             return self.store.quote_pages(doc_id, pages, quote)
 
     def _retrieve(
-        self, question: str, k: int | None, docs: Sequence[str] | None, mode: str | None
+        self, resolution: Resolution, k: int | None, docs: Sequence[str] | None, mode: str | None
     ) -> _Retrieved:
         settings = self.settings
-        query = check_question(question, settings.max_query_chars)
+        query = check_question(resolution.query, settings.max_query_chars)
         k = self._validate_k(k)
         mode = mode or "hybrid"
         if mode not in SEARCH_MODES:
@@ -340,6 +394,12 @@ class Engine:
             rankings.append(list(store.lexical.search(query, depth, allowed_chunks).ids))
             weights.append(settings.lexical_weight)
             retrievers.append("lexical")
+        if resolution.prefer and rankings:
+            # A follow-up about the same thing: passages near what the last answer cited
+            # count as one more (weaker) retriever's opinion.
+            rankings.append(self._near_previous(rankings, resolution.prefer))
+            weights.append(CONTEXT_WEIGHT)
+            retrievers.append("context")
         candidates = reciprocal_rank_fusion(rankings, weights, k=settings.rrf_k)[: 3 * k]
         chunks = [store.chunk(vector_id(item.id)) for item in candidates]
         keep = collapse_near_duplicates([c.text for c in chunks], settings.dedup_overlap)
@@ -356,6 +416,19 @@ class Engine:
                 )
             )
         return _Retrieved(hits, query_vector)
+
+    def _near_previous(
+        self, rankings: Sequence[Sequence[str]], prefer: dict[str, tuple[int, ...]]
+    ) -> list[str]:
+        """Chunk ids of ``rankings`` (best first) on or next to the preferred pages."""
+        near = {doc: {p + d for p in pages for d in (-1, 0, 1)} for doc, pages in prefer.items()}
+        ranked: list[str] = []
+        for chunk_id in dict.fromkeys(cid for ranking in rankings for cid in ranking):
+            chunk = self.store.chunk(vector_id(chunk_id))
+            pages = near.get(chunk.doc_id)
+            if pages is not None and (not chunk.pages or pages.intersection(chunk.pages)):
+                ranked.append(chunk_id)
+        return ranked
 
     def _validate_k(self, k: int | None) -> int:
         k = self.settings.top_k if k is None else k

@@ -2,7 +2,8 @@
 
 Each line: ``question``, ``answer`` (verbatim span, or null when the collection cannot answer),
 and gold ``page`` (with ``doc`` naming the document) or ``doc`` alone (a file name without
-extension, matched against a chunk's ``doc_id`` or its ``source`` stem).
+extension, matched against a chunk's ``doc_id`` or its ``source`` stem). A conversation gives
+``turns`` instead of ``question``: the gold answer is the last turn's, asked after the others.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 
 from qa.engine import Engine
@@ -21,10 +22,18 @@ CUTOFFS = (1, 5, 10)
 
 @dataclass(frozen=True)
 class Question:
+    """``history`` holds the earlier turns of a conversation (oldest first)."""
+
     question: str
     answer: str | None
     page: int | None = None
     doc: str | None = None
+    history: tuple[str, ...] = ()
+
+
+FOLLOWUP_MODES = ("resolved", "alone", "glued")
+"""How a conversation's last turn is asked: with its history (``resolved``), on its own, or
+glued after the previous question as one query (the naive baseline)."""
 
 
 @dataclass(frozen=True)
@@ -72,12 +81,14 @@ def load_questions(path: str | Path) -> list[Question]:
             continue
         try:
             record = json.loads(line)
+            turns = record.get("turns") or [record["question"]]
             questions.append(
                 Question(
-                    question=record["question"],
+                    question=turns[-1],
                     answer=record.get("answer"),
                     page=record.get("page"),
                     doc=record.get("doc"),
+                    history=tuple(turns[:-1]),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -135,21 +146,55 @@ def citation_holds(engine: Engine, answer: Answer) -> list[bool]:
     return results
 
 
+def has_conversations(questions: Sequence[Question]) -> bool:
+    return any(q.history for q in questions)
+
+
+def after_unrelated(questions: Sequence[Question]) -> list[Question]:
+    """Each question as the second turn of a conversation whose first turn is the question
+    before it in the set: a follow-up detector must leave self-contained questions alone."""
+    return [replace(q, history=(questions[i - 1].question,)) for i, q in enumerate(questions)]
+
+
+def _asked(
+    engine: Engine, question: Question, followups: str
+) -> tuple[str, list[tuple[str, Answer]] | None]:
+    """The query to ask and the history to ask it with, for ``followups`` mode."""
+    if not question.history:
+        return question.question, None
+    if followups == "alone":
+        return question.question, None
+    if followups == "glued":
+        return f"{question.history[-1]} {question.question}", None
+    history: list[tuple[str, Answer]] = []
+    for turn in question.history:
+        history.append((turn, engine.ask(turn, history=history or None)))
+    return question.question, history
+
+
 def evaluate(
-    engine: Engine, questions: Sequence[Question], *, mode: str | None = None, answers: bool = True
+    engine: Engine,
+    questions: Sequence[Question],
+    *,
+    mode: str | None = None,
+    answers: bool = True,
+    followups: str = "resolved",
 ) -> Report:
+    if followups not in FOLLOWUP_MODES:
+        raise ValueError(f"followups must be one of {FOLLOWUP_MODES}, got {followups!r}")
     ranks: list[int | None] = []
     contains: list[bool] = []
     answered: list[bool] = []
     abstained: list[bool] = []
     citations: list[bool] = []
     for question in questions:
+        asked, history = _asked(engine, question, followups)
         if question.answer is not None and (question.page is not None or question.doc):
-            hits = engine.search(question.question, k=10, mode=mode)
+            hits = engine.search(asked, k=10, mode=mode, history=history)
             ranks.append(first_relevant_rank(hits, question))
         if not answers:
             continue
-        answer = engine.ask(question.question)
+        answer = engine.ask(asked, history=history)
         citations.extend(citation_holds(engine, answer))
         if question.answer is None:
             abstained.append(not answer.found)

@@ -15,13 +15,17 @@ _HEADING_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+
+
 # Words a title leaves in lower case ("Defence of the Realm", "Training and Education").
-_MINOR_WORDS = frozenset(
-    re.findall(
-        r"\w+",
-        "a an and as at but by for from in into nor of on onto or per the to up upon via vs "
-        "with within without against among between over under through toward towards",
-    )
+def word_set(spaced: str) -> frozenset[str]:
+    """``"of the and"`` -> ``frozenset({"of", "the", "and"})``: word lists stay readable."""
+    return frozenset(spaced.split())
+
+
+_MINOR_WORDS = word_set(
+    "a an and as at but by for from in into nor of on onto or per the to up upon via vs "
+    "with within without against among between over under through toward towards"
 )
 HEADING_MAX_WORDS = 15
 TITLE_CASE_SHARE = 0.75

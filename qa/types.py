@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,20 @@ class Citation:
         """Human form used in answers: ``2020 Defence White Paper, p. 232``."""
         return source_label(self.title, self.pages, self.section)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Citation:
+        """The inverse of ``to_dict`` (``label`` is derived and ignored)."""
+        return cls(
+            n=int(data["n"]),
+            doc_id=str(data["doc_id"]),
+            title=str(data.get("title", "")),
+            pages=tuple(int(p) for p in data.get("pages") or ()),
+            quote=str(data.get("quote", "")),
+            chunk_id=str(data.get("chunk_id", "")),
+            section=data.get("section"),
+            passage=str(data.get("passage", "")),
+        )
+
     def to_dict(self) -> dict[str, object]:
         return {
             "n": self.n,
@@ -188,6 +203,9 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
+    """``resolved_question`` is what was searched when the question leaned on earlier turns
+    (None when the question was searched as asked)."""
+
     question: str
     text: str
     citations: tuple[Citation, ...] = ()
@@ -195,10 +213,26 @@ class Answer:
     hits: tuple[Hit, ...] = ()
     mode: str = "extractive"
     warnings: tuple[str, ...] = field(default=())
+    resolved_question: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """An answer as ``to_dict`` gave it, e.g. sent back by a client as conversation
+        history; hits are not read back (only the question, text and citations matter)."""
+        return cls(
+            question=str(data["question"]),
+            text=str(data.get("text", "")),
+            citations=tuple(Citation.from_dict(c) for c in data.get("citations") or ()),
+            found=bool(data.get("found", True)),
+            mode=str(data.get("mode", "extractive")),
+            warnings=tuple(str(w) for w in data.get("warnings") or ()),
+            resolved_question=data.get("resolved_question"),
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {
             "question": self.question,
+            "resolved_question": self.resolved_question,
             "text": self.text,
             "found": self.found,
             "mode": self.mode,

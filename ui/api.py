@@ -10,7 +10,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +23,7 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
+from qa.conversation import turn_from_json
 from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
 
 if TYPE_CHECKING:
@@ -40,6 +41,14 @@ class AskRequest(BaseModel):
     mode: str | None = Field(
         default=None,
         description="'extractive' or 'generative' (needs a configured language model).",
+    )
+    history: list[str | dict[str, Any]] | None = Field(
+        default=None,
+        description=(
+            "Earlier turns of the conversation, oldest first: question strings, or the answer "
+            "objects this route returned. A follow-up ('and the Navy?') is then searched as "
+            "a self-contained question, given back as resolved_question."
+        ),
     )
 
 
@@ -181,7 +190,14 @@ def build_api(
 
     @router.post("/ask", summary="A cited answer to a question")
     def ask(request: AskRequest) -> dict[str, object]:
-        answer = engine.ask(request.question, k=request.k, docs=request.docs, mode=request.mode)
+        history = [turn_from_json(item) for item in request.history or ()]
+        answer = engine.ask(
+            request.question,
+            k=request.k,
+            docs=request.docs,
+            mode=request.mode,
+            history=history,
+        )
         return answer.to_dict()
 
     @router.get("/documents", summary="The indexed documents")

@@ -28,17 +28,29 @@ MAX_PASSAGES = 30
 QUESTION_SHOWN_CHARS = 400
 _STAGE_UNITS = {"reading": "files", "cleaning": "documents", "embedding": "chunks"}
 
-# Clicking an [n] marker opens its card before the browser scrolls to it.
+# Clicking an [n] marker opens its card before the browser scrolls to it; clicking a
+# "Searched for" line puts its query in the question box, to edit and send again.
 HEAD = """
 <script>
 document.addEventListener("click", (event) => {
-  const link = event.target.closest && event.target.closest("a.citeqa-cite");
-  if (!link) return;
-  const card = document.getElementById(link.getAttribute("href").slice(1));
-  if (!card) return;
-  event.preventDefault();
-  card.open = true;
-  card.scrollIntoView({block: "nearest", behavior: "smooth"});
+  const target = event.target.closest ? event.target : event.target.parentElement;
+  const link = target.closest("a.citeqa-cite");
+  if (link) {
+    const card = document.getElementById(link.getAttribute("href").slice(1));
+    if (!card) return;
+    event.preventDefault();
+    card.open = true;
+    card.scrollIntoView({block: "nearest", behavior: "smooth"});
+    return;
+  }
+  const searched = target.closest("button.citeqa-resolved");
+  if (!searched) return;
+  const box = document.querySelector("#citeqa-question textarea");
+  if (!box) return;
+  // The chat's HTML sanitiser drops data-* attributes: the query is the <em> text.
+  box.value = searched.querySelector("em").textContent;
+  box.dispatchEvent(new Event("input", {bubbles: true}));
+  box.focus();
 });
 </script>
 """
@@ -91,17 +103,21 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
         if len(shown) > QUESTION_SHOWN_CHARS:
             shown = shown[:QUESTION_SHOWN_CHARS] + " …"
         asked = {"role": "user", "content": shown}
+        earlier = [turn.history_item for turn in turns]
         try:
             if mode == SEARCH_ONLY:
-                hits = engine.search(question, k=int(k), docs=docs or None)
-                turn = Turn(question.strip(), hits=tuple(hits))
-                message = hits_html(hits, turn_number)
+                resolution = engine.resolve(question, earlier)
+                hits = engine.search(question, k=int(k), docs=docs or None, history=earlier)
+                resolved = resolution.query if resolution.followup else None
+                turn = Turn(question.strip(), hits=tuple(hits), resolved=resolved)
+                message = hits_html(hits, turn_number, resolved)
             else:
                 answer = engine.ask(
                     question,
                     k=int(k),
                     docs=docs or None,
                     mode="generative" if mode == GENERATIVE else "extractive",
+                    history=earlier,
                 )
                 turn = Turn(question.strip(), answer=answer)
                 message = answer_html(answer, turn_number)

@@ -21,11 +21,35 @@ _MARKER = re.compile(r"\[(\d+)\]")
 
 @dataclass(frozen=True)
 class Turn:
-    """One exchange of a chat session: an answer, or the passages of a search-only turn."""
+    """One exchange of a chat session: an answer, or the passages of a search-only turn.
+
+    ``resolved`` is what was searched when the question was a follow-up.
+    """
 
     question: str
     answer: Answer | None = None
     hits: tuple[Hit, ...] = ()
+    resolved: str | None = None
+
+    @property
+    def history_item(self) -> Answer | str:
+        """This turn as the engine reads conversation history."""
+        if self.answer is not None:
+            return self.answer
+        return self.resolved or self.question
+
+
+def resolved_html(query: str | None) -> str:
+    """The "Searched for" line of a follow-up; clicking it puts the query in the question
+    box to edit and resend (see ``ui.app.HEAD``)."""
+    if not query:
+        return ""
+    escaped = html.escape(query)
+    return (
+        '<button type="button" class="citeqa-resolved" '
+        'title="Edit this query and ask it again">'
+        f"Searched for: <em>{escaped}</em> ✎</button>"
+    )
 
 
 def _escape(text: str) -> str:
@@ -131,14 +155,16 @@ def answer_html(answer: Answer, turn: int) -> str:
         f'<div class="citeqa-warning">{html.escape(w)}</div>' for w in answer.warnings
     )
     sources = f'<div class="citeqa-sources">{cards}</div>' if cards else ""
-    return f'<div class="citeqa-message">{body}{warnings}{sources}</div>'
+    resolved = resolved_html(answer.resolved_question)
+    return f'<div class="citeqa-message">{resolved}{body}{warnings}{sources}</div>'
 
 
-def hits_html(hits: Sequence[Hit], turn: int) -> str:
+def hits_html(hits: Sequence[Hit], turn: int, resolved: str | None = None) -> str:
     """The chat message of a search-only turn: every passage as an open card."""
+    searched = resolved_html(resolved)
     if not hits:
         return (
-            '<div class="citeqa-message"><div class="citeqa-notfound" role="status">'
+            f'<div class="citeqa-message">{searched}<div class="citeqa-notfound" role="status">'
             "<strong>No passages found.</strong></div></div>"
         )
     cards = [
@@ -153,7 +179,10 @@ def hits_html(hits: Sequence[Hit], turn: int) -> str:
         )
         for hit in hits
     ]
-    return f'<div class="citeqa-message"><div class="citeqa-sources">{"".join(cards)}</div></div>'
+    return (
+        f'<div class="citeqa-message">{searched}'
+        f'<div class="citeqa-sources">{"".join(cards)}</div></div>'
+    )
 
 
 def error_html(message: str) -> str:
@@ -173,6 +202,9 @@ def conversation_markdown(turns: Sequence[Turn]) -> str:
     parts = ["# citeqa conversation"]
     for turn in turns:
         parts.append(f"## Q: {turn.question}")
+        resolved = turn.answer.resolved_question if turn.answer is not None else turn.resolved
+        if resolved:
+            parts.append(f"*Searched for:* {resolved}")
         if turn.answer is not None:
             answer = turn.answer
             parts.append(answer.text if answer.found else f"**Not found.** {answer.text}")

@@ -36,6 +36,7 @@ RELATIVE_CUTOFF = 0.8
 # Sentences shorter than this many words are headings or fragments, never answers on their own.
 MIN_WORDS = 4
 CLOSEST_SHOWN = 3
+BORROWED_WEIGHT = 0.3
 # Encoding sentences dominates answer time; only the most promising ones by words and rank are
 # embedded, and vectors are remembered because follow-up questions revisit the same passages.
 MAX_ENCODED = 16
@@ -78,16 +79,23 @@ def _term_weight(word: str) -> float:
     return max(0.0, 8.0 - zipf_frequency(word, "en"))
 
 
-def question_terms(question: str) -> dict[str, float]:
+def question_terms(question: str, own_words: Sequence[str] | None = None) -> dict[str, float]:
     """Stemmed content words of ``question`` with an IDF-like weight (general-English rarity).
 
-    Weights use the surface word's frequency so that "KRW" counts far more than "year".
+    Weights use the surface word's frequency so that "KRW" counts far more than "year". With
+    ``own_words`` (a follow-up's own words, ``question`` being its resolved query), the words
+    borrowed from earlier turns weigh ``BORROWED_WEIGHT`` as much: the answer should be about
+    what was just asked, not repeat the previous answer.
     """
     surface = words(question)
+    own = set(stem_words(words(" ".join(own_words)))) if own_words is not None else None
     weights: dict[str, float] = {}
     for word, stem in zip(surface, stem_words(surface), strict=True):
         if stem not in _QUESTION_WORDS:
-            weights[stem] = max(weights.get(stem, 0.0), _term_weight(word))
+            weight = _term_weight(word)
+            if own is not None and stem not in own:
+                weight *= BORROWED_WEIGHT
+            weights[stem] = max(weights.get(stem, 0.0), weight)
     return weights
 
 
@@ -172,6 +180,7 @@ def score_sentences(
     settings: Settings,
     *,
     query_vector: np.ndarray | None = None,
+    own_words: Sequence[str] | None = None,
 ) -> list[ScoredSentence]:
     """Candidate sentences of the top ``settings.answer_passages`` hits, best first.
 
@@ -187,7 +196,7 @@ def score_sentences(
                 candidates.append((p, i, sentence))
     if not candidates:
         return []
-    terms = question_terms(question)
+    terms = question_terms(question, own_words)
     headers = [_document_stems(hit) for hit in passages]
     lexical = np.array([lexical_overlap(terms, s.text, headers[p]) for p, _, s in candidates])
     prior = rank_prior(np.array([p for p, _, _ in candidates]))
@@ -313,15 +322,19 @@ def extractive_answer(
     *,
     query_vector: np.ndarray | None = None,
     locate: PageLocator | None = None,
+    own_words: Sequence[str] | None = None,
 ) -> Answer:
     """Answer with the best-scoring sentences of the top passages, each group cited ``[n]``.
 
     ``found`` is False when no sentence reaches ``settings.min_evidence``, or when the top
     passages mention too few of the names the question asks about
     (``settings.min_named_coverage``); the text then says so and lists the closest passages,
-    still cited. ``locate`` narrows each citation to the page its quote sits on.
+    still cited. ``locate`` narrows each citation to the page its quote sits on; ``own_words``
+    marks the words a follow-up asked itself (see ``question_terms``).
     """
-    scored = score_sentences(question, hits, encoder, settings, query_vector=query_vector)
+    scored = score_sentences(
+        question, hits, encoder, settings, query_vector=query_vector, own_words=own_words
+    )
     evidence = best_evidence(scored)
     coverage = named_coverage(question, hits)
     logger.debug("best evidence %.3f, names covered %.2f for %r", evidence, coverage, question)

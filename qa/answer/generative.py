@@ -182,3 +182,32 @@ def generative_answer(
         mode="generative",
         warnings=tuple(warnings),
     )
+
+
+REWRITE_PROMPT = (
+    "You rewrite the last question of a conversation about official documents so that it can "
+    "be understood without the conversation: replace pronouns and ellipses with what they "
+    "refer to, keep every name, figure and date the user gave, and add nothing else. Reply "
+    "with the rewritten question only, on one line."
+)
+# A rewrite much longer than the question and its context is the model rambling.
+REWRITE_MAX_CHARS = 500
+
+
+def rewrite_followup(question: str, history: Sequence[object], client: ChatClient) -> str:
+    """The model's self-contained version of ``question`` after ``history``.
+
+    ``history`` holds earlier turns as accepted by ``qa.conversation.resolve``.
+    """
+    from qa.conversation import turn_question
+
+    lines = [f"User: {turn_question(turn)}" for turn in history]
+    lines.append(f"Last question: {question}")
+    messages = [
+        {"role": "system", "content": REWRITE_PROMPT},
+        {"role": "user", "content": "\n".join(lines)},
+    ]
+    reply = " ".join(client.complete(messages).split()).strip().strip('"')
+    if not reply or len(reply) > REWRITE_MAX_CHARS:
+        raise LanguageModelError(f"unusable rewrite of the question: {reply[:100]!r}")
+    return reply

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import pty
@@ -254,3 +255,30 @@ def test_a_terminal_gets_a_progress_bar_per_stage_unless_quiet(tmp_path: Path) -
     assert "100%" in drawn
     assert "added" in drawn
     assert _index_with_a_terminal(tmp_path / "other", "--quiet") == ""
+
+
+def test_ask_reads_the_conversation_from_a_history_file(
+    index: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = run_json(capsys, "ask", "How many patrol boats guard the harbour?", "--index", index)
+    for history in (json.dumps([first]), json.dumps(first) + "\n", first["question"] + "\n"):
+        path = tmp_path / "history.txt"
+        path.write_text(history, encoding="utf-8")
+        answer = run_json(capsys, "ask", "And in 2032?", "--history", str(path), "--index", index)
+        assert answer["resolved_question"] == "How many patrol boats guard the harbour in 2032?"
+    assert main(["ask", "And in 2032?", "--history", str(path), "--index", index]) == 0
+    assert capsys.readouterr().out.startswith(
+        "Searched for: How many patrol boats guard the harbour in 2032?\n"
+    )
+
+
+def test_chat_answers_follow_ups_in_the_conversation(
+    index: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typed = "How many patrol boats guard the harbour?\nAnd in 2032?\n/new\nAnd in 2032?\n"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
+    assert main(["chat", "--index", index]) == 0
+    out = capsys.readouterr().out
+    # Only the follow-up asked inside the conversation is resolved.
+    assert out.count("Searched for: How many patrol boats guard the harbour in 2032?") == 1
+    assert out.count("[1]") >= 2

@@ -163,3 +163,31 @@ def test_a_slow_language_model_does_not_hold_up_indexing(
         release.set()
         asker.join(10)
     assert answers and answers[0].citations[0].doc_id == "northland-2031"
+
+
+def test_a_follow_up_is_searched_as_a_self_contained_question(engine: Engine) -> None:
+    first = engine.ask("How many ice-capable patrol vessels will the Northland navy commission?")
+    answer = engine.ask("And by what year?", history=[first])
+    assert answer.question == "And by what year?"
+    assert answer.resolved_question is not None
+    assert "patrol vessels" in answer.resolved_question
+    assert answer.citations[0].doc_id == "northland-2031"
+    hits = engine.search("And by what year?", k=1, history=[first])
+    assert hits[0].chunk.doc_id == "northland-2031"
+
+
+def test_a_self_contained_second_question_is_answered_as_asked(engine: Engine) -> None:
+    first = engine.ask("How many ice-capable patrol vessels will the Northland navy commission?")
+    question = "Why is water scarcity a national security risk in Southmark?"
+    answer = engine.ask(question, history=[first])
+    assert answer.resolved_question is None
+    assert answer.citations[0].doc_id == "southmark-2029"
+    assert answer.text == engine.ask(question).text
+
+
+def test_history_may_be_plain_questions(engine: Engine) -> None:
+    history = ["How many ice-capable patrol vessels will the Northland navy commission?"]
+    answer = engine.ask("What do they carry?", history=history)
+    assert answer.resolved_question == f"What do they carry? ({history[0]})"
+    hits = engine.search("What do they carry?", k=1, history=history)
+    assert "carries a helicopter" in hits[0].chunk.text

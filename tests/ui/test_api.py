@@ -208,3 +208,23 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     assert {"/api/search", "/api/ask", "/api/documents", "/api/health"} <= set(paths)
     assert {"get", "post"} <= set(paths["/api/documents"])
     assert client.get("/docs").status_code == 200
+
+
+def test_ask_takes_the_conversation_and_says_what_it_searched(client: TestClient) -> None:
+    first = client.post(
+        "/api/ask", json={"question": "How many fighter aircraft does the Air Force fly?"}
+    ).json()
+    for history in ([first["question"]], [first]):
+        response = client.post(
+            "/api/ask", json={"question": "What about the Navy?", "history": history}
+        )
+        assert response.status_code == 200
+        answer = response.json()
+        assert answer["question"] == "What about the Navy?"
+        assert answer["resolved_question"] == "How many fighter aircraft does the Navy fly?"
+
+
+def test_a_history_item_that_is_neither_question_nor_answer_is_a_400(client: TestClient) -> None:
+    response = client.post("/api/ask", json={"question": "And the Navy?", "history": [{"x": 1}]})
+    assert response.status_code == 400
+    assert "history item" in response.json()["error"]

@@ -133,3 +133,16 @@ def test_the_chosen_mode_is_visibly_selected(page: Any) -> None:
     chosen = page.get_by_label("Search only").evaluate(fill)
     other = page.get_by_label("Answer (extractive)").evaluate(fill)
     assert chosen != other
+
+
+def test_a_follow_up_shows_what_it_searched_and_it_can_be_edited(page: Any) -> None:
+    ask(page, "How many fighter aircraft does the Air Force fly?")
+    message = ask(page, "What about the Navy?")
+    searched = message.locator(".citeqa-resolved")
+    expect(searched).to_contain_text("Searched for: How many fighter aircraft does the Navy fly?")
+    searched.click()
+    box = page.locator("#citeqa-question textarea")
+    expect(box).to_have_value("How many fighter aircraft does the Navy fly?")
+    box.fill("How many frigates does the Navy operate?")
+    page.locator("#citeqa-ask").click()
+    expect(page.locator("#citeqa-chat .citeqa-message")).to_have_count(3)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from qa.types import Answer, Chunk, Citation, Hit
 from ui.render import Turn, answer_html, conversation_markdown, error_html, highlight, hits_html
 
@@ -96,3 +98,17 @@ def test_an_error_is_a_chat_message_with_the_reason_escaped() -> None:
     rendered = error_html("the question is 3000 characters long; <limit> 2000")
     assert 'class="citeqa-error" role="alert"' in rendered
     assert "&lt;limit&gt; 2000" in rendered
+
+
+def test_a_follow_up_shows_what_was_searched_and_the_export_keeps_it() -> None:
+    followup = replace(
+        _answer(), question="And at sea?", resolved_question="Where are the <frigates> at sea?"
+    )
+    rendered = answer_html(followup, turn=1)
+    assert 'class="citeqa-resolved"' in rendered
+    assert "Searched for: <em>Where are the &lt;frigates&gt; at sea?</em>" in rendered
+    assert "Searched for" not in answer_html(_answer(), turn=0)
+    markdown = conversation_markdown([Turn("And at sea?", answer=followup)])
+    assert "## Q: And at sea?\n\n*Searched for:* Where are the <frigates> at sea?" in markdown
+    searched = hits_html([Hit(_chunk(), 0.5, 1)], turn=2, resolved="frigates at sea")
+    assert "Searched for: <em>frigates at sea</em>" in searched
