@@ -354,8 +354,8 @@ def main() -> int:
 
     print(
         f"model {default_model_path()}: load {', '.join(loads)} (OpenVINO: converted or from "
-        f"{encoders['openvino'].cache_dir}); ours {encoders['torch'].precision}, batch "
-        f"{encoders['torch'].batch_size}, length-sorted; index rows use {args.backend}; baseline "
+        f"{encoders['openvino'].cache_dir}); ours {encoders['torch'].precision}, each backend's "
+        f"batch size, length-sorted; index rows use {args.backend}; baseline "
         f"fp32 batch {BASELINE_BATCH}; {torch.get_num_threads()} torch threads; all warmed up on "
         f"{len(WARMUP_TEXTS)} texts"
     )

@@ -233,6 +233,8 @@ class _Backend(Protocol):
     name: str
     dimension: int
     max_seq_length: int
+    # Texts per forward pass unless the caller sets one.
+    batch_size: int
 
     def embed(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """(len(texts), dimension) float32 sentence vectors, not yet normalised, input order."""
@@ -274,6 +276,7 @@ class _PooledBackend(ABC):
     name: str
     dimension: int
     max_seq_length: int
+    batch_size = 32
 
     def __init__(self, pooling: str) -> None:
         import torch
@@ -446,6 +449,7 @@ class _SentenceTransformersBackend:
     """Any sentence-transformers pipeline, run by the library itself."""
 
     name = "sentence-transformers"
+    batch_size = 32
 
     def __init__(self, folder: Path, precision: str) -> None:
         from sentence_transformers import SentenceTransformer
@@ -496,7 +500,8 @@ class Encoder:
     ``backend`` "auto" runs plain pipelines on OpenVINO when it is installed and converts the
     model, else on torch; "openvino" insists (``BackendUnavailableError`` otherwise); "torch"
     never tries OpenVINO. Converted models are cached under ``cache_dir`` (default
-    ``default_cache_dir()``).
+    ``default_cache_dir()``). ``batch_size`` defaults to the backend's best (16 on OpenVINO,
+    32 on torch).
     """
 
     def __init__(
@@ -504,13 +509,13 @@ class Encoder:
         model: str | Path | None = None,
         *,
         precision: str = "auto",
-        batch_size: int = 32,
+        batch_size: int | None = None,
         backend: str = "auto",
         cache_dir: str | Path | None = None,
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-        if batch_size <= 0:
+        if batch_size is not None and batch_size <= 0:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -620,4 +625,4 @@ class Encoder:
         # One forward pass at a time: torch already spreads each over every core, and
         # concurrent requests each starting their own thread team thrash a small CPU.
         with self._forward:
-            return l2_normalize(model.embed(texts, self.batch_size))
+            return l2_normalize(model.embed(texts, self.batch_size or model.batch_size))
