@@ -7,7 +7,8 @@ is a plain BERT with a ``tokenizer.json`` it runs on ``embeddings.bert`` (torch,
 and ``safetensors`` only: transformers' model code costs another 2 s to import); other plain
 pipelines load through ``transformers``. Any other pipeline (Dense layers, prompts, lower-casing,
 custom modules) loads through ``SentenceTransformer``. All give the same vectors and the same
-fingerprint.
+fingerprint. Plain pipelines run on OpenVINO (``embeddings.openvino_backend``) by default, the
+torch backends' forward pass converted once and cached; torch is the fallback.
 
 On CPUs with native bf16 matrix units (AMX or AVX-512 BF16) the fast path converts the weights to
 bf16 once; elsewhere it runs in fp32, since emulated bf16 is slower than fp32. The
