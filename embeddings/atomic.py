@@ -11,7 +11,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     # The rename is only durable once the directory entry is on disk; some platforms
     # (Windows) cannot open directories, where os.replace is already durable enough.
     try:
@@ -48,7 +48,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -7,7 +7,8 @@ is a plain BERT with a ``tokenizer.json`` it runs on ``embeddings.bert`` (torch,
 and ``safetensors`` only: transformers' model code costs another 2 s to import); other plain
 pipelines load through ``transformers``. Any other pipeline (Dense layers, prompts, lower-casing,
 custom modules) loads through ``SentenceTransformer``. All give the same vectors and the same
-fingerprint.
+fingerprint. Plain pipelines run on OpenVINO (``embeddings.openvino_backend``) by default, the
+torch backends' forward pass converted once and cached; torch is the fallback.
 
 On CPUs with native bf16 matrix units (AMX or AVX-512 BF16) the fast path converts the weights to
 bf16 once; elsewhere it runs in fp32, since emulated bf16 is slower than fp32. The
@@ -30,7 +31,7 @@ import logging
 import os
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -39,12 +40,14 @@ import numpy as np
 
 if TYPE_CHECKING:
     import torch
+    from tokenizers import Tokenizer
 
     from embeddings.bert import TorchBert
 
 logger = logging.getLogger(__name__)
 
 PRECISIONS = ("auto", "fp32", "bf16")
+BACKENDS = ("auto", "openvino", "torch")
 
 _BF16_CPU_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 # Files whose content decides what vectors come out; weights are hashed in full below.
@@ -62,6 +65,20 @@ _WEIGHT_SUFFIXES = (".safetensors", ".bin")
 
 class ModelNotFoundError(ValueError):
     """The model is not a local sentence-transformers folder; nothing is downloaded instead."""
+
+
+class BackendUnavailableError(RuntimeError):
+    """``backend="openvino"`` was asked for, but OpenVINO cannot run this model here."""
+
+
+def default_cache_dir() -> Path:
+    """Where converted models are kept: ``models`` in ``$CITEQA_CACHE_DIR``, else in the
+    per-user cache folder (``$XDG_CACHE_HOME/citeqa``, by default ``~/.cache/citeqa``)."""
+    configured = os.environ.get("CITEQA_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser() / "models"
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base).expanduser() if base else Path.home() / ".cache") / "citeqa" / "models"
 
 
 def default_model_path() -> Path:
@@ -217,10 +234,34 @@ class _Backend(Protocol):
     name: str
     dimension: int
     max_seq_length: int
+    # Texts per forward pass unless the caller sets one.
+    batch_size: int
 
     def embed(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """(len(texts), dimension) float32 sentence vectors, not yet normalised, input order."""
         ...
+
+
+def padded_batches(
+    token_ids: Sequence[Sequence[int]], batch_size: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Batches of at most ``batch_size`` texts, longest token sequence first.
+
+    Yields ``(rows, ids, mask)``: ``rows`` (b,) int64 positions in ``token_ids``, ``ids`` (b, t)
+    int64 right-padded with 0 to the batch's longest sequence, ``mask`` (b, t) int64 1 on real
+    tokens. Sorting by token count makes each batch pad to nearly its own length (character
+    length only approximates it: numbers and names split into many word pieces). Padded
+    positions are masked out of attention and pooling, so the pad id never reaches a vector.
+    """
+    order = np.argsort([-len(ids) for ids in token_ids], kind="stable")
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        ids = np.zeros((len(rows), len(token_ids[rows[0]])), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, i in enumerate(rows):
+            ids[row, : len(token_ids[i])] = token_ids[i]
+            mask[row, : len(token_ids[i])] = 1
+        yield rows, ids, mask
 
 
 def _max_seq_length(pipeline: PlainPipeline, tokenizer_limit: int, positions: int) -> int:
@@ -236,6 +277,7 @@ class _PooledBackend(ABC):
     name: str
     dimension: int
     max_seq_length: int
+    batch_size = 32
 
     def __init__(self, pooling: str) -> None:
         import torch
@@ -251,45 +293,34 @@ class _PooledBackend(ABC):
     def _hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """(b, t) ids, (b, t) int64 0/1 mask -> (b, t, d) last hidden states."""
 
-    def _pool(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """(b, t, d) token states, (b, t) 0/1 mask -> (b, d) float32 sentence vectors."""
-        hidden = hidden.float()
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(b, t) int64 ids, (b, t) int64 0/1 mask -> (b, d) float32 sentence vectors."""
+        hidden = self._hidden(input_ids, attention_mask).float()
         if self._pooling == "cls":
             return hidden[:, 0]
-        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
 
     def embed(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         torch = self._torch
-        token_ids = self._token_ids(list(texts))
-        # Longest token sequence first: each batch pads to nearly its own length. Character
-        # length only approximates this (numbers and names split into many word pieces).
-        order = np.argsort([-len(ids) for ids in token_ids], kind="stable")
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                rows = order[start : start + batch_size]
-                width = len(token_ids[rows[0]])
-                # Right padding with id 0: padded positions are masked out of attention and
-                # pooling, so the pad id never reaches a vector.
-                ids = torch.zeros((len(rows), width), dtype=torch.int64)
-                mask = torch.zeros((len(rows), width), dtype=torch.int64)
-                for row, i in enumerate(rows):
-                    ids[row, : len(token_ids[i])] = torch.tensor(token_ids[i])
-                    mask[row, : len(token_ids[i])] = 1
-                vectors[rows] = self._pool(self._hidden(ids, mask), mask).numpy()
+            for rows, ids, mask in padded_batches(self._token_ids(list(texts)), batch_size):
+                vectors[rows] = self.forward(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
         return vectors
 
 
 _BERT_TOKENIZER_CLASSES = (None, "BertTokenizer", "BertTokenizerFast")
 
 
-def _tokenizer_json_is_what_transformers_runs(tokenizer: Any, tokenizer_config: Any) -> bool:
+def _tokenizer_json_is_what_transformers_runs(folder: Path) -> bool:
     """Whether ``tokenizer.json`` alone tokenises as transformers' AutoTokenizer would.
 
     transformers' BertTokenizer rebuilds the normaliser from tokenizer_config.json (lower-casing
     by default), overriding tokenizer.json; only the generic fast tokenizer runs it unchanged.
     """
+    tokenizer = _read_json(folder / "tokenizer.json")
+    tokenizer_config = _read_json(folder / "tokenizer_config.json") or {}
     if not isinstance(tokenizer, dict) or not isinstance(tokenizer_config, dict):
         return False
     kind = tokenizer_config.get("tokenizer_class")
@@ -310,6 +341,32 @@ def _tokenizer_json_is_what_transformers_runs(tokenizer: Any, tokenizer_config: 
     )
 
 
+def _fast_tokenizer(folder: Path, limit: int) -> Tokenizer:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    # tokenizer.json may carry fixed padding and another truncation length; batches are padded
+    # per batch by ``padded_batches``.
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=limit)
+    return tokenizer
+
+
+def plain_token_ids(folder: Path, limit: int) -> Callable[[list[str]], list[list[int]]]:
+    """The token ids the plain-pipeline backends compute: special tokens, cut at ``limit``.
+
+    ``tokenizers`` alone when tokenizer.json is what transformers runs (no transformers import),
+    else transformers' AutoTokenizer.
+    """
+    if _tokenizer_json_is_what_transformers_runs(folder):
+        fast = _fast_tokenizer(folder, limit)
+        return lambda texts: [encoding.ids for encoding in fast.encode_batch(texts)]
+    from transformers import AutoTokenizer
+
+    slow = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    return lambda texts: list(slow(texts, truncation=True, max_length=limit)["input_ids"])
+
+
 class _TorchBertBackend(_PooledBackend):
     """``tokenizers`` + the torch-only BERT of ``embeddings.bert``: no transformers import."""
 
@@ -320,10 +377,6 @@ class _TorchBertBackend(_PooledBackend):
         self._model = model
         self.dimension = model.hidden_size
         self.max_seq_length = limit
-        # tokenizer.json may carry fixed padding and another truncation length; batches are
-        # padded here, per batch.
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=limit)
         self._tokenizer = tokenizer
 
     @classmethod
@@ -332,13 +385,11 @@ class _TorchBertBackend(_PooledBackend):
     ) -> _TorchBertBackend | None:
         """The backend for a plain BERT folder with a ``tokenizer.json``, else None."""
         import torch
-        from tokenizers import Tokenizer
 
         from embeddings.bert import load_bert
 
         tokenizer_config = _read_json(folder / "tokenizer_config.json") or {}
-        tokenizer_json = _read_json(folder / "tokenizer.json")
-        if not _tokenizer_json_is_what_transformers_runs(tokenizer_json, tokenizer_config):
+        if not _tokenizer_json_is_what_transformers_runs(folder):
             logger.info("%s: tokenizer.json differs from transformers' tokenizer", folder)
             return None
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
@@ -350,7 +401,7 @@ class _TorchBertBackend(_PooledBackend):
             int(tokenizer_config.get("model_max_length", 1 << 30)),
             model.max_positions,
         )
-        return cls(pipeline, model, Tokenizer.from_file(str(folder / "tokenizer.json")), limit)
+        return cls(pipeline, model, _fast_tokenizer(folder, limit), limit)
 
     def _token_ids(self, texts: list[str]) -> list[list[int]]:
         return [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
@@ -389,10 +440,17 @@ class _TransformersBackend(_PooledBackend):
         return self._model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
 
+def _open_plain_torch(folder: Path, pipeline: PlainPipeline, precision: str) -> _PooledBackend:
+    return _TorchBertBackend.open(folder, pipeline, precision) or _TransformersBackend(
+        folder, pipeline, precision
+    )
+
+
 class _SentenceTransformersBackend:
     """Any sentence-transformers pipeline, run by the library itself."""
 
     name = "sentence-transformers"
+    batch_size = 32
 
     def __init__(self, folder: Path, precision: str) -> None:
         from sentence_transformers import SentenceTransformer
@@ -440,20 +498,35 @@ class Encoder:
     """Embeds texts with a local sentence-transformers model; satisfies ``qa.encoder.Encoder``.
 
     Construction only checks the folder; the model loads on first use or with ``load()``.
+    ``backend`` "auto" runs plain pipelines on OpenVINO when it is installed and converts the
+    model, else on torch; "openvino" insists (``BackendUnavailableError`` otherwise); "torch"
+    never tries OpenVINO. Converted models are cached under ``cache_dir`` (default
+    ``default_cache_dir()``). ``batch_size`` defaults to the backend's best (16 on OpenVINO,
+    32 on torch).
     """
 
     def __init__(
-        self, model: str | Path | None = None, *, precision: str = "auto", batch_size: int = 32
+        self,
+        model: str | Path | None = None,
+        *,
+        precision: str = "auto",
+        batch_size: int | None = None,
+        backend: str = "auto",
+        cache_dir: str | Path | None = None,
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-        if batch_size <= 0:
+        if batch_size is not None and batch_size <= 0:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         self.folder = resolve_model_folder(model)
         if precision == "auto":
             precision = "bf16" if cpu_supports_bf16() else "fp32"
         self.precision = precision
         self.batch_size = batch_size
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self._requested_backend = backend
         self._model: _Backend | None = None
         self._fingerprint: str | None = None
         self._forward = threading.Lock()
@@ -465,32 +538,64 @@ class Encoder:
         # Set before the import: huggingface_hub reads it once, and a local folder must never
         # turn into a hub lookup because of a typo.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        pipeline = read_plain_pipeline(self.folder)
+        model = None
+        if self._requested_backend != "torch":
+            model = self._open_openvino(pipeline)
+        if model is None:
+            model = self._open_torch(pipeline)
+        self._model = model
+        logger.info(
+            "loaded %s via %s (%s, dimension %d, max_seq_length %d)",
+            self.folder,
+            model.name,
+            self.precision,
+            model.dimension,
+            model.max_seq_length,
+        )
+        return self
+
+    def _open_openvino(self, pipeline: PlainPipeline | None) -> _Backend | None:
+        """The OpenVINO backend, or None (logged) when "auto" must fall back to torch."""
+        try:
+            if pipeline is None:
+                raise BackendUnavailableError(
+                    f"{self.folder} is not a plain Transformer + Pooling pipeline"
+                )
+            from embeddings.openvino_backend import ConversionError, OpenVinoBackend
+        except (ImportError, BackendUnavailableError) as exc:
+            reason: Exception = exc
+        else:
+            try:
+                return OpenVinoBackend.open(
+                    self.folder,
+                    self.fingerprint,
+                    self.precision,
+                    self.cache_dir,
+                    lambda: _open_plain_torch(self.folder, pipeline, "fp32"),
+                )
+            except (ImportError, ConversionError) as exc:
+                reason = exc
+        if self._requested_backend == "openvino":
+            raise BackendUnavailableError(f"OpenVINO cannot run {self.folder}: {reason}")
+        logger.info("not using OpenVINO for %s (%s); embedding with torch", self.folder, reason)
+        return None
+
+    def _open_torch(self, pipeline: PlainPipeline | None) -> _Backend:
         # Imported here so that merely importing this module (e.g. for `citeqa --help`) does not
         # pay for torch.
         import torch
 
         torch.set_num_threads(_usable_cores())
-        pipeline = read_plain_pipeline(self.folder)
         if pipeline is None:
-            self._model = _SentenceTransformersBackend(self.folder, self.precision)
-        else:
-            self._model = _TorchBertBackend.open(
-                self.folder, pipeline, self.precision
-            ) or _TransformersBackend(self.folder, pipeline, self.precision)
-        logger.info(
-            "loaded %s via %s (%s, dimension %d, max_seq_length %d)",
-            self.folder,
-            self._model.name,
-            self.precision,
-            self._model.dimension,
-            self._model.max_seq_length,
-        )
-        return self
+            return _SentenceTransformersBackend(self.folder, self.precision)
+        return _open_plain_torch(self.folder, pipeline, self.precision)
 
     @property
     def backend(self) -> str:
-        """'torch-bert' (plain BERT pipelines, fastest start), 'transformers' (other plain
-        pipelines) or 'sentence-transformers'; loads."""
+        """What runs the model; loads. 'openvino' (plain pipelines, when available),
+        'torch-bert' (plain BERT pipelines on torch), 'transformers' (other plain pipelines on
+        torch) or 'sentence-transformers' (any other pipeline)."""
         model = self.load()._model
         assert model is not None
         return model.name
@@ -521,4 +626,4 @@ class Encoder:
         # One forward pass at a time: torch already spreads each over every core, and
         # concurrent requests each starting their own thread team thrash a small CPU.
         with self._forward:
-            return l2_normalize(model.embed(texts, self.batch_size))
+            return l2_normalize(model.embed(texts, self.batch_size or model.batch_size))

@@ -33,7 +33,7 @@ from qa.ingest import Progress, load_paths
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fusion import reciprocal_rank_fusion
 from qa.settings import Settings
-from qa.store import DocumentInfo, IndexStore, vector_id
+from qa.store import MODELS, DocumentInfo, IndexStore, vector_id
 from qa.types import Answer, Document, Hit
 
 logger = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ class Engine:
             from embeddings.encoder import ModelNotFoundError
 
             try:
-                encoder = SentenceEncoder(model).load()
+                encoder = SentenceEncoder(model, cache_dir=folder / MODELS).load()
             except ModelNotFoundError as exc:
                 raise ModelError(str(exc)) from exc
         store = IndexStore(folder).open(encoder.fingerprint, encoder.dimension, create=create)

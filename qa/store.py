@@ -41,6 +41,8 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE = "chunks.sqlite"
 CACHE = "embeddings.sqlite"
+# The encoder's converted model (embeddings.model_cache); written before the index itself.
+MODELS = "models"
 # Held by a process for a whole update, so that writers in other processes queue up.
 WRITE_LOCK = "write.lock"
 # Held from the SQLite commit until the manifest names the new snapshots: a process opening
@@ -261,7 +263,7 @@ class IndexStore:
             raise IndexNotFound(
                 f"no index at {folder}; build one with `citeqa index PATH --index {folder}`"
             )
-        if folder.is_dir() and any(folder.iterdir()):
+        if folder.is_dir() and any(path.name != MODELS for path in folder.iterdir()):
             raise IndexNotFound(
                 f"{folder} is not an index folder (it holds other files); "
                 "choose a new or empty folder for the index"

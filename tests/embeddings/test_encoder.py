@@ -17,66 +17,21 @@ from embeddings.encoder import (
     cpu_supports_bf16,
     default_model_path,
     l2_normalize,
+    padded_batches,
     read_plain_pipeline,
 )
 from qa.encoder import Encoder as EncoderProtocol
-
-_WORDS = (
-    "the a of and to in is ship tank plane army navy air force border patrol "
-    "coast guard radar missile drill training budget"
-)
-_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *_WORDS.split()]
-
-
-def _write_tiny_model(
-    folder: Path,
-    seed: int,
-    pooling: str = "mean",
-    dense: bool = False,
-    model_type: str = "bert",
-    **config: object,
-) -> Path:
-    """A randomly initialised two-layer transformer saved as a sentence-transformers folder.
-
-    ``config`` overrides the model configuration (e.g. another activation).
-    """
-    import torch
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Dense, Pooling, Transformer
-    from transformers import AutoConfig, AutoModel, BertTokenizerFast
-
-    raw = folder / "raw"
-    raw.mkdir(parents=True)
-    BertTokenizerFast(vocab={word: i for i, word in enumerate(_VOCAB)}).save_pretrained(raw)
-    torch.manual_seed(seed)
-    settings: dict[str, object] = {
-        "vocab_size": len(_VOCAB),
-        "hidden_size": 16,
-        "num_hidden_layers": 2,
-        "num_attention_heads": 2,
-        "intermediate_size": 32,
-        "max_position_embeddings": 64,
-        "pad_token_id": 0,
-    }
-    AutoModel.from_config(AutoConfig.for_model(model_type, **settings, **config)).save_pretrained(
-        raw
-    )
-    transformer = Transformer(str(raw), max_seq_length=32)
-    modules = [transformer, Pooling(16, pooling)] + ([Dense(16, 8)] if dense else [])
-    model = SentenceTransformer(modules=modules, device="cpu")
-    out = folder / "model"
-    model.save(str(out))
-    return out
+from tests.embeddings.tiny import write_tiny_model
 
 
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("tiny")
-    return _write_tiny_model(root / "a", seed=1), _write_tiny_model(root / "b", seed=2)
+    return write_tiny_model(root / "a", seed=1), write_tiny_model(root / "b", seed=2)
 
 
 def test_tiny_model_encodes_unit_vectors_in_input_order(tiny_models: tuple[Path, Path]) -> None:
-    encoder = Encoder(tiny_models[0], precision="fp32", batch_size=2)
+    encoder = Encoder(tiny_models[0], precision="fp32", batch_size=2, backend="torch")
     texts = ["tank", "the navy and the coast guard patrol the border", "radar drill", "", "air"]
 
     together = encoder.encode(texts)
@@ -110,8 +65,8 @@ def test_every_backend_gives_the_sentence_transformers_vectors(
 ) -> None:
     from sentence_transformers import SentenceTransformer
 
-    folder = _write_tiny_model(tmp_path, seed=3, pooling=pooling, dense=dense, **config)
-    encoder = Encoder(folder, precision="fp32", batch_size=2)
+    folder = write_tiny_model(tmp_path, seed=3, pooling=pooling, dense=dense, **config)
+    encoder = Encoder(folder, precision="fp32", batch_size=2, backend="torch")
     fingerprint = encoder.fingerprint
     reference = SentenceTransformer(str(folder), device="cpu").encode(
         _TEXTS, normalize_embeddings=True
@@ -126,10 +81,10 @@ def test_every_backend_gives_the_sentence_transformers_vectors(
 def test_torch_bert_and_transformers_give_one_fingerprint_and_the_same_vectors(
     tiny_models: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    torch_bert = Encoder(tiny_models[0], precision="fp32")
+    torch_bert = Encoder(tiny_models[0], precision="fp32", backend="torch")
     vectors = torch_bert.encode(_TEXTS)
     monkeypatch.setattr(_TorchBertBackend, "open", classmethod(lambda cls, *args: None))
-    transformers = Encoder(tiny_models[0], precision="fp32")
+    transformers = Encoder(tiny_models[0], precision="fp32", backend="torch")
 
     assert (torch_bert.backend, transformers.backend) == ("torch-bert", "transformers")
     assert torch_bert.fingerprint == transformers.fingerprint
@@ -141,7 +96,7 @@ def test_tokenizer_settings_that_override_tokenizer_json_leave_bert_to_transform
 ) -> None:
     from sentence_transformers import SentenceTransformer
 
-    folder = _write_tiny_model(tmp_path, seed=4)
+    folder = write_tiny_model(tmp_path, seed=4)
     config_path = folder / "tokenizer_config.json"
     # transformers rebuilds the normaliser from this flag, so "The Navy" stays unknown words.
     config_path.write_text(
@@ -151,7 +106,7 @@ def test_tokenizer_settings_that_override_tokenizer_json_leave_bert_to_transform
     reference = SentenceTransformer(str(folder), device="cpu").encode(
         texts, normalize_embeddings=True
     )
-    encoder = Encoder(folder, precision="fp32")
+    encoder = Encoder(folder, precision="fp32", backend="torch")
 
     assert encoder.backend == "transformers"
     assert float(reference[0] @ reference[1]) < 0.999
@@ -162,7 +117,7 @@ def test_plain_bert_loads_without_importing_transformers(tiny_models: tuple[Path
     script = (
         "import sys\n"
         "from embeddings.encoder import Encoder\n"
-        f"encoder = Encoder({str(tiny_models[0])!r})\n"
+        f"encoder = Encoder({str(tiny_models[0])!r}, backend='torch')\n"
         "encoder.encode(['radar drill'])\n"
         "print(encoder.backend, *sorted({'transformers', 'sentence_transformers', 'scipy'}"
         " & set(sys.modules)))\n"
@@ -254,6 +209,8 @@ def test_names_that_are_not_folders_are_refused_without_download(tmp_path: Path)
         Encoder(tmp_path)
     with pytest.raises(ValueError, match="precision"):
         Encoder(tmp_path, precision="fp8")
+    with pytest.raises(ValueError, match="backend"):
+        Encoder(tmp_path, backend="onnx")
 
 
 def test_l2_normalize_keeps_zero_rows() -> None:
@@ -264,7 +221,7 @@ def test_l2_normalize_keeps_zero_rows() -> None:
 
 @pytest.fixture(scope="module")
 def real_fp32() -> Encoder:
-    return Encoder(precision="fp32").load()
+    return Encoder(precision="fp32", backend="torch").load()
 
 
 @pytest.mark.model
@@ -304,7 +261,7 @@ def test_real_model_torch_bert_matches_sentence_transformers(real_fp32: Encoder)
         _REAL_TEXTS, normalize_embeddings=True
     )
     # Batches of 3 mix long and short texts, so most rows carry padding.
-    small_batches = Encoder(precision="fp32", batch_size=3)
+    small_batches = Encoder(precision="fp32", batch_size=3, backend="torch")
 
     assert real_fp32.backend == small_batches.backend == "torch-bert"
     assert np.sum(real_fp32.encode(_REAL_TEXTS) * reference, axis=1).min() > 0.99999
@@ -325,7 +282,25 @@ def test_real_model_reads_the_first_256_tokens_only(real_fp32: Encoder) -> None:
 def test_bf16_agrees_with_fp32(real_fp32: Encoder) -> None:
     if not cpu_supports_bf16():
         pytest.skip("this CPU has no native bf16")
-    bf16 = Encoder(precision="bf16", batch_size=3)
+    bf16 = Encoder(precision="bf16", batch_size=3, backend="torch")
     cosines = np.sum(bf16.encode(_REAL_TEXTS) * real_fp32.encode(_REAL_TEXTS), axis=1)
     assert bf16.backend == "torch-bert"
     assert cosines.min() > 0.999
+
+
+def test_padded_batches_cover_every_text_longest_first() -> None:
+    rng = np.random.default_rng(0)
+    token_ids = [list(rng.integers(1, 99, size=n)) for n in rng.integers(1, 40, size=23)]
+
+    batches = list(padded_batches(token_ids, 4))
+    rows = np.concatenate([batch[0] for batch in batches])
+
+    assert sorted(rows) == list(range(23))
+    assert [len(token_ids[i]) for i in rows] == sorted(map(len, token_ids), reverse=True)
+    for batch_rows, ids, mask in batches:
+        assert len(batch_rows) <= 4 and ids.dtype == mask.dtype == np.int64
+        assert ids.shape == mask.shape == (len(batch_rows), len(token_ids[batch_rows[0]]))
+        for row, i in enumerate(batch_rows):
+            length = len(token_ids[i])
+            assert list(ids[row, :length]) == token_ids[i] and not ids[row, length:].any()
+            assert mask[row].sum() == length and mask[row, :length].all()

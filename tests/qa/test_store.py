@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import qa.errors
 import qa.store
 from qa import Engine
 from qa.errors import IndexBusy, ModelMismatch
@@ -142,3 +143,17 @@ def test_a_reader_sees_what_another_process_published(tmp_path: Path) -> None:
     assert [d.doc_id for d in Engine.open(folder, encoder=FakeEncoder()).documents()] == [
         "southmark-2029"
     ]
+
+
+def test_a_new_index_folder_may_already_hold_the_converted_model(tmp_path: Path) -> None:
+    # Engine.open loads the encoder, which caches its converted model in models/, before the
+    # store makes the index; other files still mark a folder that is not ours.
+    folder = tmp_path / "index"
+    (folder / qa.store.MODELS / "some-model").mkdir(parents=True)
+    Engine.open(folder, encoder=FakeEncoder()).add([ARCTIC])
+
+    other = tmp_path / "photos"
+    other.mkdir()
+    (other / "holiday.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(qa.errors.IndexNotFound, match="holds other files"):
+        Engine.open(other, encoder=FakeEncoder())

@@ -1,0 +1,260 @@
+"""OpenVINO runtime for plain Transformer -> Pooling [-> Normalize] pipelines.
+
+The torch backend's own forward pass (transformer and pooling) is converted once with
+``openvino.convert_model``, checked against torch on a probe batch, and saved as IR with fp32
+weights in a cache folder keyed by the model fingerprint, the OpenVINO version and
+``GRAPH_FORMAT``. Later loads read the IR and import neither torch nor transformers, which also
+keeps a one-question process fast to start. Every load runs the probe batch again and compares
+it with the torch vectors stored at conversion, so a damaged cache entry is rebuilt instead of
+silently giving other vectors.
+
+Inference runs with the bf16 precision hint on CPUs with native bf16 (AMX, AVX512-BF16) and in
+f32 elsewhere, like the torch path. Batches are length-sorted (``padded_batches``) and fed to an
+``AsyncInferQueue`` over a throughput-compiled model, one stream per core, so tokenising and
+padding the next batch overlaps the running ones. A single batch (a query, an answer's
+sentences) goes to a latency-compiled model instead, all cores on one request; each compiled
+model is built on first use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from embeddings.encoder import l2_normalize, padded_batches, plain_token_ids
+from embeddings.model_cache import discard_entry, publish_entry, read_entry
+
+if TYPE_CHECKING:
+    import openvino as ov
+    import torch
+
+logger = logging.getLogger(__name__)
+
+# Part of the cache key: bump when the converted graph's inputs, outputs or pooling change.
+GRAPH_FORMAT = 1
+_XML = "model.xml"
+# Two lengths, so that the traced graph and the check both see a padded row.
+_PROBE_TEXTS = (
+    "The committee reviewed the annual budget, the training schedule and the equipment plan.",
+    "A short note.",
+)
+# fp32 conversions agree with torch to ~1e-7; bf16 inference to ~1e-4. Anything lower is a
+# different model: a bad trace or a damaged cache entry.
+_MIN_PROBE_COSINE = 0.999
+
+
+class ConversionError(RuntimeError):
+    """The model could not be converted to OpenVINO, or converted into something else."""
+
+
+class TorchSource(Protocol):
+    """The torch backend to convert: ``forward`` is transformer + pooling, unnormalised."""
+
+    max_seq_length: int
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor: ...
+
+
+def cache_key(fingerprint: str, variant: str = "fp32") -> str:
+    """Entry name for a model: its fingerprint, the weights' variant, OpenVINO's version."""
+    import openvino
+
+    version = re.sub(r"[^0-9A-Za-z.]+", "-", openvino.__version__)
+    return f"{fingerprint}-{variant}-openvino-{version}-g{GRAPH_FORMAT}"
+
+
+def _probe_batch(
+    token_ids: Callable[[list[str]], list[list[int]]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, ids, mask) of the probe texts as one padded batch."""
+    return next(padded_batches(token_ids(list(_PROBE_TEXTS)), len(_PROBE_TEXTS)))
+
+
+def _convert(source: TorchSource, ids: np.ndarray, mask: np.ndarray) -> ov.Model:
+    """``source.forward`` as an OpenVINO model with dynamic batch and length, via torch.export."""
+    import openvino
+    import torch
+
+    class Pooled(torch.nn.Module):
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return source.forward(input_ids, attention_mask)
+
+    batch = torch.export.Dim("batch")
+    length = torch.export.Dim("length", max=max(source.max_seq_length, ids.shape[1]))
+    dynamic = {"input_ids": {0: batch, 1: length}, "attention_mask": {0: batch, 1: length}}
+    example = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+    with torch.no_grad():
+        program = torch.export.export(Pooled(), (), example, dynamic_shapes=dynamic)
+    with warnings.catch_warnings():
+        # torch's own decomposition pass (which OpenVINO runs) trips torch's deprecation of
+        # LeafSpec; nothing a caller can act on.
+        warnings.filterwarnings("ignore", r".*LeafSpec", FutureWarning)
+        return openvino.convert_model(program)
+
+
+class OpenVinoBackend:
+    """Embeds with a converted model; ``open`` converts or loads it from the cache."""
+
+    name = "openvino"
+    # Two single-thread streams at 16 texts each beat 32 and 64 by 4-9% on 2 AVX2 cores (the
+    # issue's AMX probe also peaked at 16): less padding, and the streams stay busy.
+    batch_size = 16
+
+    def __init__(
+        self,
+        core: ov.Core,
+        model: ov.Model,
+        token_ids: Callable[[list[str]], list[list[int]]],
+        max_seq_length: int,
+        precision: str,
+    ) -> None:
+        self._core = core
+        self._model = model
+        self._token_ids = token_ids
+        self.max_seq_length = max_seq_length
+        self.dimension = int(model.output(0).get_partial_shape()[1].get_length())
+        self._precision_hint = "bf16" if precision == "bf16" else "f32"
+        self._queue: ov.AsyncInferQueue | None = None
+        self._single: ov.InferRequest | None = None
+
+    @classmethod
+    def open(
+        cls,
+        folder: Path,
+        fingerprint: str,
+        precision: str,
+        cache_dir: Path,
+        torch_source: Callable[[], TorchSource],
+    ) -> OpenVinoBackend:
+        """Load the cached conversion of ``folder``, converting ``torch_source()`` on a miss.
+
+        Raises ImportError without openvino, ConversionError when the model does not convert
+        into the same vectors. A cache that cannot be written only costs the next load a
+        conversion.
+        """
+        import openvino
+
+        core = openvino.Core()
+        key = cache_key(fingerprint)
+        entry = read_entry(cache_dir, key)
+        if entry is not None:
+            backend = cls._from_entry(core, folder, precision, *entry)
+            if backend is not None:
+                return backend
+            discard_entry(cache_dir, key)
+        source = torch_source()
+        token_ids = plain_token_ids(folder, source.max_seq_length)
+        rows, ids, mask = _probe_batch(token_ids)
+        try:
+            import torch
+
+            with torch.no_grad():
+                pooled = source.forward(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+            expected = np.empty_like(pooled)
+            expected[rows] = pooled
+            backend = cls(
+                core, _convert(source, ids, mask), token_ids, source.max_seq_length, precision
+            )
+            backend._check_probe(expected)
+        except ConversionError:
+            raise
+        # Exporting arbitrary model code, and compiling what came out, fails in torch's and
+        # OpenVINO's own exception types, which share no base below Exception.
+        except Exception as exc:
+            raise ConversionError(f"{folder} does not convert to OpenVINO: {exc!r}") from exc
+        metadata = {"max_seq_length": source.max_seq_length, "probe": expected.tolist()}
+        try:
+            publish_entry(cache_dir, key, lambda staging: backend._save(staging, metadata))
+        except OSError as exc:
+            logger.warning("could not cache the OpenVINO model in %s: %s", cache_dir, exc)
+        return backend
+
+    @classmethod
+    def _from_entry(
+        cls, core: ov.Core, folder: Path, precision: str, entry: Path, metadata: dict[str, Any]
+    ) -> OpenVinoBackend | None:
+        try:
+            limit = int(metadata["max_seq_length"])
+            model = core.read_model(entry / _XML)
+            backend = cls(core, model, plain_token_ids(folder, limit), limit, precision)
+            backend._check_probe(np.asarray(metadata["probe"], dtype=np.float32))
+        # A damaged IR fails in OpenVINO's parser with whatever exception type it raises.
+        except Exception as exc:
+            logger.warning(
+                "cached OpenVINO model %s is unusable (%r); converting again", entry, exc
+            )
+            return None
+        logger.info("loaded the OpenVINO model cached in %s", entry)
+        return backend
+
+    def _save(self, staging: Path, metadata: dict[str, Any]) -> dict[str, Any]:
+        import openvino
+
+        # fp32 weights: fp16 ones would change the vectors, and the precision hint decides
+        # at compile time whether the CPU runs bf16.
+        openvino.save_model(self._model, staging / _XML, compress_to_fp16=False)
+        return metadata
+
+    def _check_probe(self, expected: np.ndarray) -> None:
+        rows, ids, mask = _probe_batch(self._token_ids)
+        got = np.empty_like(expected, dtype=np.float32)
+        got[rows] = self._infer_one(ids, mask)
+        cosines = np.sum(l2_normalize(got) * l2_normalize(expected), axis=1)
+        if got.shape != expected.shape or cosines.min() < _MIN_PROBE_COSINE:
+            raise ConversionError(
+                f"OpenVINO vectors differ from torch's (cosine {cosines.min():.6f})"
+            )
+
+    def _compile(self, hint: str) -> ov.CompiledModel:
+        config = {"PERFORMANCE_HINT": hint, "INFERENCE_PRECISION_HINT": self._precision_hint}
+        compiled = self._core.compile_model(self._model, "CPU", config)
+        logger.debug(
+            "compiled for %s: %s precision, %s streams",
+            hint,
+            compiled.get_property("INFERENCE_PRECISION_HINT"),
+            compiled.get_property("NUM_STREAMS"),
+        )
+        return compiled
+
+    def _infer_one(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """One (b, t) batch on the latency-compiled model -> (b, d) float32, unnormalised."""
+        if self._single is None:
+            self._single = self._compile("LATENCY").create_infer_request()
+        self._single.infer({"input_ids": ids, "attention_mask": mask})
+        return self._single.get_output_tensor(0).data.copy()
+
+    def embed(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        """(len(texts), dimension) float32 sentence vectors, not yet normalised, input order."""
+        batches = padded_batches(self._token_ids(list(texts)), batch_size)
+        if len(texts) <= batch_size:
+            # One batch would keep one stream, i.e. one core, busy: the latency-compiled model
+            # spreads it over all of them.
+            rows, ids, mask = next(batches)
+            vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+            vectors[rows] = self._infer_one(ids, mask)
+            return vectors
+        if self._queue is None:
+            import openvino
+
+            # As many requests as the compiled model has streams: one per core here.
+            self._queue = openvino.AsyncInferQueue(self._compile("THROUGHPUT"))
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+
+        def done(request: ov.InferRequest, rows: np.ndarray) -> None:
+            vectors[rows] = request.get_output_tensor(0).data
+
+        self._queue.set_callback(done)
+        with contextlib.ExitStack() as waiting:
+            # Wait for the requests in flight even when feeding the next batch fails: their
+            # callbacks write into ``vectors``.
+            waiting.callback(self._queue.wait_all)
+            for rows, ids, mask in batches:
+                self._queue.start_async({"input_ids": ids, "attention_mask": mask}, rows)
+        return vectors
