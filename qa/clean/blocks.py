@@ -432,7 +432,8 @@ def _side_heading(text: str) -> tuple[str, str]:
             line_start = text.rfind("\n", 0, match.start()) + 1
             at_line_start = not text[line_start : match.start()].strip()
             paired = i + 1 < len(runs) and _gap(text, match, runs[i + 1]) <= SIDE_HEADING_GAP_WORDS
-            titled = (inner[0].isupper() or inner[0].isdigit()) and any(c.isalpha() for c in inner)
+            worded = any(w.isalpha() and len(w) > 1 for w in _words(inner))
+            titled = (inner[0].isupper() or inner[0].isdigit()) and worded
             if titled and (at_line_start or paired):
                 pieces.append(match)
             continue
@@ -495,7 +496,7 @@ def page_blocks(page_text: str, notes: frozenset[str] = frozenset()) -> list[Blo
         if not is_heading:
             reader.segment(text)
             continue
-        if _BARE.match(text) or _BRACKETED.match(text):
+        if _BARE.match(text) or _BRACKETED.match(text) or _ANGLE_TITLE.match(text):
             reader.close()
             reader.segment(text)
         elif not looks_like_heading(_flat(text)):

@@ -247,3 +247,13 @@ def test_chunks_carry_kinds_and_a_table_chunk_keeps_rows() -> None:
     assert table.text == (
         "Cutter Fleet\n| Station | Cutters |\n| --- | --- |\n| North Sound | 4 |\n| Harbour | 2 |"
     )
+
+
+def test_chart_titled_in_angle_brackets_is_a_figure_even_when_marked_as_a_heading() -> None:
+    blocks = page_blocks(
+        "# <Readiness of the Coastal Squadron Before and After the\n\n"
+        "Refit (1)> 2029 2030 41 45\n\n**12.5%P** 8.1%P 93 88\n\nThe refit was finished on time."
+    )
+    assert [b.kind for b in blocks] == [FIGURE, PARAGRAPH]
+    assert blocks[0].text.startswith("<Readiness of the Coastal Squadron")
+    assert "12.5%P" in blocks[0].text
