@@ -30,7 +30,7 @@ from qa.errors import (
     ModelMismatch,
     UnknownDocument,
 )
-from qa.types import Answer, Chunk, pages_label
+from qa.types import Answer, Chunk, block_name, pages_label
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -71,7 +71,8 @@ def _chunks_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jsonl",
         action="store_true",
-        help="one JSON object per chunk (id, doc_id, title, pages, section, text, source)",
+        help="one JSON object per chunk (id, doc_id, title, pages, section, kind, label, notes, "
+        "text, source)",
     )
 
 
@@ -100,9 +101,13 @@ def _run_chunks(args: argparse.Namespace) -> int:
 
 
 def _chunk_heading(chunk: Chunk) -> str:
-    where = pages_label(chunk.pages)
+    name = block_name(chunk.kind, chunk.block_label)
+    where = ", ".join(part for part in (name, pages_label(chunk.pages)) if part)
     section = f" — {chunk.section}" if chunk.section else ""
-    return f"=== {chunk.title}{', ' + where if where else ''}{section}  [{chunk.doc_id} {chunk.id}]"
+    return (
+        f"=== {chunk.title}{', ' + where if where else ''}{section}  "
+        f"[{chunk.kind} {chunk.doc_id} {chunk.id}]"
+    )
 
 
 def _index_option(parser: argparse.ArgumentParser) -> None:

@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.chunking import CHUNKING_VERSION
 from qa.encoder import Encoder
 from qa.errors import IngestError
 from qa.ingest import Progress
@@ -75,8 +76,12 @@ class AddSummary:
 
 
 def content_hash(doc: Document) -> str:
-    """Hash of what the loader read, so an unchanged file is skipped before any cleaning."""
+    """Hash of what the loader read, so an unchanged file is skipped before any cleaning.
+
+    The chunking version is part of it: a document indexed by older cleaning rules is redone.
+    """
     digest = hashlib.sha1()
+    digest.update(f"chunking {CHUNKING_VERSION}\x00".encode())
     digest.update(doc.title.encode())
     if doc.pages:
         for page in doc.pages:

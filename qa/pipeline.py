@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.chunking import chunk_document
+from qa.chunking import chunk_paragraphs
 from qa.clean import build_vocabulary, clean_document
+from qa.clean.paragraphs import paragraphs, reading_pages
 from qa.errors import IngestError
 from qa.ingest import Progress, load_paths
 from qa.settings import Settings
@@ -35,7 +36,8 @@ def chunk_paths(paths: Sequence[str | Path], settings: Settings | None = None) -
 
 @dataclass(frozen=True)
 class Prepared:
-    """A document after cleaning, with its chunks."""
+    """A document after cleaning, with its chunks; its pages hold the text as it is quoted
+    (prose rebuilt without the lifted blocks, which follow it; see ``reading_pages``)."""
 
     document: Document
     chunks: tuple[Chunk, ...]
@@ -60,9 +62,10 @@ def prepare_documents(
         if progress is not None:
             progress("cleaning", done, len(docs))
         cleaned = clean_document(doc, vocabulary)
-        chunks = tuple(chunk_document(cleaned, settings))
+        found = paragraphs(cleaned)
+        chunks = tuple(chunk_paragraphs(cleaned, found, settings))
         logger.debug("%s: %d chunks", doc.id, len(chunks))
-        prepared.append(Prepared(cleaned, chunks))
+        prepared.append(Prepared(reading_pages(cleaned, found), chunks))
     if progress is not None:
         progress("cleaning", len(docs), len(docs))
     return prepared

@@ -71,7 +71,10 @@ CREATE TABLE IF NOT EXISTS chunks (
     section TEXT,
     text TEXT NOT NULL,
     source TEXT,
-    embed_key TEXT NOT NULL
+    embed_key TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'paragraph',
+    label TEXT,
+    notes TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, position);
 CREATE TABLE IF NOT EXISTS pages (
@@ -85,6 +88,13 @@ CREATE TABLE IF NOT EXISTS pages (
 """
 # Columns added after the first release; older folders gain them (empty) when opened.
 _PAGE_COLUMNS = ("raw", "origin")
+
+
+_BLOCK_COLUMNS = (
+    ("kind", "TEXT NOT NULL DEFAULT 'paragraph'"),
+    ("label", "TEXT"),
+    ("notes", "TEXT NOT NULL DEFAULT '[]'"),
+)
 
 
 def squash(text: str) -> str:
@@ -234,6 +244,7 @@ class IndexStore:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         self._add_missing_columns()
+        self._add_block_columns()
         self._db.commit()
         stored_fp = self._meta("model_fingerprint")
         if stored_fp is None:
@@ -297,6 +308,13 @@ class IndexStore:
             self.cache.close()
             self.cache = None
 
+    def _add_block_columns(self) -> None:
+        """Indexes written before chunks had kinds get the columns (their chunks are prose)."""
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(chunks)")}
+        for name, declaration in _BLOCK_COLUMNS:
+            if name not in have:
+                self._db.execute(f"ALTER TABLE chunks ADD COLUMN {name} {declaration}")
+
     @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
@@ -342,14 +360,23 @@ class IndexStore:
 
     def _load_chunks(self) -> None:
         rows = self.db.execute(
-            "SELECT vector_id, id, doc_id, title, pages, section, text, source FROM chunks "
-            "ORDER BY doc_id, position"
+            "SELECT vector_id, id, doc_id, title, pages, section, text, source, kind, label, "
+            "notes FROM chunks ORDER BY doc_id, position"
         ).fetchall()
         self._chunks = {}
         by_doc: dict[str, list[int]] = {}
-        for vid, cid, doc_id, title, pages, section, text, source in rows:
+        for vid, cid, doc_id, title, pages, section, text, source, kind, label, notes in rows:
             self._chunks[vid] = Chunk(
-                cid, doc_id, title, tuple(json.loads(pages)), section, text, source
+                cid,
+                doc_id,
+                title,
+                tuple(json.loads(pages)),
+                section,
+                text,
+                source,
+                kind,
+                label,
+                tuple(json.loads(notes)),
             )
             by_doc.setdefault(doc_id, []).append(vid)
         self._doc_vector_ids = {d: np.asarray(v, dtype=np.int64) for d, v in by_doc.items()}
@@ -556,7 +583,7 @@ class IndexStore:
                     ),
                 )
                 db.executemany(
-                    "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             vector_id(s.chunk.id),
@@ -569,6 +596,9 @@ class IndexStore:
                             s.chunk.text,
                             s.chunk.source,
                             s.embed_key,
+                            s.chunk.kind,
+                            s.chunk.block_label,
+                            json.dumps(list(s.chunk.notes)),
                         )
                         for position, s in enumerate(record.chunks)
                     ],

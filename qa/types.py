@@ -57,9 +57,42 @@ class Document:
         return bool(self.pages) and all(page.origin for page in self.pages)
 
 
+# What a block of a page is. Prose flows into paragraphs across pages and columns; the other
+# kinds are lifted out of the prose and become chunks of their own.
+PARAGRAPH = "paragraph"
+HEADING = "heading"
+TABLE = "table"
+FIGURE = "figure"
+FOOTNOTE = "footnote"
+CAPTION = "caption"
+# Printed in the margin beside the body; it names what follows under the current heading.
+SIDE_HEADING = "side-heading"
+BLOCK_KINDS = (PARAGRAPH, HEADING, SIDE_HEADING, TABLE, FIGURE, FOOTNOTE, CAPTION)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One typed piece of a page, in reading order.
+
+    ``label`` names a table or figure as printed ("Chart 6-7") or holds a footnote's number;
+    ``rows`` are a table's cells, header row first; ``notes`` are the footnote numbers whose
+    markers were taken out of a paragraph's text.
+    """
+
+    kind: str
+    text: str
+    label: str | None = None
+    rows: tuple[tuple[str, ...], ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in BLOCK_KINDS:
+            raise ValueError(f"Block.kind must be one of {BLOCK_KINDS}, got {self.kind!r}")
+
+
 @dataclass(frozen=True)
 class Paragraph:
-    """A rebuilt paragraph with the pages it spans and its nearest heading.
+    """A rebuilt paragraph (or a lifted block) with the pages it spans and its nearest heading.
 
     ``page_starts[i]`` is the offset in ``text`` where the text from ``pages[i]`` begins
     (empty when unknown), so a chunk cut from the paragraph can cite only its own pages.
@@ -69,6 +102,9 @@ class Paragraph:
     pages: tuple[int, ...] = ()
     section: str | None = None
     page_starts: tuple[int, ...] = ()
+    kind: str = PARAGRAPH
+    label: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def pages_label(pages: tuple[int, ...] | list[int]) -> str:
@@ -85,10 +121,61 @@ def place_label(pages: tuple[int, ...] | list[int], section: str | None) -> str:
     return pages_label(pages) or section or ""
 
 
-def source_label(title: str, pages: tuple[int, ...] | list[int], section: str | None) -> str:
-    """The one label every view uses: ``2020 Defence White Paper, p. 232``."""
-    where = place_label(pages, section)
+def source_label(
+    title: str, pages: tuple[int, ...] | list[int], section: str | None, name: str | None = None
+) -> str:
+    """The one label every view uses: ``2020 Defence White Paper, p. 232``, with a table's or
+    figure's ``name`` before the page: ``2020 Defence White Paper, Chart 6-7, p. 243``."""
+    where = ", ".join(part for part in (name, place_label(pages, section)) if part)
     return f"{title}, {where}" if where else title
+
+
+def block_name(kind: str, label: str | None) -> str | None:
+    """How a citation names a lifted block: its printed label, or ``note 53`` for a footnote."""
+    if not label:
+        return None
+    if kind in (TABLE, FIGURE):
+        return label
+    if kind == FOOTNOTE:
+        return f"notes {label}" if "," in label else f"note {label}"
+    return None
+
+
+# A table row quoted as text: its non-empty cells in order.
+CELL_JOINER = "; "
+
+
+def row_text(row: tuple[str, ...]) -> str:
+    return CELL_JOINER.join(cell for cell in row if cell)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/").replace("\n", " ").strip()
+
+
+def markdown_table(rows: tuple[tuple[str, ...], ...] | list[tuple[str, ...]]) -> str:
+    """``rows`` (header first) as a Markdown table, every row padded to the widest."""
+    if not rows:
+        return ""
+    width = max(len(row) for row in rows)
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [_cell(c) for c in row] + [""] * (width - len(row))
+        lines.append("| " + " | ".join(cells) + " |")
+        if i == 0:
+            lines.append("|" + " --- |" * width)
+    return "\n".join(lines)
+
+
+def table_rows(text: str) -> tuple[tuple[str, ...], ...]:
+    """The rows of the Markdown table in ``text`` (written by ``markdown_table``), header first."""
+    rows = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not (line.startswith("|") and line.endswith("|")) or set(line) <= set("|- :"):
+            continue
+        rows.append(tuple(cell.strip() for cell in line[1:-1].split(" | ")))
+    return tuple(rows)
 
 
 def chunk_id(doc_id: str, text: str) -> str:
@@ -98,6 +185,11 @@ def chunk_id(doc_id: str, text: str) -> str:
 
 @dataclass(frozen=True)
 class Chunk:
+    """A retrieval unit. ``kind`` is the block kind it was cut from (see ``BLOCK_KINDS``);
+    ``block_label`` names a table or figure ("Chart 6-7") or holds a footnote's number;
+    ``notes`` are the footnote numbers marked in the text. A table's ``text`` is its title
+    line(s), then its rows as a Markdown table."""
+
     id: str
     doc_id: str
     title: str
@@ -105,6 +197,9 @@ class Chunk:
     section: str | None
     text: str
     source: str | None = None
+    kind: str = PARAGRAPH
+    block_label: str | None = None
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def make(
@@ -116,12 +211,27 @@ class Chunk:
         section: str | None,
         text: str,
         source: str | None,
+        kind: str = PARAGRAPH,
+        block_label: str | None = None,
+        notes: tuple[str, ...] = (),
     ) -> Chunk:
-        return cls(chunk_id(doc_id, text), doc_id, title, tuple(pages), section, text, source)
+        return cls(
+            chunk_id(doc_id, text),
+            doc_id,
+            title,
+            tuple(pages),
+            section,
+            text,
+            source,
+            kind,
+            block_label,
+            tuple(notes),
+        )
 
     @property
     def label(self) -> str:
-        return source_label(self.title, self.pages, self.section)
+        name = block_name(self.kind, self.block_label)
+        return source_label(self.title, self.pages, self.section, name)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -130,6 +240,9 @@ class Chunk:
             "title": self.title,
             "pages": list(self.pages),
             "section": self.section,
+            "kind": self.kind,
+            "block_label": self.block_label,
+            "notes": list(self.notes),
             "text": self.text,
             "source": self.source,
         }
@@ -167,11 +280,16 @@ class Citation:
     chunk_id: str = ""
     section: str | None = None
     passage: str = ""
+    kind: str = PARAGRAPH
+    block_label: str | None = None
+    table: tuple[tuple[str, ...], ...] = ()
 
     @property
     def label(self) -> str:
-        """Human form used in answers: ``2020 Defence White Paper, p. 232``."""
-        return source_label(self.title, self.pages, self.section)
+        """Human form used in answers: ``2020 Defence White Paper, p. 232``, or for a table or
+        figure ``2020 Defence White Paper, Chart 6-7, p. 243``."""
+        name = block_name(self.kind, self.block_label)
+        return source_label(self.title, self.pages, self.section, name)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Citation:
@@ -185,6 +303,9 @@ class Citation:
             chunk_id=str(data.get("chunk_id", "")),
             section=data.get("section"),
             passage=str(data.get("passage", "")),
+            kind=str(data.get("kind") or PARAGRAPH),
+            block_label=data.get("block_label"),
+            table=table_rows(str(data.get("table") or "")),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -197,6 +318,9 @@ class Citation:
             "chunk_id": self.chunk_id,
             "section": self.section,
             "passage": self.passage,
+            "kind": self.kind,
+            "block_label": self.block_label,
+            "table": markdown_table(self.table) if self.table else None,
             "label": self.label,
         }
 

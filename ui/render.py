@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.types import Answer, Citation, Hit, place_label
+from qa.types import Answer, Chunk, Citation, Hit, block_name, markdown_table, place_label
 
 logger = logging.getLogger(__name__)
 
@@ -108,13 +108,63 @@ def _card(
     )
 
 
+def table_html(rows: Sequence[Sequence[str]], marked: int = 0) -> str:
+    """``rows`` (header first) as an escaped HTML table; the first ``marked`` body rows (the
+    ones the answer quotes) are highlighted."""
+    if not rows:
+        return ""
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in rows[0])
+    body = []
+    for i, row in enumerate(rows[1:]):
+        cells = "".join(f"<td>{html.escape(cell)}</td>" for cell in row)
+        mark = ' class="citeqa-row-quoted"' if i < marked else ""
+        body.append(f"<tr{mark}>{cells}</tr>")
+    return (
+        f'<table class="citeqa-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _where(kind: str, block_label: str | None, pages: tuple[int, ...], section: str | None) -> str:
+    """``Chart 6-7, p. 243`` for a table or figure; pages (else the section) for the rest."""
+    name = block_name(kind, block_label)
+    return ", ".join(part for part in (name, place_label(pages, section)) if part)
+
+
+def _chunk_where(chunk: Chunk) -> str:
+    return _where(chunk.kind, chunk.block_label, chunk.pages, chunk.section)
+
+
+def _card_body(citation: Citation) -> str:
+    """A table citation shows its quoted rows under the header; other passages as text."""
+    if citation.table:
+        passage = citation.passage
+        title = "" if passage.startswith("|") else passage.partition("\n|")[0]
+        caption = f'<div class="citeqa-table-title">{_escape(title)}</div>' if title else ""
+        return caption + table_html(citation.table, len(citation.table) - 1)
+    return highlight(citation.passage, citation.quote)
+
+
+def _answer_tables(answer: Answer) -> str:
+    """The quoted rows of each table citation, as a table under the answer text."""
+    parts = []
+    for c in answer.citations:
+        if c.table and answer.found:
+            label = html.escape(block_name(c.kind, c.block_label) or c.title)
+            parts.append(
+                f'<figure class="citeqa-answer-table"><figcaption>[{c.n}] {label}</figcaption>'
+                f"{table_html(c.table)}</figure>"
+            )
+    return "".join(parts)
+
+
 def _citation_card(citation: Citation, hit: Hit | None, turn: int) -> str:
     return _card(
         _card_id(turn, citation.n),
         f"[{citation.n}]",
         citation.title,
-        place_label(citation.pages, citation.section),
-        highlight(citation.passage, citation.quote),
+        _where(citation.kind, citation.block_label, citation.pages, citation.section),
+        _card_body(citation),
         note=rank_note(hit) if hit is not None else "",
         section=citation.section if citation.section and citation.pages else "",
     )
@@ -143,7 +193,7 @@ def answer_html(answer: Answer, turn: int) -> str:
     """
     text = _linked_markers(answer.text, turn, {c.n for c in answer.citations})
     if answer.found:
-        body = f'<div class="citeqa-answer">{text}</div>'
+        body = f'<div class="citeqa-answer">{text}</div>{_answer_tables(answer)}'
     else:
         body = (
             '<div class="citeqa-notfound" role="status">'
@@ -172,7 +222,7 @@ def hits_html(hits: Sequence[Hit], turn: int, resolved: str | None = None) -> st
             _card_id(turn, hit.rank),
             f"#{hit.rank}",
             hit.chunk.title,
-            place_label(hit.chunk.pages, hit.chunk.section),
+            _chunk_where(hit.chunk),
             _escape(hit.chunk.text),
             note=rank_note(hit),
             is_open=True,
@@ -211,7 +261,9 @@ def conversation_markdown(turns: Sequence[Turn]) -> str:
             if answer.citations:
                 parts.append("**Sources**")
                 parts.extend(
-                    f"[{c.n}] {c.label}\n\n{_quote_block(c.quote)}" for c in answer.citations
+                    f"[{c.n}] {c.label}\n\n"
+                    + (markdown_table(c.table) if c.table else _quote_block(c.quote))
+                    for c in answer.citations
                 )
         else:
             parts.append("**Passages**" if turn.hits else "**No passages found.**")

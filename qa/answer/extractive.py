@@ -19,7 +19,17 @@ from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fields import file_words, stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
-from qa.types import Answer, Hit
+from qa.types import (
+    CAPTION,
+    FIGURE,
+    PARAGRAPH,
+    TABLE,
+    Answer,
+    Chunk,
+    Hit,
+    row_text,
+    table_rows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +45,17 @@ PRIOR_WEIGHT = 0.05
 RELATIVE_CUTOFF = 0.8
 # Sentences shorter than this many words are headings or fragments, never answers on their own.
 MIN_WORDS = 4
+# A line without a full stop, this short and with fewer lower-case words than this share, is a
+# heading ("Civilian Control of the Military"), never an answer.
+HEADING_MAX_WORDS = 15
+HEADING_LOWER_SHARE = 0.5
+# Prose says what a chart or caption only labels: in the ranking (not the evidence), the
+# label text of a figure or caption counts for less than a sentence.
+LABEL_TEXT_WEIGHT = 0.75
+# Longer label text is a diagram's words in layout order, never a readable quote.
+LABEL_TEXT_MAX_WORDS = 40
+# A table row is quoted as ``row_text`` (its cells in order); several rows by the ellipsis.
+ROW_JOINER = " ... "
 CLOSEST_SHOWN = 3
 BORROWED_WEIGHT = 0.3
 # Encoding sentences dominates answer time; only the most promising ones by words and rank are
@@ -52,8 +73,10 @@ _QUESTION_WORDS = frozenset(
     )[0]
 )
 _WORD = re.compile(r"[^\W_]+")
+_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 # Names and codes in a question: capitalised words past the first, and words with digits.
-_NAME = re.compile(r"\b(?:[A-Z][\w\-]*|[\w\-]*\d[\w\-]*)")
+# A number keeps its decimal point ("Reform 2.0"): split, its digits would match any figure.
+_NAME = re.compile(r"\b(?:[A-Z][\w\-]*|[\w\-]*\d(?:[.,]\d|[\w\-])*)")
 # A question names what it is about ("Turkey", "Leopard 2A8"); when the best passages mention
 # few of those names, they are about something else, however close the wording. Fitted on the
 # unanswerable dev questions: they cover at most 0.43 of their names, answerable ones 0.67+.
@@ -61,8 +84,53 @@ NAMED_PASSAGES = 3
 
 
 @dataclass(frozen=True)
+class Unit:
+    """What an answer can quote from a passage: a sentence, or one row of a table.
+
+    ``sentence.text`` is the quote (a table row's ``row_text``);
+    ``scored`` is the text matched against the question (a row with its header and title);
+    ``row`` is the row's index among the table's rows (header = 0), None for sentences.
+    """
+
+    sentence: Sentence
+    scored: str
+    row: int | None = None
+
+
+def passage_units(chunk: Chunk) -> list[Unit]:
+    """The quotable units of ``chunk``: its sentences, or a table's body rows."""
+    if chunk.kind == TABLE:
+        rows = table_rows(chunk.text)
+        if rows:
+            title = chunk.text.partition("\n|")[0] if not chunk.text.startswith("|") else ""
+            header = rows[0]
+            units = []
+            for i, row in enumerate(rows[1:] or rows, start=1 if len(rows) > 1 else 0):
+                text = row_text(row)
+                if not text:
+                    continue
+                labelled = "; ".join(
+                    f"{h} {c}".strip() for h, c in zip(header, row, strict=False) if c
+                )
+                scored = f"{title} {labelled}".strip() if i else f"{title} {text}".strip()
+                units.append(Unit(Sentence(text, 0, len(text)), scored, i))
+            return units
+    sentences = split_sentences(chunk.text)
+    if chunk.kind == FIGURE and chunk.block_label and sentences:
+        first = sentences[0]
+        if first.text.startswith(chunk.block_label):
+            # The label names the figure in the citation; it is no part of a quote.
+            cut = len(chunk.block_label)
+            rest = first.text[cut:].lstrip()
+            start = first.end - len(rest)
+            sentences[0] = Sentence(rest, start, first.end) if rest else first
+    return [Unit(s, s.text) for s in sentences]
+
+
+@dataclass(frozen=True)
 class ScoredSentence:
-    """A candidate sentence from ``hits[passage]``; ``index`` is its position in that passage."""
+    """A candidate sentence from ``hits[passage]``; ``index`` is its position in that passage;
+    ``row`` is set when the sentence is a table row (see ``Unit``)."""
 
     passage: int
     index: int
@@ -71,6 +139,7 @@ class ScoredSentence:
     lexical: float
     evidence: float
     score: float
+    row: int | None = None
 
 
 @lru_cache(maxsize=65536)
@@ -168,6 +237,28 @@ def _is_candidate(sentence: Sentence) -> bool:
     return len(words) >= MIN_WORDS and sum(w.isalpha() for w in words) >= MIN_WORDS - 1
 
 
+def _is_heading(text: str) -> bool:
+    """A short title-case line without a full stop: a heading that leads a chunk's text."""
+    words = _WORD.findall(text)
+    lower = sum(w[0].islower() for w in words)
+    return (
+        len(words) <= HEADING_MAX_WORDS
+        and not _SENTENCE_END.search(text)
+        and lower < HEADING_LOWER_SHARE * len(words)
+    )
+
+
+def _is_quotable(chunk: Chunk, unit: Unit) -> bool:
+    if unit.row is not None:
+        return True
+    if not _is_candidate(unit.sentence):
+        return False
+    if chunk.kind == PARAGRAPH and _is_heading(unit.sentence.text):
+        return False
+    labelled = chunk.kind in (FIGURE, CAPTION)
+    return not labelled or len(unit.sentence.text.split()) <= LABEL_TEXT_MAX_WORDS
+
+
 def _document_stems(hit: Hit) -> frozenset[str]:
     words = f"{hit.chunk.title} {file_words(hit.chunk.source)}"
     return frozenset(tokenize_for_bm25([words])[0])
@@ -189,23 +280,23 @@ def score_sentences(
     joins that batch unless ``query_vector`` is given).
     """
     passages = hits[: settings.answer_passages]
-    candidates: list[tuple[int, int, Sentence]] = []
+    candidates: list[tuple[int, int, Unit]] = []
     for p, hit in enumerate(passages):
-        for i, sentence in enumerate(split_sentences(hit.chunk.text)):
-            if _is_candidate(sentence):
-                candidates.append((p, i, sentence))
+        for i, unit in enumerate(passage_units(hit.chunk)):
+            if _is_quotable(hit.chunk, unit):
+                candidates.append((p, i, unit))
     if not candidates:
         return []
     terms = question_terms(question, own_words)
     headers = [_document_stems(hit) for hit in passages]
-    lexical = np.array([lexical_overlap(terms, s.text, headers[p]) for p, _, s in candidates])
+    lexical = np.array([lexical_overlap(terms, u.scored, headers[p]) for p, _, u in candidates])
     prior = rank_prior(np.array([p for p, _, _ in candidates]))
     if len(candidates) > MAX_ENCODED:
         promise = LEXICAL_WEIGHT * lexical + PRIOR_WEIGHT * prior
         chosen = np.sort(np.argsort(-promise, kind="stable")[:MAX_ENCODED])
         candidates = [candidates[i] for i in chosen]
         lexical, prior = lexical[chosen], prior[chosen]
-    texts = [s.text for _, _, s in candidates]
+    texts = [u.scored for _, _, u in candidates]
     if query_vector is None:
         vectors = _CACHE.encode(encoder, [question, *texts])
         query, vectors = vectors[0], vectors[1:]
@@ -214,10 +305,13 @@ def score_sentences(
         vectors = _CACHE.encode(encoder, texts)
     dense = vectors @ query
     evidence = evidence_scores(dense, lexical)
-    score = evidence + PRIOR_WEIGHT * prior
+    labels = np.array(
+        [passages[p].chunk.kind in (FIGURE, CAPTION) for p, _, _ in candidates], dtype=bool
+    )
+    score = np.where(labels, LABEL_TEXT_WEIGHT * evidence, evidence) + PRIOR_WEIGHT * prior
     scored = [
-        ScoredSentence(p, i, s, float(d), float(lx), float(e), float(sc))
-        for (p, i, s), d, lx, e, sc in zip(candidates, dense, lexical, evidence, score, strict=True)
+        ScoredSentence(p, i, u.sentence, float(d), float(lx), float(e), float(sc), u.row)
+        for (p, i, u), d, lx, e, sc in zip(candidates, dense, lexical, evidence, score, strict=True)
     ]
     scored.sort(key=lambda c: (-c.score, c.passage, c.index))
     return scored
@@ -263,8 +357,11 @@ def _select(scored: Sequence[ScoredSentence], settings: Settings) -> list[Scored
 
 
 def _quote(text: str, chosen: Sequence[ScoredSentence]) -> str:
-    """One verbatim quote for a passage: the span of adjacent chosen sentences, else the best."""
+    """One verbatim quote for a passage: the span of adjacent chosen sentences, else the best;
+    a table's chosen rows in order, joined by ``ROW_JOINER``."""
     ordered = sorted(chosen, key=lambda s: s.index)
+    if ordered[0].row is not None:
+        return ROW_JOINER.join(s.sentence.text for s in ordered)
     if ordered[-1].index - ordered[0].index == len(ordered) - 1:
         return text[ordered[0].sentence.start : ordered[-1].sentence.end]
     return max(chosen, key=lambda s: s.score).sentence.text
@@ -285,8 +382,10 @@ def _answer_found(
     for n, (p, sentences) in enumerate(by_passage.items(), start=1):
         hit = hits[p]
         in_order = sorted(sentences, key=lambda s: s.index)
-        parts.append(" ".join(s.sentence.text for s in in_order) + f" [{n}]")
-        citations.append(cite(n, hit, _quote(hit.chunk.text, in_order), locate))
+        joiner = ROW_JOINER if in_order[0].row is not None else " "
+        parts.append(joiner.join(s.sentence.text for s in in_order) + f" [{n}]")
+        rows = [s.row for s in in_order if s.row is not None]
+        citations.append(cite(n, hit, _quote(hit.chunk.text, in_order), locate, rows))
     return Answer(question, " ".join(parts), tuple(citations), True, tuple(hits))
 
 
@@ -304,7 +403,8 @@ def _answer_not_found(
         text = "The indexed documents do not appear to answer this question."
         return Answer(question, text, (), False, tuple(hits))
     citations = [
-        cite(n, hits[s.passage], s.sentence.text, locate) for n, s in enumerate(shown, start=1)
+        cite(n, hits[s.passage], s.sentence.text, locate, [s.row] if s.row is not None else [])
+        for n, s in enumerate(shown, start=1)
     ]
     lines = [f"- {c.label}: “{c.quote}” [{c.n}]" for c in citations]
     text = (

@@ -1,6 +1,8 @@
-"""Drop what is page furniture rather than content: image placeholders, markdown table
-rules, horizontal rules, bold markers, control characters, and lines repeated on most pages
-(running titles, page-number strips)."""
+"""Drop what is page furniture rather than content: image placeholders, horizontal rules,
+control characters, and lines repeated on most pages (running titles, page-number strips).
+
+Bold markers and pipe tables stay: they are layout signals for ``qa.clean.blocks``, which
+takes them out of the text it hands on."""
 
 from __future__ import annotations
 
@@ -19,37 +21,25 @@ RUNNING_MIN_PAGES = 4
 RUNNING_SHARE = 0.5
 
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
-# Flattened tables leave rules mid-line too: "... Directive"| |---|---| |2. ...", "721 --- 2011".
-_INLINE_RULE = re.compile(r"\|(?:\s*:?-{3,}:?\s*\|)+|(?<!\S)-{3,}(?!\S)")
-# Markdown bold is emphasis for the eye only; answers quote plain text.
-_BOLD = re.compile(r"\*\*")
+# A dash run standing alone mid-line ("721 --- 2011") is a rule, not text.
+_INLINE_RULE = re.compile(r"(?<![\S|])-{3,}(?![\S|])")
 _RULE = re.compile(r"^\s*(?:[-_=*]\s*){3,}$")
-_TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.*?)\|?\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 
 
-def _table_row_text(line: str) -> str:
-    row = _TABLE_ROW.match(line)
-    if row is None:
-        return line
-    cells = [cell.strip() for cell in row["cells"].split("|")]
-    return " | ".join(cell for cell in cells if cell)
-
-
 def strip_markup(text: str) -> str:
-    """Remove placeholders, rules and control characters; table rows become plain lines.
+    """Remove placeholders, rules and control characters.
 
     Removed lines leave a blank line behind, so paragraphs either side stay apart.
     """
-    text = _BOLD.sub("", _CONTROL.sub("", _IMAGE.sub("", text)))
+    text = _CONTROL.sub("", _IMAGE.sub("", text))
     lines = []
     for line in text.split("\n"):
-        if _TABLE_RULE.match(line) or _RULE.match(line):
+        if _RULE.match(line) and "|" not in line:
             lines.append("")
             continue
-        line = _INLINE_RULE.sub(" ", _table_row_text(line))
+        line = _INLINE_RULE.sub(" ", line)
         lines.append(_SPACES.sub(" ", line).rstrip())
     return "\n".join(lines)
 

@@ -112,3 +112,45 @@ def test_a_follow_up_shows_what_was_searched_and_the_export_keeps_it() -> None:
     assert "## Q: And at sea?\n\n*Searched for:* Where are the <frigates> at sea?" in markdown
     searched = hits_html([Hit(_chunk(), 0.5, 1)], turn=2, resolved="frigates at sea")
     assert "Searched for: <em>frigates at sea</em>" in searched
+
+
+def _table_answer() -> Answer:
+    text = "Fleet\n| Station | Cutters |\n| --- | --- |\n| <North> | 4 |\n| South | 2 |"
+    chunk = Chunk.make(
+        doc_id="wp",
+        title="Test White Paper",
+        pages=(9,),
+        section=None,
+        text=text,
+        source=None,
+        kind="table",
+        block_label="Table 4-1",
+    )
+    citation = Citation(
+        n=1,
+        doc_id="wp",
+        title="Test White Paper",
+        pages=(9,),
+        quote="<North>; 4",
+        chunk_id=chunk.id,
+        passage=text,
+        kind="table",
+        block_label="Table 4-1",
+        table=(("Station", "Cutters"), ("<North>", "4")),
+    )
+    return Answer("How many cutters?", "<North>; 4 [1]", (citation,), True, (Hit(chunk, 0.1, 1),))
+
+
+def test_table_citation_renders_an_escaped_table_and_names_the_table() -> None:
+    html = answer_html(_table_answer(), turn=0)
+    assert '<table class="citeqa-table">' in html
+    assert "<th>Station</th><th>Cutters</th>" in html
+    assert "<td>&lt;North&gt;</td><td>4</td>" in html
+    assert "<North>" not in html
+    assert "Table 4-1, p. 9" in html
+
+
+def test_markdown_export_writes_the_quoted_rows_as_a_table() -> None:
+    markdown = conversation_markdown([Turn("How many cutters?", _table_answer())])
+    assert "[1] Test White Paper, Table 4-1, p. 9" in markdown
+    assert "| Station | Cutters |\n| --- | --- |\n| <North> | 4 |" in markdown

@@ -199,3 +199,61 @@ def test_not_found_text_names_the_same_page_as_its_citation() -> None:
     assert budget.pages == (41,)
     assert "alpha White Paper, p. 41:" in answer.text
     assert "pp. 40-41" not in answer.text
+
+
+FLEET_TABLE = (
+    "Cutter Fleet by Station\n"
+    "| Station | Cutters | Crews |\n| --- | --- | --- |\n"
+    "| North Sound | 4 | 60 |\n| Outer Banks | 2 | 30 |"
+)
+
+
+def _lifted_hit(rank: int, text: str, kind: str, label: str) -> Hit:
+    chunk = Chunk.make(
+        doc_id="gamma",
+        title="Coastal Review",
+        pages=(9,),
+        section=None,
+        text=text,
+        source=None,
+        kind=kind,
+        block_label=label,
+    )
+    return Hit(chunk=chunk, score=1.0 / rank, rank=rank)
+
+
+def test_table_answer_quotes_the_matching_row_and_carries_it_under_the_header() -> None:
+    hits = [_lifted_hit(1, FLEET_TABLE, "table", "Table 4-1"), HITS[2]]
+    answer = extractive_answer(
+        "How many cutters are at the North Sound station?", hits, FakeEncoder(), SETTINGS
+    )
+    assert answer.found
+    (citation,) = [c for c in answer.citations if c.kind == "table"]
+    assert citation.quote == "North Sound; 4; 60"
+    assert citation.table == (("Station", "Cutters", "Crews"), ("North Sound", "4", "60"))
+    assert citation.label == "Coastal Review, Table 4-1, p. 9"
+    assert "|" not in answer.text
+    assert citation.to_dict()["table"] == (
+        "| Station | Cutters | Crews |\n| --- | --- | --- |\n| North Sound | 4 | 60 |"
+    )
+
+
+def test_figure_is_cited_by_its_label_and_the_label_is_not_quoted() -> None:
+    chart = "Chart 6-1 Ports Visited by the Squadron Aldport (1998) Bexhaven (2004) Corrin (2011)"
+    hits = [_lifted_hit(1, chart, "figure", "Chart 6-1")]
+    answer = extractive_answer(
+        "Which ports were visited by the squadron?", hits, FakeEncoder(), SETTINGS
+    )
+    (citation,) = answer.citations
+    assert citation.label == "Coastal Review, Chart 6-1, p. 9"
+    assert citation.quote.startswith("Ports Visited by the Squadron")
+    assert citation.quote in chart
+
+
+def test_long_label_runs_of_a_diagram_are_never_quoted() -> None:
+    diagram = "Chart 2-1 Command Structure " + " ".join(f"Unit{i} Office" for i in range(30))
+    hits = [_lifted_hit(1, diagram, "figure", "Chart 2-1"), HITS[0]]
+    scored = score_sentences(
+        "Which units make up the command structure?", hits, FakeEncoder(), SETTINGS
+    )
+    assert all(s.passage == 1 for s in scored)

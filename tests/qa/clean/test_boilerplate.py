@@ -4,16 +4,15 @@ from qa.clean.boilerplate import strip_boilerplate, strip_markup
 from qa.types import Document, Page
 
 
-def test_image_placeholders_and_rules_go_table_text_stays() -> None:
+def test_image_placeholders_and_rules_go_tables_stay_for_the_block_stage() -> None:
     text = (
         "Intro line.\n![chart](media/image3.png)\n\n| Year | Ships |\n|---|---:|\n"
         "| 2030 | 41 |\n-----\nAfter the rule."
     )
     cleaned = strip_markup(text)
     assert "![" not in cleaned
-    assert "---" not in cleaned
-    assert "Year | Ships" in cleaned
-    assert "2030 | 41" in cleaned
+    assert "\n-----\n" not in cleaned
+    assert "| Year | Ships |\n|---|---:|\n| 2030 | 41 |" in cleaned
     assert "After the rule." in cleaned
 
 
@@ -21,14 +20,13 @@ def test_removed_lines_still_separate_paragraphs() -> None:
     assert strip_markup("First.\n-----\nSecond.") == "First.\n\nSecond."
 
 
-def test_flattened_table_rules_inside_a_line_go() -> None:
-    cleaned = strip_markup('the "Port Rules"| |---|---| |2. Revised 812 --- 2031')
-    assert "---" not in cleaned
-    assert "Revised 812" in cleaned
+def test_free_standing_dash_runs_go_table_rules_stay() -> None:
+    cleaned = strip_markup("|a|b| |---|---| |2. Revised 812 --- 2031|x|")
+    assert cleaned == "|a|b| |---|---| |2. Revised 812 2031|x|"
 
 
-def test_control_characters_bold_and_odd_spaces_go() -> None:
-    assert strip_markup("**Note** \x07the\u00a0port\u200b  rules") == "Note the port rules"
+def test_control_characters_and_odd_spaces_go_bold_stays() -> None:
+    assert strip_markup("**Note** \x07the\u00a0port\u200b  rules") == "**Note** the port rules"
 
 
 BODIES = ["Tides rose.", "Gulls left.", "Fog came in.", "Boats waited.", "Wind fell."]
