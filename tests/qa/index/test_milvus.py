@@ -7,6 +7,11 @@ own collection prefix, so tests do not see each other's documents.
 from __future__ import annotations
 
 import itertools
+import socket
+import subprocess
+import sys
+import textwrap
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +38,7 @@ pytestmark = pytest.mark.milvus
 
 ENCODER = FakeEncoder()
 _PREFIXES = itertools.count()
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -324,3 +330,51 @@ def test_writers_queue_on_the_lease(uri: str, prefix: str) -> None:
     with second.writing(wait=False):
         add(second, DESERT)
     assert len(first.documents()) == 2
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A Milvus Lite server in a process of its own: its address and its data file."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tmp_path / "shared.db"
+    command = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data)]
+    process = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", data
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_processes_sharing_a_milvus_server_serve_one_index(server: tuple[str, Path]) -> None:
+    address, data = server
+    reader = _open(address, "shared")
+    writer = textwrap.dedent(
+        f"""
+        from tests.qa.corpus import ARCTIC
+        from tests.qa.index.test_milvus import _open, add
+        add(_open({address!r}, "shared"), ARCTIC)
+        """
+    )
+    subprocess.run([sys.executable, "-c", writer], cwd=REPO, check=True, timeout=120)
+    assert [info.doc_id for info in reader.documents()] == ["northland-2031"]
+    assert "ice-capable" in best(reader.search_lexical("ice-capable patrol vessels", 1))
+    # The server's process holds the file: opening it embedded says how to share it instead.
+    with pytest.raises(IndexBusy, match="milvus-lite server"):
+        MilvusIndex(str(data)).open(ENCODER.fingerprint, ENCODER.dimension)
