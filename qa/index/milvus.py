@@ -136,10 +136,13 @@ class MilvusIndex:
             raise IndexNotFound(self._not_found())
         client = self._connect()
         names = self.names
-        if not create and not client.has_collection(names.meta):
-            raise IndexNotFound(self._not_found())
         if create:
             create_missing(client, names, dimension, self.dense)
+        if not all(client.has_collection(name) for name in names.all()):
+            raise IndexNotFound(self._not_found())
+        for name in names.all():
+            # A collection reopened by a restarted server starts released.
+            client.load_collection(name)
         rows = client.query(
             names.meta, filter=f"key == {quote(_MODEL_KEY)}", output_fields=["value"]
         )
@@ -153,13 +156,12 @@ class MilvusIndex:
             }
             # Written last: collections without this row are an index still being created.
             client.upsert(
-                names.meta, [{"key": _MODEL_KEY, "value": json.dumps(model), "dummy": DUMMY_VECTOR}]
+                names.meta,
+                [{"key": _MODEL_KEY, "value": json.dumps(model), "dummy": DUMMY_VECTOR}],
             )
         else:
             model = json.loads(rows[0]["value"])
         self._check_model(model, model_fingerprint, dimension)
-        for name in names.all():
-            client.load_collection(name)
         self._dimension = dimension
         self._lease = Lease(
             client,

@@ -139,10 +139,19 @@ class Lease:
             )
 
     def release(self) -> None:
+        """Give the lease back; if Milvus cannot be reached, it runs out by itself."""
         self._stop.set()
         if self._renewer is not None:
             self._renewer.join()
             self._renewer = None
-        held = self._read()
-        if held is not None and held.holder == self.holder:
-            self._client.delete(self._collection, ids=[LEASE_KEY])
+        try:
+            held = self._read()
+            if held is not None and held.holder == self.holder:
+                self._client.delete(self._collection, ids=[LEASE_KEY])
+        except MilvusException as error:
+            logger.warning(
+                "could not give back the writer lease on %s (%s); it expires in %.0f s",
+                self._where,
+                error,
+                self.seconds,
+            )

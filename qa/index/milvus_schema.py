@@ -24,12 +24,21 @@ BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
 class DenseIndex:
     """How chunk vectors are indexed: ``FLAT`` (exact) or ``HNSW`` with its graph degree
     ``m``, build breadth ``ef_construction`` and search breadth ``ef`` (raised to the
-    number of results asked for, which Milvus requires)."""
+    number of results asked for, which Milvus requires).
+
+    The default, HNSW M=16 efConstruction=200 ef=128, was measured in Milvus Lite with the
+    bundled MiniLM's vectors of the corpus chunks (real ones up to ~35k, then real ones plus
+    noise) and the dev-set questions: recall@10 against exact search 0.977 / 0.980 / 0.974
+    at 25k / 100k / 200k vectors, search p50 35 / 132 / 136 ms against FLAT's 79 / 319 /
+    565 ms (Lite's own per-call cost dominates; FAISS alone, the same HNSW takes 0.3-0.6 ms
+    to FLAT's 3-30 ms). ef=64 falls to 0.95 at 100k; IVF_FLAT needs nprobe=64 of
+    4*sqrt(n) lists for 0.97.
+    """
 
     index_type: str = "HNSW"
     m: int = 16
     ef_construction: int = 200
-    ef: int = 64
+    ef: int = 128
 
     def __post_init__(self) -> None:
         if self.index_type not in ("FLAT", "HNSW"):

@@ -249,6 +249,22 @@ def test_two_indexes_on_one_uri_see_each_others_writes(uri: str, prefix: str) ->
     }
 
 
+def test_a_restarted_process_reopens_the_index(tmp_path: Path) -> None:
+    from milvus_lite import server_manager_instance
+
+    path = str(tmp_path / "restart.db")
+    first = _open(path, "citeqa")
+    add(first, ARCTIC)
+    first.close()
+    server_manager_instance.release_server(path)  # what the process's exit does
+
+    reopened = MilvusIndex(path).open(ENCODER.fingerprint, ENCODER.dimension, create=False)
+    assert [info.doc_id for info in reopened.documents()] == ["northland-2031"]
+    assert "ice-capable" in best(reopened.search_lexical("ice-capable patrol vessels", 1))
+    reopened.close()
+    server_manager_instance.release_server(path)
+
+
 def test_stored_vectors_are_found_by_embed_key(index: MilvusIndex) -> None:
     written, vectors = records([ARCTIC])
     index.apply(written, (), vectors)
