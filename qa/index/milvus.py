@@ -411,43 +411,67 @@ class MilvusIndex:
         docs: Sequence[str] | None = None,
         *,
         candidates: int | None = None,
+        weights: tuple[float, float] = (1, 2),
         rrf_k: int = 30,
-        weights: tuple[float, float] | None = None,
+        normalised: bool = False,
     ) -> list[ScoredChunk]:
-        """Dense and BM25 results fused by Milvus (``hybrid_search``), best first.
+        """Dense and BM25 results fused in Milvus by one ``hybrid_search``, best first.
 
-        Each side brings its ``candidates`` best (default ``depth``); they are fused by
-        reciprocal rank (``1 / (rrf_k + rank)`` summed, Milvus's ``RRFRanker``), or with
-        ``weights`` = (dense, lexical) by Milvus's ``WeightedRanker`` over normalised scores.
+        Each side brings its ``candidates`` best (default ``depth``). They are fused by
+        weighted reciprocal rank, ``sum(w / (rrf_k + rank))`` with ``weights`` = (dense,
+        lexical): the engine's own fusion, whose defaults these are. Milvus's ``RRFRanker``
+        takes no weights, so a side of weight ``w`` is sent ``w`` times (whole weights only;
+        the default costs one more BM25 search). With ``normalised``, Milvus's
+        ``WeightedRanker`` fuses the sides' normalised scores with ``weights`` instead.
+
+        The fused list carries no rank per side; ``search_dense`` and ``search_lexical``,
+        fused by the caller, rank the same and keep them.
         """
+        dense_weight, lexical_weight = weights
+        if normalised:
+            valid = all(w >= 0 for w in weights)
+        else:
+            valid = all(isinstance(w, int) and not isinstance(w, bool) and w >= 0 for w in weights)
+        if not valid or not any(weights):
+            kind = "non-negative numbers" if normalised else "whole numbers from 0"
+            raise ValueError(f"weights must be two {kind}, not both 0, got {weights!r}")
         if depth < 1 or (docs is not None and not docs):
             return []
         per_side = max(candidates or depth, depth)
         where = doc_filter(docs) if docs else ""
         terms = lexical_terms(query_text)
-        if not terms:
-            return self.search_dense(query_vector, depth, docs)[:depth]
-        dense = AnnSearchRequest(
-            data=[self._query_vector(query_vector)],
-            anns_field="vector",
-            param=self._dense_params(per_side),
-            limit=per_side,
-            expr=where,
-        )
-        lexical = AnnSearchRequest(
-            data=[terms],
-            anns_field="sparse",
-            param={"metric_type": "BM25"},
-            limit=per_side,
-            expr=where,
-        )
-        ranker = WeightedRanker(*weights) if weights else RRFRanker(rrf_k)
+        sides = [
+            (
+                AnnSearchRequest(
+                    data=[self._query_vector(query_vector)],
+                    anns_field="vector",
+                    param=self._dense_params(per_side),
+                    limit=per_side,
+                    expr=where,
+                ),
+                dense_weight,
+            )
+        ]
+        if terms:
+            lexical = AnnSearchRequest(
+                data=[terms],
+                anns_field="sparse",
+                param={"metric_type": "BM25"},
+                limit=per_side,
+                expr=where,
+            )
+            sides.append((lexical, lexical_weight))
+        sides = [(request, weight) for request, weight in sides if weight]
+        if not sides:
+            return []
+        if normalised:
+            requests = [request for request, _ in sides]
+            ranker: RRFRanker | WeightedRanker = WeightedRanker(*(w for _, w in sides))
+        else:
+            requests = [request for request, weight in sides for _ in range(int(weight))]
+            ranker = RRFRanker(rrf_k)
         hits = self.client.hybrid_search(
-            self.names.chunks,
-            [dense, lexical],
-            ranker,
-            limit=depth,
-            output_fields=list(CHUNK_OUTPUT),
+            self.names.chunks, requests, ranker, limit=depth, output_fields=list(CHUNK_OUTPUT)
         )[0]
         return self._visible(hits, lambda hit: hit["distance"])
 

@@ -29,6 +29,7 @@ from qa.index.milvus_rows import MAX_VARCHAR_BYTES, split_utf8
 from qa.indexer import content_hash, embed_key
 from qa.pipeline import prepare_documents
 from qa.retrieval.fields import dense_text
+from qa.retrieval.fusion import reciprocal_rank_fusion
 from qa.store import DocumentRecord, StoredChunk
 from qa.types import Document, Page
 from tests.fakes import FakeEncoder
@@ -113,7 +114,7 @@ def test_dense_lexical_and_hybrid_search_rank_the_answering_chunk_first(
     assert "surveillance towers" in best(index.search_dense(vector, 3))
     assert "surveillance towers" in best(index.search_lexical(question, 3))
     assert "surveillance towers" in best(index.search_hybrid(question, vector, 3))
-    weighted = index.search_hybrid(question, vector, 3, weights=(1.0, 2.0))
+    weighted = index.search_hybrid(question, vector, 3, weights=(1.0, 2.0), normalised=True)
     assert "surveillance towers" in best(weighted)
     hit = index.search_lexical(question, 1)[0]
     assert hit.chunk.doc_id == "southmark-2029"
@@ -121,6 +122,22 @@ def test_dense_lexical_and_hybrid_search_rank_the_answering_chunk_first(
     assert hit.chunk.pages == (4,)
     assert hit.chunk.source == "southmark.txt"
     assert hit.score > 0
+
+
+def test_hybrid_search_in_milvus_ranks_as_the_engines_weighted_fusion(index: MilvusIndex) -> None:
+    add(index, ARCTIC, DESERT)
+    question = "navy vessels and water for the garrisons"
+    vector = ENCODER.encode([question])[0]
+    rankings = [
+        [f.chunk.id for f in index.search_dense(vector, 8)],
+        [f.chunk.id for f in index.search_lexical(question, 8)],
+    ]
+    fused = reciprocal_rank_fusion(rankings, [1.0, 2.0], k=30)
+    found = index.search_hybrid(question, vector, 8, weights=(1, 2), rrf_k=30)
+    assert [f.chunk.id for f in found] == [f.id for f in fused]
+    assert [f.score for f in found] == pytest.approx([f.score for f in fused])
+    with pytest.raises(ValueError, match="whole numbers"):
+        index.search_hybrid(question, vector, 8, weights=(1, 1.5))
 
 
 def test_lexical_search_reads_citeqa_terms(index: MilvusIndex) -> None:
