@@ -11,17 +11,9 @@ Where: a path ending in ``.db`` is embedded Milvus Lite, which one process at a 
 ``http://host:19530`` is a Milvus server or cluster, with the token from
 ``CITEQA_MILVUS_TOKEN``.
 
-Updates and crashes. Milvus has no transaction over several rows, so each update writes its
-rows under a fresh *version*, and a document changes version in one write: the upsert of its
-row in ``documents``. For each document an update (1) notes it as pending in ``meta``,
-(2) writes the new pages and chunks beside the old ones, (3) upserts the document row naming
-the new version (or deletes it, for a removed document), (4) deletes the document's rows of
-any other version, and (5) clears the pending note. Searches and page reads keep only rows of
-the version their document row names, so a reader sees each document whole, old or new,
-even while a writer is at step 2 or 4 (a search may then return fewer than ``depth``
-chunks). A writer killed anywhere leaves at most its pending documents with rows of a stale
-version; the next writer, on taking the lease, deletes them (steps 4 and 5), and running the
-same update again converges to the same state.
+Updates write each document under a new version and switch to it in one write, so readers see
+every document whole and a crash leaves nothing a reader sees (``milvus_update``); writers in
+any process queue on a lease (``milvus_lease``).
 """
 
 from __future__ import annotations
@@ -31,63 +23,51 @@ import json
 import logging
 import os
 import threading
-import time
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pymilvus import AnnSearchRequest, MilvusClient, RRFRanker, WeightedRanker
+from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
 from qa.errors import IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch
 from qa.index.milvus_lease import Lease
+from qa.index.milvus_read import current_versions, scan
 from qa.index.milvus_rows import (
-    CHUNK_OUTPUT,
     DUMMY_VECTOR,
     PAGE_OUTPUT,
     StoredPage,
-    bm25_score,
     check_records,
-    chunk_from_row,
-    chunk_rows,
-    doc_filter,
-    doc_key,
     document_info,
-    document_row,
-    lexical_terms,
-    page_rows,
     pages_from_rows,
     quote,
 )
 from qa.index.milvus_schema import Collections, DenseIndex, create_missing
+from qa.index.milvus_search import ChunkSearch, ScoredChunk
+from qa.index.milvus_update import Update, new_version
 from qa.store import DocumentInfo, DocumentRecord, squash
-from qa.types import Chunk, Page
+from qa.types import Page
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["MilvusIndex", "ScoredChunk"]
 
 FORMAT_VERSION = 1
 TOKEN_ENV = "CITEQA_MILVUS_TOKEN"
 _MODEL_KEY = "model"
-_PENDING = "pending/"
 _SERVER_SCHEMES = ("http://", "https://", "tcp://")
-# One insert stays far below Milvus's message limits (64 MB and up) and keeps memory flat.
-_BATCH_ROWS = 256
-_BATCH_BYTES = 4 * 1024 * 1024
-_SCAN_BATCH = 1000
-# Milvus answers at most this many rows per query (offset + limit).
-_WINDOW = 16_384
-
-
-@dataclass(frozen=True)
-class ScoredChunk:
-    """A chunk found by a search and its score (higher is better; the scale is the search's)."""
-
-    chunk: Chunk
-    score: float
+_DOCUMENT_FIELDS = (
+    "doc_id",
+    "version",
+    "title",
+    "source",
+    "origin",
+    "content_hash",
+    "page_count",
+    "chunks",
+)
 
 
 def is_lite(uri: str) -> bool:
@@ -220,49 +200,8 @@ class MilvusIndex:
         return self._client
 
     # ----------------------------------------------------------------- reading
-    def _scan(self, collection: str, filter: str, fields: Sequence[str]) -> list[dict[str, Any]]:
-        """Every row matching ``filter``, however many.
-
-        One query when they fit in Milvus's largest result window (the usual case); a query
-        iterator otherwise (which against Milvus Lite logs a harmless warning).
-        """
-        client = self.client
-        rows = client.query(collection, filter=filter, output_fields=list(fields), limit=_WINDOW)
-        if len(rows) < _WINDOW:
-            return list(rows)
-        pages = client.query_iterator(
-            collection, batch_size=_SCAN_BATCH, filter=filter, output_fields=list(fields)
-        )
-        found: list[dict[str, Any]] = []
-        try:
-            while batch := pages.next():
-                found.extend(batch)
-        finally:
-            pages.close()
-        return found
-
     def _document_rows(self) -> list[dict[str, Any]]:
-        fields = (
-            "doc_id",
-            "version",
-            "title",
-            "source",
-            "origin",
-            "content_hash",
-            "page_count",
-            "chunks",
-        )
-        return list(self._scan(self.names.documents, 'doc_id != ""', fields))
-
-    def _versions(self, doc_ids: Iterable[str]) -> dict[str, str]:
-        """Document id -> the version its rows must have to be seen (absent: not indexed)."""
-        wanted = list(dict.fromkeys(doc_ids))
-        if not wanted:
-            return {}
-        rows = self.client.query(
-            self.names.documents, filter=doc_filter(wanted), output_fields=["doc_id", "version"]
-        )
-        return {row["doc_id"]: row["version"] for row in rows}
+        return scan(self.client, self.names.documents, 'doc_id != ""', _DOCUMENT_FIELDS)
 
     def __len__(self) -> int:
         return sum(int(row["chunks"]) for row in self._document_rows())
@@ -283,7 +222,8 @@ class MilvusIndex:
     def page_origins(self) -> dict[str, tuple[str, int]]:
         """Page file path -> (doc id, page number), for the pages of books."""
         versions = {row["doc_id"]: row["version"] for row in self._document_rows()}
-        rows = self._scan(self.names.pages, "part == 0", ("doc_id", "version", "number", "origin"))
+        fields = ("doc_id", "version", "number", "origin")
+        rows = scan(self.client, self.names.pages, "part == 0", fields)
         return {
             row["origin"]: (row["doc_id"], int(row["number"]))
             for row in rows
@@ -291,13 +231,13 @@ class MilvusIndex:
         }
 
     def _pages(self, doc_id: str, numbers: Sequence[int] | None = None) -> dict[int, StoredPage]:
-        version = self._versions([doc_id]).get(doc_id)
+        version = current_versions(self.client, self.names, [doc_id]).get(doc_id)
         if version is None:
             return {}
         where = f"doc_id == {quote(doc_id)} and version == {quote(version)}"
         if numbers is not None:
             where += f" and number in [{', '.join(str(int(n)) for n in numbers)}]"
-        return pages_from_rows(self._scan(self.names.pages, where, PAGE_OUTPUT))
+        return pages_from_rows(scan(self.client, self.names.pages, where, PAGE_OUTPUT))
 
     def book_pages(self, doc_id: str) -> tuple[Page, ...]:
         """A book's pages as they were loaded, each with the file it came from, in order."""
@@ -341,67 +281,30 @@ class MilvusIndex:
         for start in range(0, len(keys), 500):
             batch = keys[start : start + 500]
             where = f"embed_key in [{', '.join(quote(k) for k in batch)}]"
-            for row in self._scan(self.names.chunks, where, ("embed_key", "vector")):
+            for row in scan(self.client, self.names.chunks, where, ("embed_key", "vector")):
                 found[row["embed_key"]] = np.asarray(row["vector"], dtype=np.float32)
         return found
 
     # --------------------------------------------------------------- searching
-    def _visible(self, hits: Sequence[Any], score: Any) -> list[ScoredChunk]:
-        """Hits of the versions their documents name now, best first, scored by ``score``."""
-        rows = [hit["entity"] for hit in hits]
-        versions = self._versions(row["doc_id"] for row in rows)
-        return [
-            ScoredChunk(chunk_from_row(row), float(score(hit)))
-            for hit, row in zip(hits, rows, strict=True)
-            if versions.get(row["doc_id"]) == row["version"]
-        ]
-
-    def _query_vector(self, vector: np.ndarray) -> list[float]:
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if query.shape != (self._dimension,) or not np.isfinite(query).all():
-            raise ValueError(
-                f"expected a query vector of {self._dimension} finite numbers, got {query.shape}"
-            )
-        return query.tolist()
-
-    def _dense_params(self, limit: int) -> dict[str, Any]:
-        return {"metric_type": "IP", "params": self.dense.search_params(limit)}
+    @property
+    def _search(self) -> ChunkSearch:
+        return ChunkSearch(self.client, self.names, self.dense, self._dimension)
 
     def search_dense(
         self, query_vector: np.ndarray, depth: int, docs: Sequence[str] | None = None
     ) -> list[ScoredChunk]:
         """The ``depth`` chunks nearest ``query_vector`` (inner product), best first; ``docs``
         limits the search to those document ids."""
-        if depth < 1 or (docs is not None and not docs):
-            return []
-        hits = self.client.search(
-            self.names.chunks,
-            data=[self._query_vector(query_vector)],
-            anns_field="vector",
-            filter=doc_filter(docs) if docs else "",
-            limit=depth,
-            search_params=self._dense_params(depth),
-            output_fields=list(CHUNK_OUTPUT),
-        )[0]
-        return self._visible(hits, lambda hit: hit["distance"])
+        return self._search.dense_search(query_vector, depth, docs)
 
     def search_lexical(
         self, query_text: str, depth: int, docs: Sequence[str] | None = None
     ) -> list[ScoredChunk]:
-        """The ``depth`` best BM25 matches of ``query_text``, best first (none without a term)."""
-        terms = lexical_terms(query_text)
-        if depth < 1 or not terms or (docs is not None and not docs):
-            return []
-        hits = self.client.search(
-            self.names.chunks,
-            data=[terms],
-            anns_field="sparse",
-            filter=doc_filter(docs) if docs else "",
-            limit=depth,
-            search_params={"metric_type": "BM25"},
-            output_fields=list(CHUNK_OUTPUT),
-        )[0]
-        return self._visible(hits, lambda hit: bm25_score(hit["distance"]))
+        """The ``depth`` best BM25 matches of ``query_text``, best first (none without a term).
+
+        The terms are citeqa's own (``milvus_rows.lexical_terms``), as the FAISS backend's.
+        """
+        return self._search.lexical_search(query_text, depth, docs)
 
     def search_hybrid(
         self,
@@ -427,53 +330,16 @@ class MilvusIndex:
         The fused list carries no rank per side; ``search_dense`` and ``search_lexical``,
         fused by the caller, rank the same and keep them.
         """
-        dense_weight, lexical_weight = weights
-        if normalised:
-            valid = all(w >= 0 for w in weights)
-        else:
-            valid = all(isinstance(w, int) and not isinstance(w, bool) and w >= 0 for w in weights)
-        if not valid or not any(weights):
-            kind = "non-negative numbers" if normalised else "whole numbers from 0"
-            raise ValueError(f"weights must be two {kind}, not both 0, got {weights!r}")
-        if depth < 1 or (docs is not None and not docs):
-            return []
-        per_side = max(candidates or depth, depth)
-        where = doc_filter(docs) if docs else ""
-        terms = lexical_terms(query_text)
-        sides = [
-            (
-                AnnSearchRequest(
-                    data=[self._query_vector(query_vector)],
-                    anns_field="vector",
-                    param=self._dense_params(per_side),
-                    limit=per_side,
-                    expr=where,
-                ),
-                dense_weight,
-            )
-        ]
-        if terms:
-            lexical = AnnSearchRequest(
-                data=[terms],
-                anns_field="sparse",
-                param={"metric_type": "BM25"},
-                limit=per_side,
-                expr=where,
-            )
-            sides.append((lexical, lexical_weight))
-        sides = [(request, weight) for request, weight in sides if weight]
-        if not sides:
-            return []
-        if normalised:
-            requests = [request for request, _ in sides]
-            ranker: RRFRanker | WeightedRanker = WeightedRanker(*(w for _, w in sides))
-        else:
-            requests = [request for request, weight in sides for _ in range(int(weight))]
-            ranker = RRFRanker(rrf_k)
-        hits = self.client.hybrid_search(
-            self.names.chunks, requests, ranker, limit=depth, output_fields=list(CHUNK_OUTPUT)
-        )[0]
-        return self._visible(hits, lambda hit: hit["distance"])
+        return self._search.hybrid_search(
+            query_text,
+            query_vector,
+            depth,
+            docs,
+            candidates=candidates,
+            weights=weights,
+            rrf_k=rrf_k,
+            normalised=normalised,
+        )
 
     # ----------------------------------------------------------------- writing
     @contextmanager
@@ -493,7 +359,7 @@ class MilvusIndex:
             lease.acquire(wait=wait)
             self._holding = True
             try:
-                self._recover()
+                self._update().recover(self._where())
                 yield
             finally:
                 self._holding = False
@@ -516,68 +382,17 @@ class MilvusIndex:
 
         ``vectors`` maps every chunk's embed key to its vector. Everything is checked before
         anything is written (``ValueError``). Runs under the writer lease, taken here unless
-        the caller holds it. See the module docstring for what a crash leaves.
+        the caller holds it. What a crash leaves: see ``milvus_update``.
         """
         check_records(records, vectors, self._dimension)
         replaced = {record.doc_id for record in records}
         with self.writing():
-            version = uuid.uuid4().hex[:16]
+            update, version = self._update(), new_version()
             for record in records:
-                with self._pending(record.doc_id, version):
-                    self._insert(self.names.pages, page_rows(record, version))
-                    self._insert(self.names.chunks, chunk_rows(record, version, vectors))
-                    self._require_lease().check()
-                    self.client.upsert(
-                        self.names.documents, [document_row(record, version, time.time())]
-                    )
-                    self._sweep(record.doc_id, version)
+                update.replace(record, version, vectors)
             for doc_id in dict.fromkeys(removed):
-                if doc_id in replaced:
-                    continue
-                with self._pending(doc_id, version):
-                    self.client.delete(self.names.documents, ids=[doc_id])
-                    self._sweep(doc_id, None)
+                if doc_id not in replaced:
+                    update.remove(doc_id, version)
 
-    @contextmanager
-    def _pending(self, doc_id: str, version: str) -> Iterator[None]:
-        """Note ``doc_id`` as being changed while the body runs (kept if the body fails)."""
-        self._require_lease().check()
-        key = f"{_PENDING}{version}/{doc_key(doc_id)}"
-        self.client.upsert(self.names.meta, [{"key": key, "value": doc_id, "dummy": DUMMY_VECTOR}])
-        yield
-        self.client.delete(self.names.meta, ids=[key])
-
-    def _insert(self, collection: str, rows: Iterable[dict[str, Any]]) -> None:
-        """Upsert ``rows`` in batches (upsert: a retried batch cannot duplicate rows)."""
-        batch: list[dict[str, Any]] = []
-        size = 0
-        for row in rows:
-            batch.append(row)
-            # Roughly the bytes sent: text as is, a vector's numbers at four bytes each.
-            size += sum(
-                len(v) if isinstance(v, str) else 4 * len(v)
-                for v in row.values()
-                if isinstance(v, str | list)
-            )
-            if len(batch) >= _BATCH_ROWS or size >= _BATCH_BYTES:
-                self.client.upsert(collection, batch)
-                batch, size = [], 0
-        if batch:
-            self.client.upsert(collection, batch)
-
-    def _sweep(self, doc_id: str, version: str | None) -> None:
-        """Delete ``doc_id``'s page and chunk rows of every version but ``version``."""
-        where = f"doc_id == {quote(doc_id)}"
-        if version is not None:
-            where += f" and version != {quote(version)}"
-        for collection in (self.names.chunks, self.names.pages):
-            self.client.delete(collection, filter=where)
-
-    def _recover(self) -> None:
-        """Finish the cleanup of updates whose writer died (steps 4 and 5 of the docstring)."""
-        notes = list(self._scan(self.names.meta, f'key like "{_PENDING}%"', ("key", "value")))
-        for note in notes:
-            doc_id = note["value"]
-            logger.warning("cleaning up an interrupted update of %r in %s", doc_id, self._where())
-            self._sweep(doc_id, self._versions([doc_id]).get(doc_id))
-            self.client.delete(self.names.meta, ids=[note["key"]])
+    def _update(self) -> Update:
+        return Update(self.client, self.names, self._require_lease())

@@ -23,7 +23,7 @@ pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
 from qa.errors import IndexBusy, IndexNotFound, ModelMismatch
-from qa.index import milvus as milvus_module
+from qa.index import milvus_update
 from qa.index.milvus import MilvusIndex
 from qa.index.milvus_rows import MAX_VARCHAR_BYTES, split_utf8
 from qa.indexer import content_hash, embed_key
@@ -329,7 +329,7 @@ def test_a_crash_mid_update_shows_the_old_version_until_the_next_writer_cleans_u
         raise KeyboardInterrupt("killed")
 
     # Dies after writing the new rows, before switching the document to them.
-    monkeypatch.setattr(milvus_module, "document_row", killed)
+    monkeypatch.setattr(milvus_update, "document_row", killed)
     with pytest.raises(KeyboardInterrupt):
         add(writer, new_desert)
     monkeypatch.undo()
