@@ -7,6 +7,7 @@ own collection prefix, so tests do not see each other's documents.
 from __future__ import annotations
 
 import itertools
+import json
 import socket
 import subprocess
 import sys
@@ -25,7 +26,8 @@ pytest.importorskip("milvus_lite")
 from qa.errors import IndexBusy, IndexNotFound, ModelMismatch
 from qa.index import milvus_update
 from qa.index.milvus import MilvusIndex
-from qa.index.milvus_rows import MAX_VARCHAR_BYTES, split_utf8
+from qa.index.milvus_lease import LEASE_KEY
+from qa.index.milvus_rows import DUMMY_VECTOR, MAX_VARCHAR_BYTES, split_utf8
 from qa.indexer import content_hash, embed_key
 from qa.pipeline import prepare_documents
 from qa.retrieval.fields import dense_text
@@ -363,6 +365,34 @@ def test_writers_queue_on_the_lease(uri: str, prefix: str) -> None:
     with second.writing(wait=False):
         add(second, DESERT)
     assert len(first.documents()) == 2
+
+
+def _lease_taken_by(index: MilvusIndex, holder: str, seconds: float) -> None:
+    """The lease row as another writer leaves it (one that died, or took over)."""
+    value = json.dumps({"holder": holder, "expires": time.time() + seconds})
+    row = {"key": LEASE_KEY, "value": value, "dummy": DUMMY_VECTOR}
+    index.client.upsert(index.names.meta, [row])
+
+
+def test_a_dead_writers_lease_runs_out(uri: str, prefix: str) -> None:
+    index = _open(uri, prefix)
+    _lease_taken_by(index, "crashed-host:4242:abcd", seconds=1.0)
+    with pytest.raises(IndexBusy, match="crashed-host"), index.writing(wait=False):
+        pass
+    time.sleep(1.2)
+    with index.writing(wait=False):
+        add(index, ARCTIC)
+    assert len(index.documents()) == 1
+
+
+def test_a_writer_that_lost_its_lease_stops_before_writing(uri: str, prefix: str) -> None:
+    index = _open(uri, prefix, lease_seconds=0.6)
+    with index.writing():
+        _lease_taken_by(index, "other-host:1:ffff", seconds=60)
+        time.sleep(1.5)  # the holder looks at the lease every third of its life
+        with pytest.raises(IndexBusy, match="lost the writer lease"):
+            add(index, ARCTIC)
+    assert index.documents() == []
 
 
 @pytest.fixture
