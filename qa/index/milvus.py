@@ -14,6 +14,9 @@ Where: a path ending in ``.db`` is embedded Milvus Lite, which one process at a 
 Updates write each document under a new version and switch to it in one write, so readers see
 every document whole and a crash leaves nothing a reader sees (``milvus_update``); writers in
 any process queue on a lease (``milvus_lease``).
+
+This module is the public surface only, and ~400 lines because the surface is large: every
+read ``IndexStore`` offers, three searches, writing. The work lives in the modules named.
 """
 
 from __future__ import annotations
