@@ -1,0 +1,1 @@
+"""Index backends that keep chunks, pages and vectors outside the index folder (Milvus)."""
