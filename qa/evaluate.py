@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 
+from qa.answer.extractive import ROW_JOINER
 from qa.engine import Engine
-from qa.types import Answer, Chunk, Hit
+from qa.types import CELL_JOINER, Answer, Chunk, Hit
 
 CUTOFFS = (1, 5, 10)
 
@@ -38,6 +39,11 @@ glued after the previous question as one query (the naive baseline)."""
 
 @dataclass(frozen=True)
 class Report:
+    """Retrieval (recall@k, MRR@10 over questions with a gold page or document), answers (gold
+    span in the answer, in the short answer, exactly the short answer), citations, and
+    abstention: recall = share of unanswerable questions answered "not found", precision =
+    share of "not found" answers given to unanswerable questions."""
+
     questions: int
     retrieval_questions: int
     recall: dict[int, float]
@@ -46,6 +52,9 @@ class Report:
     citations_on_page: float
     answered_when_answerable: float
     abstention_rate: float | None
+    short_contains_gold: float = 0.0
+    short_exact: float = 0.0
+    abstention_precision: float | None = None
 
     def format(self, label: str = "") -> str:
         head = f"{label}: " if label else ""
@@ -54,11 +63,19 @@ class Report:
             f"{head}{self.retrieval_questions} retrieval questions: {recall} "
             f"MRR@10={self.mrr_at_10:.3f}",
             f"answers containing the gold span: {self.answer_contains_gold:.3f}",
+            f"short answers containing the gold span: {self.short_contains_gold:.3f} "
+            f"(exactly the gold span: {self.short_exact:.3f})",
             f"citations whose pages hold the quote: {self.citations_on_page:.3f}",
             f"answered when answerable: {self.answered_when_answerable:.3f}",
         ]
         if self.abstention_rate is not None:
-            lines.append(f"abstention on unanswerable: {self.abstention_rate:.3f}")
+            precision = (
+                f"{self.abstention_precision:.3f}" if self.abstention_precision is not None else "-"
+            )
+            lines.append(
+                f"abstention on unanswerable: recall {self.abstention_rate:.3f}, "
+                f"precision {precision}"
+            )
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:
@@ -71,6 +88,9 @@ class Report:
             "citations_on_page": self.citations_on_page,
             "answered_when_answerable": self.answered_when_answerable,
             "abstention_rate": self.abstention_rate,
+            "abstention_precision": self.abstention_precision,
+            "short_contains_gold": self.short_contains_gold,
+            "short_exact": self.short_exact,
         }
 
 
@@ -134,15 +154,35 @@ def recall_and_mrr(ranks: Sequence[int | None]) -> tuple[dict[int, float], float
     return recall, mrr
 
 
+def _passage_holds(part: str, passage: str) -> bool:
+    """``part`` is in ``passage`` as written, or (a table row) cell by cell, in order."""
+    text = normalize(passage)
+    if normalize(part) in text:
+        return True
+    position = 0
+    for cell in part.split(CELL_JOINER):
+        position = text.find(normalize(cell), position)
+        if position < 0:
+            return False
+    return True
+
+
 def citation_holds(engine: Engine, answer: Answer) -> list[bool]:
-    """For each citation: do its cited pages (or its passage, without pages) hold the quote?"""
+    """For each citation: do its cited pages (or its passage, without pages) hold the quote?
+
+    A quote of several table rows (or elided sentences) holds when each part does.
+    """
     results = []
     for citation in answer.citations:
+        parts = [p for p in citation.quote.split(ROW_JOINER) if p.strip()]
         if citation.pages:
-            holding = engine.store.quote_pages(citation.doc_id, citation.pages, citation.quote)
-            results.append(bool(holding) and set(holding) <= set(citation.pages))
+            holding = [
+                engine.store.quote_pages(citation.doc_id, citation.pages, part) for part in parts
+            ]
+            pages = set(citation.pages)
+            results.append(all(found and set(found) <= pages for found in holding))
         else:
-            results.append(normalize(citation.quote) in normalize(citation.passage))
+            results.append(all(_passage_holds(part, citation.passage) for part in parts))
     return results
 
 
@@ -187,6 +227,8 @@ def evaluate(
     answered: list[bool] = []
     abstained: list[bool] = []
     citations: list[bool] = []
+    short_contains: list[bool] = []
+    short_exact: list[bool] = []
     for question in questions:
         asked, history = _asked(engine, question, followups)
         if question.answer is not None and (question.page is not None or question.doc):
@@ -200,7 +242,11 @@ def evaluate(
             abstained.append(not answer.found)
         else:
             answered.append(answer.found)
-            contains.append(answer.found and normalize(question.answer) in normalize(answer.text))
+            gold = normalize(question.answer)
+            contains.append(answer.found and gold in normalize(answer.text))
+            short = normalize(answer.short or "") if answer.found else ""
+            short_contains.append(bool(short) and gold in short)
+            short_exact.append(bool(short) and gold == short)
     recall, mrr = recall_and_mrr(ranks)
 
     def share(values: list[bool]) -> float:
@@ -215,4 +261,14 @@ def evaluate(
         citations_on_page=share(citations) if citations else 1.0,
         answered_when_answerable=share(answered),
         abstention_rate=share(abstained) if abstained else None,
+        short_contains_gold=share(short_contains),
+        short_exact=share(short_exact),
+        abstention_precision=_precision(abstained, answered),
     )
+
+
+def _precision(abstained: list[bool], answered: list[bool]) -> float | None:
+    """Share of "not found" answers that went to unanswerable questions."""
+    right = sum(abstained)
+    wrong = sum(1 for found in answered if not found)
+    return right / (right + wrong) if right + wrong else None

@@ -22,7 +22,7 @@ class Settings:
     dedup_overlap: float = 0.8
 
     # Answers
-    answer_passages: int = 5
+    answer_passages: int = 8
     answer_sentences: int = 3
     min_evidence: float = 0.35
     min_named_coverage: float = 0.55

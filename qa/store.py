@@ -520,6 +520,10 @@ class IndexStore:
             text = self.page_text(doc_id, [first, second])
             if text is not None and wanted in squash(text):
                 return (first, second)
+        if len(pages) > 2:
+            text = self.page_text(doc_id, list(pages))
+            if text is not None and wanted in squash(text):
+                return tuple(pages)
         return ()
 
     def document_hashes(self) -> dict[str, str]:

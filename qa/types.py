@@ -328,7 +328,9 @@ class Citation:
 @dataclass(frozen=True)
 class Answer:
     """``resolved_question`` is what was searched when the question leaned on earlier turns
-    (None when the question was searched as asked)."""
+    (None when the question was searched as asked). ``short`` is the phrase that answers
+    ("300,000"), always a slice of a citation's quote; ``missing`` says what the
+    passages lack when ``found`` is False ("no passage mentions Atlantis")."""
 
     question: str
     text: str
@@ -338,6 +340,8 @@ class Answer:
     mode: str = "extractive"
     warnings: tuple[str, ...] = field(default=())
     resolved_question: str | None = None
+    short: str | None = None
+    missing: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
@@ -351,6 +355,8 @@ class Answer:
             mode=str(data.get("mode", "extractive")),
             warnings=tuple(str(w) for w in data.get("warnings") or ()),
             resolved_question=data.get("resolved_question"),
+            short=data.get("short"),
+            missing=data.get("missing"),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -358,7 +364,9 @@ class Answer:
             "question": self.question,
             "resolved_question": self.resolved_question,
             "text": self.text,
+            "short": self.short,
             "found": self.found,
+            "missing": self.missing,
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import httpx
 
 from qa.answer.citations import PageLocator, cite
-from qa.answer.extractive import lexical_overlap, question_terms
+from qa.answer.scoring import lexical_overlap, question_terms
 from qa.answer.sentences import split_sentences
 from qa.errors import LanguageModelError
 from qa.settings import Settings

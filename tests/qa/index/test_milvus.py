@@ -87,7 +87,7 @@ def records(docs: Sequence[Document]) -> tuple[list[DocumentRecord], dict[str, n
                 doc.title,
                 doc.source,
                 doc.origin,
-                content_hash(doc),
+                content_hash(loaded[doc.id]),
                 doc.page_count,
                 stored,
                 doc.pages or (),
@@ -232,7 +232,8 @@ def test_quote_pages_finds_the_page_or_the_page_break_holding_a_quote(
     doc = "northland-2031"
     assert index.quote_pages(doc, [12, 13], "a crew of sixty sailors") == (12,)
     assert index.quote_pages(doc, [12, 13], "Parliament reviews the procurement plan") == (13,)
-    spanning = "joint maritime operations centre. Budget Defence spending rises"
+    # Stored pages hold prose first, headings after it: a quote runs from one page's prose on.
+    spanning = "joint maritime operations centre. Defence spending rises"
     assert index.quote_pages(doc, [12, 13], spanning) == (12, 13)
     assert index.quote_pages(doc, [12, 13], "submarines") == ()
     assert index.quote_pages("no-such-document", [12], "crew") == ()
