@@ -272,9 +272,16 @@ def _read_history(path: Path) -> list[Turn]:
     return [turn_from_json(item) for item in items]
 
 
+def _bold(text: str) -> str:
+    """``text`` in bold on a terminal, in Markdown emphasis otherwise."""
+    return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else f"**{text}**"
+
+
 def _print_answer(answer: Answer) -> None:
     if answer.resolved_question:
         print(f"Searched for: {answer.resolved_question}\n")
+    if answer.found and answer.short:
+        print(f"Answer: {_bold(answer.short)}\n")
     print(answer.text)
     if answer.citations:
         print()

@@ -170,18 +170,34 @@ def _citation_card(citation: Citation, hit: Hit | None, turn: int) -> str:
     )
 
 
-def _linked_markers(text: str, turn: int, known: set[int]) -> str:
-    """Escaped answer text whose ``[n]`` markers link to the matching source cards."""
+def _emphasised(text: str, short: str | None) -> str:
+    """Escaped ``text`` with the first occurrence of ``short`` in bold."""
+    start = text.find(short) if short else -1
+    if start < 0 or short is None:
+        return _escape(text)
+    end = start + len(short)
+    return (
+        f'{_escape(text[:start])}<strong class="citeqa-short">{_escape(short)}</strong>'
+        f"{_escape(text[end:])}"
+    )
+
+
+def _linked_markers(text: str, turn: int, known: set[int], short: str | None = None) -> str:
+    """Escaped answer text whose ``[n]`` markers link to the matching source cards, with the
+    short answer (its first occurrence) in bold."""
     out: list[str] = []
     position = 0
     for match in _MARKER.finditer(text):
         n = int(match.group(1))
         if n not in known:
             continue
-        out.append(_escape(text[position : match.start()]))
+        piece = text[position : match.start()]
+        out.append(_emphasised(piece, short))
+        if short and short in piece:
+            short = None
         out.append(f'<a class="citeqa-cite" href="#{_card_id(turn, n)}">[{n}]</a>')
         position = match.end()
-    out.append(_escape(text[position:]))
+    out.append(_emphasised(text[position:], short))
     return "".join(out)
 
 
@@ -191,7 +207,8 @@ def answer_html(answer: Answer, turn: int) -> str:
     ``turn`` keeps card anchors unique across the answers of one conversation. The HTML has
     no blank lines so the chat's Markdown renderer passes it through as one block.
     """
-    text = _linked_markers(answer.text, turn, {c.n for c in answer.citations})
+    short = answer.short if answer.found else None
+    text = _linked_markers(answer.text, turn, {c.n for c in answer.citations}, short)
     if answer.found:
         body = f'<div class="citeqa-answer">{text}</div>{_answer_tables(answer)}'
     else:

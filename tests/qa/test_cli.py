@@ -282,3 +282,10 @@ def test_chat_answers_follow_ups_in_the_conversation(
     # Only the follow-up asked inside the conversation is resolved.
     assert out.count("Searched for: How many patrol boats guard the harbour in 2032?") == 1
     assert out.count("[1]") >= 2
+
+
+def test_ask_prints_the_short_answer_first(index: str, capsys: pytest.CaptureFixture[str]) -> None:
+    answer = run_json(capsys, "ask", "How many patrol boats guard the harbour?", "--index", index)
+    assert answer["short"]
+    assert main(["ask", "How many patrol boats guard the harbour?", "--index", index]) == 0
+    assert capsys.readouterr().out.startswith(f"Answer: **{answer['short']}**\n")

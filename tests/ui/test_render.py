@@ -154,3 +154,10 @@ def test_markdown_export_writes_the_quoted_rows_as_a_table() -> None:
     markdown = conversation_markdown([Turn("How many cutters?", _table_answer())])
     assert "[1] Test White Paper, Table 4-1, p. 9" in markdown
     assert "| Station | Cutters |\n| --- | --- |\n| <North> | 4 |" in markdown
+
+
+def test_the_short_answer_is_bold_in_the_answer_text() -> None:
+    answer = replace(_answer(), text="The fleet has four frigates. [1]", short="four frigates")
+    rendered = answer_html(answer, turn=0)
+    assert 'The fleet has <strong class="citeqa-short">four frigates</strong>.' in rendered
+    assert "citeqa-short" not in answer_html(replace(answer, found=False), turn=0)
