@@ -2,6 +2,10 @@
 
 Thread-safe: searches and answers run in parallel; adding and removing documents are
 serialised and wait for running searches to finish.
+
+Longer than most modules (~350 lines) because it is the library's front door: each public
+method is the validate -> lock -> delegate step of one use, and the locking rules are easier
+to check when every use of the two locks is in one file.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.answer.citations import quote_pages
 from qa.answer.extractive import extractive_answer
 from qa.answer.generative import ChatClient, generative_answer, rewrite_followup
 from qa.conversation import Resolution, Turn, resolve
@@ -28,21 +33,21 @@ from qa.errors import (
     ModelError,
     UnknownDocument,
 )
-from qa.indexer import AddSummary, Scan, apply_update, plan_update
-from qa.ingest import Progress, load_paths
-from qa.retrieval.dedup import collapse_near_duplicates
-from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.index.folder import MODELS, check_folder
+from qa.index.records import DocumentInfo
+from qa.index.store import IndexStore
+from qa.indexer import AddSummary, apply_update, plan_update
+from qa.ingest import Progress
+from qa.pipeline import Scan, Source, read_sources
+from qa.retrieval.hybrid import SEARCH_MODES, HybridRetriever
+from qa.rwlock import ReadWriteLock
 from qa.settings import Settings
-from qa.store import MODELS, DocumentInfo, IndexStore, vector_id
 from qa.types import Answer, Document, Hit
 
 logger = logging.getLogger(__name__)
 
-SEARCH_MODES = ("hybrid", "dense", "lexical")
 ANSWER_MODES = ("extractive", "generative")
 MAX_K = 100
-# Weight of "near the pages the previous answer cited" beside dense (1) and BM25 (2).
-CONTEXT_WEIGHT = 0.5
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -63,44 +68,6 @@ def default_index_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".citeqa" / "index"
 
 
-class _ReadWriteLock:
-    """Many readers or one writer; a waiting writer blocks new readers so it cannot starve."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writer = False
-        self._writers_waiting = 0
-
-    @contextmanager
-    def read(self) -> Iterator[None]:
-        with self._cond:
-            while self._writer or self._writers_waiting:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        with self._cond:
-            self._writers_waiting += 1
-            while self._writer or self._readers:
-                self._cond.wait()
-            self._writers_waiting -= 1
-            self._writer = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writer = False
-                self._cond.notify_all()
-
-
 @dataclass(frozen=True)
 class _Retrieved:
     hits: list[Hit]
@@ -114,7 +81,7 @@ class Engine:
         self.store = store
         self.encoder = encoder
         self.settings = settings
-        self._lock = _ReadWriteLock()
+        self._lock = ReadWriteLock()
         self._write_mutex = threading.Lock()
 
     @classmethod
@@ -135,7 +102,7 @@ class Engine:
         the model is loaded.
         """
         folder = Path(path) if path is not None else default_index_dir()
-        IndexStore(folder).check_folder(create=create)
+        check_folder(folder, create=create)
         if encoder is None:
             from embeddings.encoder import Encoder as SentenceEncoder
             from embeddings.encoder import ModelNotFoundError
@@ -169,7 +136,7 @@ class Engine:
     # ------------------------------------------------------------------ writing
     def add(
         self,
-        sources: Sequence[str | Path | Document] | str | Path | Document,
+        sources: Sequence[Source] | Source,
         *,
         progress: Progress | None = None,
         wait: bool = True,
@@ -184,22 +151,10 @@ class Engine:
         """
         if isinstance(sources, (str, Path, Document)):
             sources = [sources]
-        documents = [s for s in sources if isinstance(s, Document)]
-        paths = [Path(s) for s in sources if not isinstance(s, Document)]
-        for path in paths:
-            if not path.exists():
-                raise IngestError(str(path), "no such file or folder")
-        loaded = load_paths(paths, self.settings, progress=progress)
-        scan = Scan(
-            folders=tuple(str(path.resolve()) for path in paths if path.is_dir()),
-            failed=frozenset(str(Path(error.path).resolve()) for error in loaded.errors),
-        )
+        read = read_sources(sources, self.settings, progress)
         with self._writing(wait):
             return self._update(
-                [*documents, *loaded.documents],
-                scan=scan,
-                errors=loaded.errors,
-                progress=progress,
+                read.documents, scan=read.scan, errors=read.errors, progress=progress
             )
 
     @contextmanager
@@ -286,14 +241,8 @@ class Engine:
         resolution = resolve(question, history)
         settings = self.settings
         if resolution.followup and settings.llm_base_url and settings.llm_model:
-            client = ChatClient(
-                settings.llm_base_url,
-                settings.llm_model,
-                api_key=settings.llm_api_key,
-                timeout=settings.llm_timeout,
-            )
             try:
-                rewritten = rewrite_followup(question, history or (), client)
+                rewritten = rewrite_followup(question, history or (), self._chat_client())
             except LanguageModelError as error:
                 logger.warning("language model could not rewrite the question: %s", error)
             else:
@@ -338,106 +287,60 @@ class Engine:
             answer = replace(answer, question=question.strip(), resolved_question=resolution.query)
         return answer
 
-    def _compose(self, resolution: Resolution, retrieved: _Retrieved, answer_mode: str) -> Answer:
+    def _chat_client(self) -> ChatClient:
         settings = self.settings
+        assert settings.llm_base_url and settings.llm_model
+        return ChatClient(
+            settings.llm_base_url,
+            settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout,
+        )
+
+    def _compose(self, resolution: Resolution, retrieved: _Retrieved, answer_mode: str) -> Answer:
         question = resolution.query
         if answer_mode == "generative":
-            assert settings.llm_base_url and settings.llm_model
-            client = ChatClient(
-                settings.llm_base_url,
-                settings.llm_model,
-                api_key=settings.llm_api_key,
-                timeout=settings.llm_timeout,
-            )
             return generative_answer(
-                question, retrieved.hits, client, settings, locate=self._quote_pages
+                question, retrieved.hits, self._chat_client(), self.settings, locate=self._locate
             )
         return extractive_answer(
             question,
             retrieved.hits,
             self.encoder,
-            settings,
+            self.settings,
             query_vector=retrieved.query_vector,
-            locate=self._quote_pages,
+            locate=self._locate,
             own_words=resolution.own_words if resolution.followup else None,
         )
 
-    def _quote_pages(self, doc_id: str, pages: tuple[int, ...], quote: str) -> tuple[int, ...]:
+    def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
+        """The cleaned text of pages ``numbers`` of ``doc_id`` joined in order (what quotes
+        are checked against), or None if any is missing."""
         with self._lock.read():
-            return self.store.quote_pages(doc_id, pages, quote)
+            return self.store.page_text(doc_id, numbers)
+
+    def _locate(self, doc_id: str, pages: tuple[int, ...], quote: str) -> tuple[int, ...]:
+        return quote_pages(self, doc_id, pages, quote)
 
     def _retrieve(
         self, resolution: Resolution, k: int | None, docs: Sequence[str] | None, mode: str | None
     ) -> _Retrieved:
-        settings = self.settings
-        query = check_question(resolution.query, settings.max_query_chars)
+        query = check_question(resolution.query, self.settings.max_query_chars)
         k = self._validate_k(k)
         mode = mode or "hybrid"
         if mode not in SEARCH_MODES:
             raise InvalidQuestion(f"mode must be one of {SEARCH_MODES}, got {mode!r}")
-        store = self.store
-        allowed_vectors = allowed_chunks = None
         if docs:
-            known = set(store.document_hashes())
+            known = set(self.store.document_hashes())
             unknown = [d for d in docs if d not in known]
             if unknown:
                 raise UnknownDocument(f"unknown document id(s): {', '.join(map(repr, unknown))}")
-            allowed_vectors = store.vector_ids_for(docs)
-            allowed_chunks = store.chunk_ids_for(docs)
-
         query_vector = self.encoder.encode([query])[0]
-        if not len(store):
-            return _Retrieved([], query_vector)
-        depth = max(settings.fusion_depth, k)
-        retrievers: list[str] = []
-        rankings: list[list[str]] = []
-        weights: list[float] = []
-        if mode in ("hybrid", "dense") and settings.dense_weight > 0:
-            assert store.vectors is not None
-            found = store.vectors.search(query_vector[None, :], depth, allowed_vectors)
-            rankings.append([store.chunk(int(v)).id for v in found.ids[0] if v >= 0])
-            weights.append(settings.dense_weight)
-            retrievers.append("dense")
-        if mode in ("hybrid", "lexical") and settings.lexical_weight > 0:
-            assert store.lexical is not None
-            rankings.append(list(store.lexical.search(query, depth, allowed_chunks).ids))
-            weights.append(settings.lexical_weight)
-            retrievers.append("lexical")
-        if resolution.prefer and rankings:
-            # A follow-up about the same thing: passages near what the last answer cited
-            # count as one more (weaker) retriever's opinion.
-            rankings.append(self._near_previous(rankings, resolution.prefer))
-            weights.append(CONTEXT_WEIGHT)
-            retrievers.append("context")
-        candidates = reciprocal_rank_fusion(rankings, weights, k=settings.rrf_k)[: 3 * k]
-        chunks = [store.chunk(vector_id(item.id)) for item in candidates]
-        keep = collapse_near_duplicates([c.text for c in chunks], settings.dedup_overlap)
-        hits = []
-        for rank, index in enumerate(keep[:k], start=1):
-            ranks = dict(zip(retrievers, candidates[index].ranks, strict=True))
-            hits.append(
-                Hit(
-                    chunks[index],
-                    float(candidates[index].score),
-                    rank,
-                    dense_rank=ranks.get("dense"),
-                    lexical_rank=ranks.get("lexical"),
-                )
-            )
+        retriever = HybridRetriever(self.store, self.settings)
+        hits = retriever.hits(
+            query, query_vector, k, docs or None, mode=mode, prefer=resolution.prefer or None
+        )
         return _Retrieved(hits, query_vector)
-
-    def _near_previous(
-        self, rankings: Sequence[Sequence[str]], prefer: dict[str, tuple[int, ...]]
-    ) -> list[str]:
-        """Chunk ids of ``rankings`` (best first) on or next to the preferred pages."""
-        near = {doc: {p + d for p in pages for d in (-1, 0, 1)} for doc, pages in prefer.items()}
-        ranked: list[str] = []
-        for chunk_id in dict.fromkeys(cid for ranking in rankings for cid in ranking):
-            chunk = self.store.chunk(vector_id(chunk_id))
-            pages = near.get(chunk.doc_id)
-            if pages is not None and (not chunk.pages or pages.intersection(chunk.pages)):
-                ranked.append(chunk_id)
-        return ranked
 
     def _validate_k(self, k: int | None) -> int:
         k = self.settings.top_k if k is None else k

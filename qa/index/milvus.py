@@ -21,9 +21,7 @@ read ``IndexStore`` offers, three searches, writing. The work lives in the modul
 
 from __future__ import annotations
 
-import itertools
 import json
-import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -50,10 +48,8 @@ from qa.index.milvus_rows import (
 from qa.index.milvus_schema import Collections, DenseIndex, create_missing
 from qa.index.milvus_search import ChunkSearch, ScoredChunk
 from qa.index.milvus_update import Update, new_version
-from qa.store import DocumentInfo, DocumentRecord, squash
+from qa.index.records import DocumentInfo, DocumentRecord
 from qa.types import Page
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["MilvusIndex", "ScoredChunk"]
 
@@ -256,22 +252,6 @@ class MilvusIndex:
         if len(pages) != len(set(numbers)):
             return None
         return "\n".join(page.text for _, page in sorted(pages.items()))
-
-    def quote_pages(self, doc_id: str, pages: Sequence[int], quote_text: str) -> tuple[int, ...]:
-        """The pages among ``pages`` whose cleaned text holds the quote (as ``IndexStore``).
-
-        One page holding it gives that page, a page break inside it gives both pages, and
-        () means the stored pages do not hold it.
-        """
-        wanted = squash(quote_text)
-        texts = {number: squash(page.text) for number, page in self._pages(doc_id, pages).items()}
-        for page in pages:
-            if page in texts and wanted in texts[page]:
-                return (page,)
-        for first, second in itertools.pairwise(pages):
-            if first in texts and second in texts and wanted in texts[first] + texts[second]:
-                return (first, second)
-        return ()
 
     def stored_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Embed key -> (dimension,) float32 vector, for the keys some stored chunk has.
