@@ -2,7 +2,9 @@
 
 Each subcommand is a ``Command`` (``qa.cli.command``) in the module of its group:
 ``documents`` (chunks, index, docs, remove), ``questions`` (search, ask, chat) and
-``evaluation`` (eval). To add one, write it there and list it in ``BUILTIN``.
+``evaluation`` (eval). To add one, write it there and list it in ``BUILTIN``. Other packages
+add commands through the ``citeqa.commands`` entry points (``name = "module:COMMAND"``): that
+is how ``ui`` adds ``serve`` without qa importing ui.
 
 Exit status: 0 on success, 1 when the work failed (unreadable input, a busy or damaged index,
 an unexpected error), 2 for a usage mistake (bad argument, missing path or index). Errors are
@@ -16,8 +18,9 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
-from qa.cli import documents, evaluation, questions, serving
+from qa.cli import documents, evaluation, questions
 from qa.cli.command import FAILURE, USAGE_ERROR, Command, UsageError
 from qa.errors import (
     CiteqaError,
@@ -52,8 +55,8 @@ BUILTIN: dict[str, Command] = {
     "docs": documents.DOCS,
     "remove": documents.REMOVE,
     "eval": evaluation.EVAL,
-    "serve": serving.SERVE,
 }
+ENTRY_POINTS = "citeqa.commands"
 
 
 def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -74,13 +77,33 @@ def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+def commands() -> dict[str, Command]:
+    """The built-in commands, then those installed packages register as entry points."""
+    found = dict(BUILTIN)
+    for point in entry_points(group=ENTRY_POINTS):
+        if point.name in found:
+            logger.warning("%s: ignored, citeqa already has a %r command", point.value, point.name)
+            continue
+        try:
+            command = point.load()
+        except Exception as error:
+            # A broken plugin must not take the other commands down with it.
+            logger.warning("%s: cannot load the %r command: %s", point.value, point.name, error)
+            continue
+        if not isinstance(command, Command):
+            logger.warning("%s: not a qa.cli.command.Command", point.value)
+            continue
+        found[point.name] = command
+    return found
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="citeqa", description="Answers from long documents, with page citations."
     )
     _common_options(parser, top=True)
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, command in BUILTIN.items():
+    for name, command in commands().items():
         sub = subcommands.add_parser(name, help=command.help, description=command.help)
         command.add_arguments(sub)
         _common_options(sub, top=False)

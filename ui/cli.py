@@ -1,4 +1,9 @@
-"""``citeqa serve``: the browser chat and the JSON API."""
+"""``citeqa serve``: the command ui adds to the ``citeqa`` command line.
+
+pyproject.toml registers ``SERVE`` in the ``citeqa.commands`` entry points, so qa's command line
+finds it without importing ui. The server (Gradio, FastAPI) is imported only when the command
+runs: ``citeqa --help`` stays quick.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     from ui.server import check_bind, parse_auth, serve
 
     command.existing_paths(args.paths)
+    # The one bind check: a refusal is a usage error, said before anything is printed or indexed.
     try:
         auth = parse_auth(args.auth) if args.auth else None
         check_bind(args.host, auth, insecure_public=args.insecure_public)
