@@ -24,7 +24,8 @@ from fastapi.security import (
 from pydantic import BaseModel, Field
 
 from qa.conversation import turn_from_json
-from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
+from ui.flows import index_uploads, remove_document
+from ui.uploads import UploadRejected, save_upload
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -105,27 +106,7 @@ class _Guard:
         )
 
 
-def build_api(
-    engine: Engine,
-    *,
-    upload_dir: Path,
-    upload_limit: int,
-    auth: tuple[str, str] | None = None,
-    api_token: str | None = None,
-) -> FastAPI:
-    """A FastAPI app with the routes under ``/api`` and its OpenAPI page at ``/docs``.
-
-    Uploads are saved under ``upload_dir`` and refused beyond ``upload_limit`` bytes (or the
-    engine's ``max_file_bytes`` if smaller). With ``auth`` and/or ``api_token`` every route
-    needs HTTP basic with that login or ``Authorization: Bearer <api_token>``.
-    """
-    limit = min(upload_limit, engine.settings.max_file_bytes)
-    app = FastAPI(
-        title="citeqa",
-        description="Question answering over long documents with exact page citations.",
-        version="0.1.0",
-    )
-
+def _refuse_large_uploads(app: FastAPI, limit: int) -> None:
     @app.middleware("http")
     async def refuse_large_bodies(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -140,6 +121,8 @@ def build_api(
                 return _error(413, f"the file is larger than the upload limit of {limit} bytes")
         return await call_next(request)
 
+
+def _answer_errors_in_json(app: FastAPI) -> None:
     @app.exception_handler(ValueError)
     async def bad_value(request: Request, error: ValueError) -> JSONResponse:
         return _error(400, str(error))
@@ -165,9 +148,8 @@ def build_api(
         response.headers.update(error.headers or {})
         return response
 
-    dependencies = [Depends(_Guard(auth, api_token))] if auth or api_token else []
-    router = APIRouter(prefix="/api", dependencies=dependencies)
 
+def _question_routes(router: APIRouter, engine: Engine) -> None:
     @router.get("/health", summary="Liveness and index size")
     def health() -> dict[str, object]:
         documents = engine.documents()
@@ -200,6 +182,8 @@ def build_api(
         )
         return answer.to_dict()
 
+
+def _document_routes(router: APIRouter, engine: Engine, upload_dir: Path, limit: int) -> None:
     @router.get("/documents", summary="The indexed documents")
     def documents() -> dict[str, object]:
         return {"documents": [d.to_dict() for d in engine.documents()]}
@@ -209,13 +193,8 @@ def build_api(
         file: Annotated[UploadFile, File(description="A .txt .md .pdf .html .htm .docx or .jsonl")],
     ) -> dict[str, object]:
         saved = save_upload(file.file, file.filename or "", upload_dir, limit)
-        try:
-            summary = engine.add(saved)
-        except BaseException:
-            discard_upload(saved)
-            raise
+        summary = index_uploads(engine, [saved])
         if summary.errors and not (summary.added or summary.updated or summary.unchanged):
-            discard_upload(saved)
             reasons = "; ".join(error.reason for error in summary.errors)
             raise HTTPException(status_code=422, detail=f"{file.filename}: {reasons}")
         ids = {*summary.added, *summary.updated, *summary.unchanged}
@@ -226,11 +205,35 @@ def build_api(
 
     @router.delete("/documents/{doc_id:path}", summary="Remove a document from the index")
     def remove(doc_id: str) -> dict[str, object]:
-        origin = next((d.origin for d in engine.documents() if d.doc_id == doc_id), None)
-        summary = engine.remove(doc_id)
-        if is_upload(origin, upload_dir):
-            discard_upload(Path(origin))
+        summary = remove_document(engine, doc_id, upload_dir)
         return {"removed": doc_id, "summary": summary.to_dict()}
 
+
+def build_api(
+    engine: Engine,
+    *,
+    upload_dir: Path,
+    upload_limit: int,
+    auth: tuple[str, str] | None = None,
+    api_token: str | None = None,
+) -> FastAPI:
+    """A FastAPI app with the routes under ``/api`` and its OpenAPI page at ``/docs``.
+
+    Uploads are saved under ``upload_dir`` and refused beyond ``upload_limit`` bytes (or the
+    engine's ``max_file_bytes`` if smaller). With ``auth`` and/or ``api_token`` every route
+    needs HTTP basic with that login or ``Authorization: Bearer <api_token>``.
+    """
+    limit = min(upload_limit, engine.settings.max_file_bytes)
+    app = FastAPI(
+        title="citeqa",
+        description="Question answering over long documents with exact page citations.",
+        version="0.1.0",
+    )
+    _refuse_large_uploads(app, limit)
+    _answer_errors_in_json(app)
+    dependencies = [Depends(_Guard(auth, api_token))] if auth or api_token else []
+    router = APIRouter(prefix="/api", dependencies=dependencies)
+    _question_routes(router, engine)
+    _document_routes(router, engine, upload_dir, limit)
     app.include_router(router)
     return app

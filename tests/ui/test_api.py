@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from qa import Engine
-from tests.fakes import FakeEncoder
 from ui.api import build_api
 from ui.server import EXAMPLE_DIR
 
@@ -18,21 +16,6 @@ NOTE = (
     "The lighthouse keepers of Gullwick counted nineteen grey seals on the northern rocks "
     "during the spring survey.\n"
 )
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
-    engine.add(EXAMPLE_DIR)
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def upload_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "index" / "uploads"
-    folder.mkdir(parents=True)
-    return folder
 
 
 @pytest.fixture
