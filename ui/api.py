@@ -1,7 +1,10 @@
 """The JSON API under ``/api``: routes that hand requests to the shared engine.
 
 Every error is ``{"error": message}``: 400 for a bad question or ``k``, 404 for an unknown
-document, 413/415 for refused uploads, 422 for malformed requests or unreadable files.
+document, 413/415 for refused uploads, 422 for malformed requests or unreadable files, 502 when
+the configured language model fails, 503 while another process writes to the index. Only
+citeqa's own errors (``qa.errors``) say what went wrong; anything else is a bug, logged in full
+and answered with a plain 500.
 """
 
 from __future__ import annotations
@@ -24,6 +27,14 @@ from fastapi.security import (
 from pydantic import BaseModel, Field
 
 from qa.conversation import turn_from_json
+from qa.errors import (
+    CiteqaError,
+    IndexBusy,
+    IngestError,
+    InvalidQuestion,
+    LanguageModelError,
+    UnknownDocument,
+)
 from ui.flows import index_uploads, remove_document
 from ui.uploads import UploadRejected, save_upload
 
@@ -57,9 +68,15 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def _key_message(error: KeyError) -> str:
-    # str(KeyError) adds quotes around the message.
-    return str(error.args[0]) if error.args else "unknown document"
+# The HTTP status of each error a client can cause or wait out; the first match wins.
+_STATUS: tuple[tuple[type[CiteqaError], int], ...] = (
+    (UnknownDocument, 404),
+    (InvalidQuestion, 400),
+    (IngestError, 400),
+    (IndexBusy, 503),
+    (LanguageModelError, 502),
+)
+INTERNAL_ERROR = "internal error; the server log has the details"
 
 
 # Room for the multipart boundaries and part headers around the file itself.
@@ -123,13 +140,19 @@ def _refuse_large_uploads(app: FastAPI, limit: int) -> None:
 
 
 def _answer_errors_in_json(app: FastAPI) -> None:
-    @app.exception_handler(ValueError)
-    async def bad_value(request: Request, error: ValueError) -> JSONResponse:
-        return _error(400, str(error))
+    @app.exception_handler(CiteqaError)
+    async def citeqa_error(request: Request, error: CiteqaError) -> JSONResponse:
+        status = next((code for kind, code in _STATUS if isinstance(error, kind)), None)
+        if status is None:
+            # A damaged index or a missing model: the operator's to fix, not the client's.
+            logger.error("%s %s failed", request.method, request.url.path, exc_info=error)
+            return _error(500, INTERNAL_ERROR)
+        return _error(status, str(error))
 
-    @app.exception_handler(KeyError)
-    async def unknown_key(request: Request, error: KeyError) -> JSONResponse:
-        return _error(404, _key_message(error))
+    @app.exception_handler(Exception)
+    async def internal(request: Request, error: Exception) -> JSONResponse:
+        # Starlette logs the traceback after this answer; the client learns nothing of it.
+        return _error(500, INTERNAL_ERROR)
 
     @app.exception_handler(UploadRejected)
     async def rejected(request: Request, error: UploadRejected) -> JSONResponse:
