@@ -152,13 +152,16 @@ def serve(
     api_token: str | None = None,
     insecure_public: bool = False,
 ) -> None:
-    """Index, then serve until interrupted; ``PublicBindRefused`` before anything else.
+    """Index, then serve until interrupted. ``api_token`` defaults to ``$CITEQA_API_TOKEN``.
 
-    ``api_token`` defaults to ``$CITEQA_API_TOKEN``.
+    The caller checks the address first with ``check_bind`` (``citeqa serve`` does, so that a
+    refusal is a usage error said before anything is printed); with ``insecure_public`` (the
+    caller's word that the network is trusted) an open chat is logged as a warning.
     """
     import uvicorn
 
-    check_bind(host, auth, insecure_public=insecure_public)
+    if insecure_public and auth is None and not is_loopback(host):
+        logger.warning("no login on %s: anyone on the network can read and change the index", host)
     api_token = api_token or os.environ.get(API_TOKEN_ENV) or None
     # Gradio components may phone home unless told otherwise; a local server must not.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
