@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from qa.index.store import IndexStore
+from qa.index.base import Index
 from qa.ingest.page_export import book_source
 from qa.pipeline import Scan
 from qa.types import Document, Page
@@ -37,7 +37,7 @@ def combine(documents: Sequence[Document]) -> list[Document]:
 
 
 def assemble(
-    store: IndexStore, documents: Sequence[Document], scan: Scan
+    store: Index, documents: Sequence[Document], scan: Scan
 ) -> tuple[list[Document], list[str]]:
     """Incoming documents completed from the index, and the ids of documents that are gone.
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from qa.books import assemble, combine
 from qa.encoder import Encoder
 from qa.errors import IngestError
+from qa.index.base import Index
 from qa.index.records import DocumentRecord, StoredChunk
-from qa.index.store import IndexStore
 from qa.ingest import Progress
 from qa.pipeline import Scan, content_hash, prepare_documents, recipe
 from qa.retrieval.fields import dense_text
@@ -89,7 +89,7 @@ def recipe_change(before: Mapping[str, int], after: Mapping[str, int]) -> str | 
 
 
 def plan_update(
-    store: IndexStore,
+    store: Index,
     encoder: Encoder,
     documents: Sequence[Document],
     *,
@@ -160,23 +160,14 @@ def _record(
 
 
 def apply_update(
-    store: IndexStore,
+    index: Index,
     update: Update,
     *,
     exclusive: AbstractContextManager[object] | None = None,
 ) -> None:
-    """Commit ``update`` and publish the new search files.
-
-    Only the switch to the new state runs inside ``exclusive`` (the caller's lock against
-    concurrent searches); building the next BM25 index and writing snapshots do not.
-    """
-    if not (update.records or update.removed):
-        return
-    lexical = store.next_lexical(update.records, update.removed)
-    with store.publishing():
-        with exclusive or nullcontext():
-            store.apply(update.records, update.removed, lexical, update.recipe)
-        store.publish()
+    """Commit ``update`` to ``index``; only the switch to the new state runs inside
+    ``exclusive`` (the caller's lock against concurrent searches)."""
+    index.commit(update.records, update.removed, update.recipe, exclusive or nullcontext())
 
 
 def _prepare(
@@ -210,7 +201,7 @@ def _prepare(
 
 
 def _embed_missing(
-    store: IndexStore,
+    store: Index,
     encoder: Encoder,
     stored: Sequence[StoredChunk],
     progress: Progress | None,

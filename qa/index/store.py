@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -275,6 +275,26 @@ class IndexStore:
         self._view.lexical = lexical
         if recipe is not None:
             self._recipe = dict(recipe)
+
+    def commit(
+        self,
+        records: Sequence[DocumentRecord],
+        removed: Sequence[str],
+        recipe: Mapping[str, int],
+        exclusive: AbstractContextManager[object],
+    ) -> None:
+        """Commit an update and publish the new search files (see ``base.Index.commit``).
+
+        Building the next BM25 index and writing snapshots run outside ``exclusive`` (the
+        caller's lock against concurrent searches); only the switch runs inside it.
+        """
+        if not (records or removed):
+            return
+        lexical = self.next_lexical(records, removed)
+        with self.publishing():
+            with exclusive:
+                self.apply(records, removed, lexical, recipe)
+            self.publish()
 
     def rebuild_snapshots(self) -> None:
         """Remake FAISS and BM25 from the catalog and the embedding cache, and publish them."""

@@ -81,7 +81,7 @@ def test_crash_while_writing_the_manifest_keeps_the_previous_index(
     assert reopened.search("ice-capable patrol vessels", k=1)[0].chunk.doc_id == "northland-2031"
 
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _in_another_process(code: str) -> subprocess.Popen[str]:
