@@ -1,7 +1,7 @@
 """FAISS inner-product index over unit vectors, keyed by caller-chosen int64 ids.
 
 Small and medium collections use an exact flat index (``IndexIDMap2`` over ``IndexFlatIP``).
-Above ``APPROXIMATE_THRESHOLD`` vectors the ``auto`` kind switches to an inverted-file index
+Above ``approximate_above`` vectors the ``auto`` kind switches to an inverted-file index
 (``IndexIVFFlat``), which unlike HNSW supports removing vectors, so incremental re-indexing keeps
 working. Filtered searches over few allowed ids are answered exactly by brute force over just
 those vectors, so rare filters still return ``k`` results.
@@ -24,7 +24,7 @@ from embeddings.atomic import atomic_write_bytes
 logger = logging.getLogger(__name__)
 
 APPROXIMATE_THRESHOLD = 200_000
-"""``auto`` indexes holding more vectors than this become approximate (IVF)."""
+"""By default, ``auto`` indexes holding more vectors than this become approximate (IVF)."""
 
 BRUTE_FORCE_LIMIT = 20_000
 """Filtered searches allowing at most this many ids score exactly those vectors."""
@@ -113,13 +113,18 @@ def recall_at_k(approx: SearchResult, exact: SearchResult) -> float:
 class VectorIndex:
     """Inner product over unit vectors. Cheap to construct; FAISS is set up on the first add."""
 
-    def __init__(self, dimension: int, *, kind: str = "auto") -> None:
+    def __init__(
+        self, dimension: int, *, kind: str = "auto", approximate_above: int = APPROXIMATE_THRESHOLD
+    ) -> None:
         if dimension <= 0:
             raise ValueError(f"dimension must be positive, got {dimension}")
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        if approximate_above < 1:
+            raise ValueError(f"approximate_above must be positive, got {approximate_above}")
         self.dimension = dimension
         self.kind = kind
+        self.approximate_above = approximate_above
         self._index: faiss.Index | None = None
         _configure_threads()
 
@@ -131,7 +136,9 @@ class VectorIndex:
     def _wanted_approximate(self, n: int) -> bool:
         if self.kind == "auto":
             # Hysteresis: shrinking a little below the threshold does not flip back and forth.
-            limit = APPROXIMATE_THRESHOLD // 2 if self.is_approximate else APPROXIMATE_THRESHOLD
+            limit = self.approximate_above
+            if self.is_approximate:
+                limit //= 2
             return n > limit
         return self.kind == "ivf"
 
@@ -273,7 +280,9 @@ class VectorIndex:
         atomic_write_bytes(Path(path), faiss.serialize_index(index).tobytes())
 
     @classmethod
-    def load(cls, path: Path, *, kind: str = "auto") -> VectorIndex:
+    def load(
+        cls, path: Path, *, kind: str = "auto", approximate_above: int = APPROXIMATE_THRESHOLD
+    ) -> VectorIndex:
         """Read an index written by ``save``; raises ``ValueError`` if it is not one."""
         data = np.frombuffer(Path(path).read_bytes(), dtype=np.uint8)
         try:
@@ -286,7 +295,7 @@ class VectorIndex:
             raise ValueError(f"{path} holds an unsupported FAISS index ({type(index).__name__})")
         if index.metric_type != faiss.METRIC_INNER_PRODUCT:
             raise ValueError(f"{path} holds an index that does not use inner product")
-        vector_index = cls(index.d, kind=kind)
+        vector_index = cls(index.d, kind=kind, approximate_above=approximate_above)
         vector_index._index = index
         return vector_index
 

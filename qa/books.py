@@ -53,8 +53,9 @@ def assemble(
         for page in doc.pages or ()
         if page.origin
     }
-    read = read_files | set(read_pages)
-    incoming = {doc.id for doc in documents}
+    # What other batches of the same read hold counts as read and incoming: it is theirs.
+    read = read_files | set(read_pages) | scan.files
+    incoming = {doc.id for doc in documents} | scan.documents
     stored_origins = store.document_origins()
     removed = [
         doc_id
@@ -67,7 +68,7 @@ def assemble(
         if origin in read_pages:
             if read_pages[origin] == (doc_id, number):
                 continue
-        elif not (origin in read or scan.covers(origin)):
+        elif origin in scan.files or not (origin in read or scan.covers(origin)):
             continue
         dropped.setdefault(doc_id, set()).add(number)
 

@@ -38,10 +38,11 @@ from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
 from qa.indexer import AddSummary, apply_update, plan_update
 from qa.ingest import Progress
-from qa.pipeline import Scan, Source, read_sources
+from qa.pipeline import Scan, Source, check_sources
 from qa.retrieval.hybrid import SEARCH_MODES, HybridRetriever
 from qa.rwlock import ReadWriteLock
 from qa.settings import Settings
+from qa.streaming import stream_update
 from qa.types import Answer, Document, Hit
 
 logger = logging.getLogger(__name__)
@@ -111,8 +112,10 @@ class Engine:
                 encoder = SentenceEncoder(model, cache_dir=folder / MODELS).load()
             except ModelNotFoundError as exc:
                 raise ModelError(str(exc)) from exc
-        store = IndexStore(folder).open(encoder.fingerprint, encoder.dimension, create=create)
-        return cls(store, encoder, settings or Settings.from_env())
+        settings = settings or Settings.from_env()
+        store = IndexStore(folder, approximate_above=settings.approximate_above)
+        store.open(encoder.fingerprint, encoder.dimension, create=create)
+        return cls(store, encoder, settings)
 
     @property
     def folder(self) -> Path:
@@ -146,16 +149,26 @@ class Engine:
         Pages of a page export join their book: pages already indexed stay. For a folder,
         documents and book pages previously read from it whose files are gone are removed.
         A file that cannot be read is reported in ``summary.errors`` and its old chunks kept.
+        Large collections go in batches of about ``settings.batch_chars`` characters, each
+        committed as it is done (see ``qa.streaming``): an interrupted run, run again, goes
+        on where it stopped.
         Another process writing to the same index is waited for (``wait``) or refused with
         ``IndexBusy``.
         """
         if isinstance(sources, (str, Path, Document)):
             sources = [sources]
-        read = read_sources(sources, self.settings, progress)
+        check_sources(sources)
         with self._writing(wait):
-            return self._update(
-                read.documents, scan=read.scan, errors=read.errors, progress=progress
+            summary = stream_update(
+                self.store,
+                self.encoder,
+                sources,
+                settings=self.settings,
+                exclusive=self._lock.write,
+                progress=progress,
             )
+        logger.info("indexed: %s", summary)
+        return summary
 
     @contextmanager
     def _writing(self, wait: bool) -> Iterator[None]:

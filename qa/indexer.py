@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from qa.books import assemble, combine
+from qa.clean import Vocabulary
 from qa.encoder import Encoder
 from qa.errors import IngestError
 from qa.index.base import Index
@@ -58,6 +59,26 @@ class AddSummary:
         )
 
 
+def merge_summaries(summaries: Sequence[AddSummary]) -> AddSummary:
+    """One summary for updates applied one after another (``seconds`` added up)."""
+
+    def joined(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(x for s in summaries for x in getattr(s, name)))
+
+    notes = [s.note for s in summaries if s.note]
+    return AddSummary(
+        added=joined("added"),
+        updated=joined("updated"),
+        unchanged=joined("unchanged"),
+        removed=joined("removed"),
+        chunks_embedded=sum(s.chunks_embedded for s in summaries),
+        chunks_reused=sum(s.chunks_reused for s in summaries),
+        errors=tuple(e for s in summaries for e in s.errors),
+        seconds=sum(s.seconds for s in summaries),
+        note=notes[0] if notes else None,
+    )
+
+
 def embed_key(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
@@ -98,13 +119,15 @@ def plan_update(
     remove: Sequence[str] = (),
     errors: Sequence[IngestError] = (),
     progress: Progress | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Update:
     """Do the slow work of an update without changing what searches see.
 
     Books are completed with their indexed pages first (see ``books.assemble``); ``scan`` says
     which folders were read whole, so that what vanished from them is removed; ``remove``
     lists more doc ids to drop. Only documents whose content hash changed are cleaned and
-    chunked; of their chunks, only texts missing from the embedding cache are encoded.
+    chunked (with ``vocabulary``, by default built from them); of their chunks, only texts
+    missing from the embedding cache are encoded.
     """
     started = time.perf_counter()
     chunking = recipe(settings)
@@ -118,7 +141,7 @@ def plan_update(
         d for d in dict.fromkeys([*remove, *vanished]) if d in known and d not in hashes
     )
 
-    prepared, too_big = _prepare(changed, settings, progress)
+    prepared, too_big = _prepare(changed, settings, progress, vocabulary)
     changed = [doc for doc, _ in prepared]
     planned = [
         (doc, tuple(StoredChunk(c, embed_key(dense_text(c))) for c in chunks))
@@ -164,14 +187,21 @@ def apply_update(
     update: Update,
     *,
     exclusive: AbstractContextManager[object] | None = None,
+    publish: bool = True,
 ) -> None:
     """Commit ``update`` to ``index``; only the switch to the new state runs inside
-    ``exclusive`` (the caller's lock against concurrent searches)."""
-    index.commit(update.records, update.removed, update.recipe, exclusive or nullcontext())
+    ``exclusive`` (the caller's lock against concurrent searches). Without ``publish`` the
+    index may leave its derived search files to a later commit (see ``Index.commit``)."""
+    index.commit(
+        update.records, update.removed, update.recipe, exclusive or nullcontext(), publish=publish
+    )
 
 
 def _prepare(
-    documents: Sequence[Document], settings: Settings, progress: Progress | None
+    documents: Sequence[Document],
+    settings: Settings,
+    progress: Progress | None,
+    vocabulary: Vocabulary | None = None,
 ) -> tuple[list[tuple[Document, list[Chunk]]], list[IngestError]]:
     """Cleaned documents with their chunks (duplicates within a document dropped).
 
@@ -179,7 +209,7 @@ def _prepare(
     """
     out = []
     errors = []
-    for item in prepare_documents(documents, settings, progress=progress):
+    for item in prepare_documents(documents, settings, progress=progress, vocabulary=vocabulary):
         seen: set[str] = set()
         chunks = []
         for chunk in item.chunks:

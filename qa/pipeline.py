@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.chunking import CHUNKING_VERSION, chunk_paragraphs
-from qa.clean import build_vocabulary, clean_document
+from qa.clean import Vocabulary, build_vocabulary, clean_document
 from qa.clean.paragraphs import paragraphs, reading_pages
 from qa.errors import IngestError
 from qa.ingest import Progress, load_paths
@@ -62,10 +62,16 @@ class Scan:
 
     ``folders`` were read whole (absolute paths); ``failed`` holds the absolute paths of files
     that could not be read this time, whose documents and pages are therefore kept.
+
+    A read applied in batches also names everything it produced: ``documents`` (ids) and
+    ``files`` (absolute paths of files and book pages). A batch leaves those alone unless it
+    holds them itself: their own batch, or nobody when they are unchanged, takes care of them.
     """
 
     folders: tuple[str, ...] = ()
     failed: frozenset[str] = frozenset()
+    documents: frozenset[str] = frozenset()
+    files: frozenset[str] = frozenset()
 
     def covers(self, origin: str) -> bool:
         return origin not in self.failed and any(
@@ -83,16 +89,21 @@ class Ingested:
     scan: Scan
 
 
+def check_sources(sources: Sequence[Source]) -> None:
+    """``IngestError`` for the first path in ``sources`` that does not exist."""
+    for source in sources:
+        if not isinstance(source, Document) and not Path(source).exists():
+            raise IngestError(str(source), "no such file or folder")
+
+
 def read_sources(
     sources: Sequence[Source], settings: Settings | None = None, progress: Progress | None = None
 ) -> Ingested:
     """Load files and folders; ``IngestError`` for a path that does not exist, while a file
     that cannot be read lands in ``errors`` (and its previously indexed content is kept)."""
+    check_sources(sources)
     given = [s for s in sources if isinstance(s, Document)]
     paths = [Path(s) for s in sources if not isinstance(s, Document)]
-    for path in paths:
-        if not path.exists():
-            raise IngestError(str(path), "no such file or folder")
     loaded = load_paths(paths, settings, progress=progress)
     scan = Scan(
         folders=tuple(str(path.resolve()) for path in paths if path.is_dir()),
@@ -131,15 +142,18 @@ def prepare_documents(
     settings: Settings | None = None,
     *,
     progress: Progress | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[Prepared]:
     """Clean and chunk ``docs`` in order.
 
-    The vocabulary that guides hyphen and ligature repair is built from all of ``docs``
-    together, so passing a whole corpus at once repairs better than one document at a time.
+    The ``vocabulary`` that guides hyphen and ligature repair is by default built from all
+    of ``docs`` together, so passing a whole corpus at once repairs better than one document
+    at a time; a batched update passes the vocabulary of everything it read.
     """
     if not docs:
         return []
-    vocabulary = build_vocabulary(docs)
+    if vocabulary is None:
+        vocabulary = build_vocabulary(docs)
     prepared = []
     for done, doc in enumerate(docs):
         if progress is not None:

@@ -27,6 +27,12 @@ class Settings:
     min_evidence: float = 0.35
     min_named_coverage: float = 0.55
 
+    # Indexing: a batch of about this many characters of changed text is cleaned, chunked,
+    # embedded and committed at a time (~4 MB of text: ~6k chunks, tens of MB in memory).
+    batch_chars: int = 4_000_000
+    # Above this many chunks dense search is approximate (see embeddings.vector_index).
+    approximate_above: int = 200_000
+
     # Limits for untrusted input
     max_file_bytes: int = 200 * 1024 * 1024
     max_pages: int = 5000
@@ -53,6 +59,8 @@ class Settings:
             "rrf_k",
             "answer_passages",
             "answer_sentences",
+            "batch_chars",
+            "approximate_above",
             "max_file_bytes",
             "max_pages",
             "max_chunks_per_file",

@@ -49,35 +49,52 @@ def _run_chunks(args: argparse.Namespace) -> int:
     return 0
 
 
-_STAGE_UNITS = {"reading": "file", "cleaning": "doc", "embedding": "chunk"}
+# "indexing" counts characters of changed text across every batch, so its ETA holds for the
+# whole run; the other stages count within one batch.
+_STAGE_UNITS = {"reading": "file", "cleaning": "doc", "embedding": "chunk", "indexing": "char"}
 
 
 class _Bars:
-    """A ``Progress`` drawing one tqdm bar per indexing stage, on a terminal only."""
+    """A ``Progress`` drawing tqdm bars on a terminal only: the whole run (``indexing``, with
+    its ETA) on top, and under it one bar for the stage at work."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._stage = ""
         self._bar: tqdm | None = None
+        self._overall: tqdm | None = None
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def _new(self, stage: str, total: int, position: int) -> tqdm:
         from tqdm import tqdm
 
+        return tqdm(
+            total=total,
+            desc=stage,
+            unit=_STAGE_UNITS.get(stage, "item"),
+            unit_scale=stage == "indexing",
+            position=position,
+            leave=position == 0,
+            disable=not (self.enabled and total),
+        )
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "indexing":
+            if self._overall is None:
+                self._overall = self._new(stage, total, 0)
+            self._overall.update(done - self._overall.n)
+            return
         if self._bar is None or stage != self._stage:
-            self.close()
+            if self._bar is not None:
+                self._bar.close()
             self._stage = stage
-            self._bar = tqdm(
-                total=total,
-                desc=stage,
-                unit=_STAGE_UNITS.get(stage, "item"),
-                disable=not (self.enabled and total),
-            )
+            self._bar = self._new(stage, total, 0 if self._overall is None else 1)
         self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
+        for bar in (self._bar, self._overall):
+            if bar is not None:
+                bar.close()
+        self._bar = self._overall = None
 
 
 def _no_wait_option(parser: argparse.ArgumentParser) -> None:

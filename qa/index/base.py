@@ -81,7 +81,15 @@ class Index(ChunkSource, Protocol):
         removed: Sequence[str],
         recipe: Mapping[str, int],
         exclusive: AbstractContextManager[object],
+        *,
+        publish: bool = True,
     ) -> None:
         """Write ``records`` (replacing documents with the same ids) and drop ``removed``;
-        only the switch searches must not see half-done runs inside ``exclusive``."""
+        only the switch searches must not see half-done runs inside ``exclusive``.
+
+        A batched update passes ``publish=False`` for all but its last commit: the commit is
+        durable and dense search sees it, but an index with derived files (snapshots, BM25)
+        may leave them to the next commit that publishes. An index without such files
+        ignores ``publish``.
+        """
         ...

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from embeddings.atomic import atomic_write_text
-from embeddings.vector_index import VectorIndex
+from embeddings.vector_index import APPROXIMATE_THRESHOLD, VectorIndex
 from qa.errors import IndexCorrupt
 from qa.retrieval.lexical import LexicalIndex
 
@@ -77,14 +77,17 @@ def _paths(folder: Path, generation: int) -> tuple[Path, Path]:
     return folder / f"vectors-{generation}.faiss", folder / f"bm25-{generation}"
 
 
-def load(folder: Path, manifest: Manifest) -> tuple[VectorIndex, LexicalIndex] | None:
+def load(
+    folder: Path, manifest: Manifest, approximate_above: int = APPROXIMATE_THRESHOLD
+) -> tuple[VectorIndex, LexicalIndex] | None:
     """The snapshots ``manifest`` names; None when they are missing, unreadable or disagree
-    with it (derived files only: the catalog and the embedding cache can remake them)."""
+    with it (derived files only: the catalog and the embedding cache can remake them).
+    ``approximate_above`` is the vector count above which dense search goes approximate."""
     faiss_path, bm25_path = _paths(folder, manifest.generation)
     if not faiss_path.exists() or not (bm25_path.exists() or not manifest.chunks):
         return None
     try:
-        vectors = VectorIndex.load(faiss_path)
+        vectors = VectorIndex.load(faiss_path, approximate_above=approximate_above)
         lexical = LexicalIndex.load(bm25_path) if manifest.chunks else LexicalIndex()
     except (OSError, ValueError, RuntimeError) as exc:
         logger.warning("index search files unreadable (%s); rebuilding", exc)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.cache import EmbeddingCache
-from embeddings.vector_index import VectorIndex
+from embeddings.vector_index import APPROXIMATE_THRESHOLD, VectorIndex
 from qa.errors import IndexCorrupt, ModelMismatch
 from qa.index import snapshots
 from qa.index.catalog import Catalog
@@ -33,10 +33,16 @@ logger = logging.getLogger(__name__)
 
 
 class IndexStore:
-    """One index folder. Cheap constructor; ``open`` reads it (or creates it)."""
+    """One index folder. Cheap constructor; ``open`` reads it (or creates it).
 
-    def __init__(self, folder: str | Path) -> None:
+    Dense search is exact up to ``approximate_above`` chunks and approximate (IVF) above.
+    """
+
+    def __init__(
+        self, folder: str | Path, *, approximate_above: int = APPROXIMATE_THRESHOLD
+    ) -> None:
         self.folder = Path(folder)
+        self.approximate_above = approximate_above
         self._catalog = Catalog(self.folder / DATABASE)
         self._cache: EmbeddingCache | None = None
         self._view = SearchView({})
@@ -113,26 +119,29 @@ class IndexStore:
         """Read the chunk table and the snapshots the manifest names (remade if they are stale).
 
         A catalog ahead of the manifest means an update was committed but not yet published:
-        either its writer is still at work (then wait for it to publish) or it died (then
-        remake the snapshots from the catalog, as it would have).
+        either its writer is still at work (then wait for it to publish), or it died, or it is
+        a batched update between two batches (then remake the snapshots from the catalog, as
+        it would have).
         """
         published = self._manifest.generation if self._manifest is not None else 0
         if published == self._catalog.generation:
             self._load_chunks()
-            if not self._load_snapshots():
-                if self._manifest is not None:
-                    logger.warning("index search files of %s are unusable; rebuilding", self.folder)
-                self.rebuild_snapshots()
-            return
+            if self._load_snapshots():
+                return
+        # Rebuilt under the publish lock: a batched update between two commits may publish
+        # meanwhile, and the catalog must not move while its snapshots are remade.
         with publish_lock(self.folder):
             self._manifest = self._read_manifest()
             self._load_chunks()
             if not self._load_snapshots():
-                logger.warning(
-                    "index folder %s was interrupted after generation %s; rebuilding search files",
-                    self.folder,
-                    self._manifest.generation if self._manifest else None,
-                )
+                if self._manifest is not None:
+                    logger.warning(
+                        "index search files of %s are behind its catalog (generation %s, "
+                        "catalog %s) or unusable; rebuilding them",
+                        self.folder,
+                        self._manifest.generation,
+                        self._catalog.generation,
+                    )
                 self.rebuild_snapshots()
 
     def _load_chunks(self) -> None:
@@ -143,7 +152,7 @@ class IndexStore:
         manifest = self._manifest
         if manifest is None or manifest.generation != self._catalog.generation:
             return False
-        loaded = snapshots.load(self.folder, manifest)
+        loaded = snapshots.load(self.folder, manifest, self.approximate_above)
         if loaded is None or len(loaded[0]) != len(self._view):
             return False
         self._view.vectors, self._view.lexical = loaded
@@ -262,17 +271,22 @@ class IndexStore:
         self,
         records: Sequence[DocumentRecord],
         removed: Sequence[str],
-        lexical: LexicalIndex,
+        lexical: LexicalIndex | None,
         recipe: Mapping[str, int] | None = None,
     ) -> None:
         """Commit to the catalog, then switch the in-memory FAISS and BM25 views over.
 
-        ``lexical`` comes from ``next_lexical`` for the same records; ``recipe`` is the
-        chunking recipe the records were cut with. Call ``publish`` next.
+        ``lexical`` comes from ``next_lexical`` for the same records; None leaves BM25 behind
+        (it misses the new chunks) until a later ``apply`` brings one. ``recipe`` is the
+        chunking recipe the records were cut with. Call ``publish`` next, now or later.
         """
         self._catalog.replace_documents(records, removed)
         self._view.replace(records, removed, self._vectors_for)
-        self._view.lexical = lexical
+        if lexical is not None:
+            self._view.lexical = lexical
+            self._view.lexical_stale = False
+        else:
+            self._view.lexical_stale = True
         if recipe is not None:
             self._recipe = dict(recipe)
 
@@ -282,24 +296,31 @@ class IndexStore:
         removed: Sequence[str],
         recipe: Mapping[str, int],
         exclusive: AbstractContextManager[object],
+        *,
+        publish: bool = True,
     ) -> None:
         """Commit an update and publish the new search files (see ``base.Index.commit``).
 
         Building the next BM25 index and writing snapshots run outside ``exclusive`` (the
-        caller's lock against concurrent searches); only the switch runs inside it.
+        caller's lock against concurrent searches); only the switch runs inside it. Without
+        ``publish`` neither runs: the catalog is ahead of the manifest until a commit that
+        publishes (a process opening the folder meanwhile remakes the snapshots, as after a
+        crash).
         """
-        if not (records or removed):
+        unpublished = self._manifest is None or self._manifest.generation != self.generation
+        if not (records or removed or (publish and unpublished)):
             return
-        lexical = self.next_lexical(records, removed)
+        lexical = self.next_lexical(records, removed) if publish else None
         with self.publishing():
             with exclusive:
                 self.apply(records, removed, lexical, recipe)
-            self.publish()
+            if publish:
+                self.publish()
 
     def rebuild_snapshots(self) -> None:
         """Remake FAISS and BM25 from the catalog and the embedding cache, and publish them."""
         view = self._view
-        view.vectors = VectorIndex(self._dimension)
+        view.vectors = VectorIndex(self._dimension, approximate_above=self.approximate_above)
         ids = sorted(view.chunks)
         if ids:
             keys_by_chunk = self._catalog.embed_keys()

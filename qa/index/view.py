@@ -37,6 +37,9 @@ class SearchView:
         self.chunks = dict(chunks)
         self.vectors = vectors
         self.lexical = lexical
+        # Set while a batched update has committed chunks BM25 does not hold yet: it may
+        # still name chunks those commits replaced, which searches then skip.
+        self.lexical_stale = False
         by_doc: dict[str, list[int]] = {}
         for vid, chunk in self.chunks.items():
             by_doc.setdefault(chunk.doc_id, []).append(vid)
@@ -72,7 +75,15 @@ class SearchView:
         if self.lexical is None or not self.chunks:
             return Ranking((), ())
         allowed = {self.chunks[int(v)].id for v in self.vector_ids_for(docs)} if docs else None
-        return self.lexical.search(query_text, depth, allowed)
+        ranking = self.lexical.search(query_text, depth, allowed)
+        if not self.lexical_stale:
+            return ranking
+        kept = [
+            (cid, score)
+            for cid, score in zip(ranking.ids, ranking.scores, strict=True)
+            if vector_id(cid) in self.chunks
+        ]
+        return Ranking(tuple(c for c, _ in kept), tuple(s for _, s in kept))
 
     def next_lexical(
         self, records: Sequence[DocumentRecord], removed: Sequence[str] = ()

@@ -194,13 +194,10 @@ def test_ivf_supports_remove_filter_and_persistence(
     assert top.ids[0, 0] == 150
 
 
-def test_auto_kind_goes_approximate_above_threshold_and_back(
-    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(vector_index, "APPROXIMATE_THRESHOLD", 1000)
+def test_auto_kind_goes_approximate_above_threshold_and_back(rng: np.random.Generator) -> None:
     vectors = clustered_rows(rng, 1500, 16, clusters=10)
     ids = np.arange(1500, dtype=np.int64)
-    index = VectorIndex(16)
+    index = VectorIndex(16, approximate_above=1000)
 
     index.add(ids[:900], vectors[:900])
     small = index.is_approximate

@@ -68,7 +68,7 @@ def _codeword(rng: random.Random) -> str:
     return "".join(rng.choice(_SYLLABLES) for _ in range(4))
 
 
-def _document(number: int, version: int) -> tuple[Document, str]:
+def invented_report(number: int, version: int) -> tuple[Document, str]:
     """An invented three-page report and a question only its commissioning section answers."""
     rng = random.Random(number * 100 + version)
     unit, harbour, commander = _codeword(rng), _codeword(rng), _codeword(rng)
@@ -96,9 +96,9 @@ def _document(number: int, version: int) -> tuple[Document, str]:
 
 def operations() -> list[Operation]:
     """Thirty adds, three re-adds of changed versions, one unchanged re-add and one remove."""
-    ops = [Operation(document=d, question=q) for d, q in map(_document, range(30), [1] * 30)]
+    ops = [Operation(document=d, question=q) for d, q in map(invented_report, range(30), [1] * 30)]
     for position, number in ((10, 3), (21, 7), (22, 12)):
-        document, question = _document(number, 2)
+        document, question = invented_report(number, 2)
         ops.insert(position, Operation(document=document, question=question))
     ops.insert(26, Operation(remove="report-05"))
     ops.insert(28, ops[2])

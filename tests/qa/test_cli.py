@@ -250,7 +250,8 @@ def _index_with_a_terminal(folder: Path, *extra: str) -> str:
 
 def test_a_terminal_gets_a_progress_bar_per_stage_unless_quiet(tmp_path: Path) -> None:
     drawn = _index_with_a_terminal(tmp_path / "index")
-    for stage in ("reading", "cleaning", "embedding"):
+    # Files as they are read, then the whole run by characters indexed (with its ETA).
+    for stage in ("reading", "indexing"):
         assert stage in drawn
     assert "100%" in drawn
     assert "added" in drawn

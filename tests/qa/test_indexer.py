@@ -77,7 +77,7 @@ def test_progress_reports_each_stage_up_to_its_total(tmp_path: Path) -> None:
         [folder],
         progress=lambda stage, done, total: seen.setdefault(stage, []).append((done, total)),
     )
-    assert list(seen) == ["reading", "cleaning", "embedding"]
+    assert list(seen) == ["reading", "cleaning", "embedding", "indexing"]
     assert seen["reading"][-1] == (2, 2)
     assert seen["cleaning"][-1] == (2, 2)
     for steps in seen.values():
