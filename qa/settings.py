@@ -30,8 +30,9 @@ class Settings:
     # Indexing: a batch of about this many characters of changed text is cleaned, chunked,
     # embedded and committed at a time (~4 MB of text: ~6k chunks, tens of MB in memory).
     batch_chars: int = 4_000_000
-    # Above this many chunks dense search is approximate (see embeddings.vector_index).
-    approximate_above: int = 200_000
+    # Above this many chunks dense search is approximate (IVF; see embeddings.vector_index,
+    # whose APPROXIMATE_THRESHOLD is the same number).
+    approximate_above: int = 100_000
 
     # Limits for untrusted input
     max_file_bytes: int = 200 * 1024 * 1024

@@ -15,6 +15,8 @@ from qa import Engine
 from qa.errors import IndexBusy, ModelMismatch
 from qa.index.folder import MODELS
 from qa.index.snapshots import MANIFEST
+from qa.settings import Settings
+from qa.types import Document
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT
 
@@ -159,3 +161,37 @@ def test_a_new_index_folder_may_already_hold_the_converted_model(tmp_path: Path)
     (other / "holiday.jpg").write_bytes(b"\xff\xd8")
     with pytest.raises(qa.errors.IndexNotFound, match="holds other files"):
         Engine.open(other, encoder=FakeEncoder())
+
+
+def test_above_the_threshold_setting_dense_search_is_approximate_and_still_finds(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(approximate_above=60)
+    many = [
+        Document(
+            id=f"depot-{n}",
+            title=f"Depot {n}",
+            text="\n\n".join(
+                f"# Store {m}\n\nDepot {n} store {m} keeps {n * m} crates of {word} rations."
+                for m, word in enumerate(("tinned", "dried", "frozen", "fresh", "salted"))
+            ),
+        )
+        for n in range(30)
+    ]
+    with Engine.open(tmp_path / "index", encoder=FakeEncoder(), settings=settings) as engine:
+        engine.add(many)
+        assert len(engine) > 60
+        assert engine.store._view.vectors.is_approximate
+        engine.add(ARCTIC)
+        hits = engine.search("ice-capable patrol vessels", k=1, mode="dense")
+        assert hits[0].chunk.doc_id == ARCTIC.id
+    with Engine.open(tmp_path / "index", encoder=FakeEncoder(), settings=settings) as reopened:
+        assert reopened.store._view.vectors.is_approximate
+        assert reopened.search("ice-capable patrol vessels", k=1)[0].chunk.doc_id == ARCTIC.id
+
+
+def test_settings_refuse_a_threshold_that_is_not_a_positive_integer() -> None:
+    with pytest.raises(ValueError, match="approximate_above"):
+        Settings(approximate_above=0)
+    with pytest.raises(ValueError, match="batch_chars"):
+        Settings(batch_chars=-5)
