@@ -161,6 +161,13 @@ def stream_update(
             files=frozenset(survey.origins),
         )
         first = AddSummary(unchanged=tuple(survey.unchanged), errors=tuple(reading.errors))
+        logger.info(
+            "read %d documents: %d unchanged; %d characters of changed text in %d batches",
+            len(survey.ids),
+            len(survey.unchanged),
+            spool.chars,
+            len(spool.bounds()),
+        )
         batched = _apply_batches(
             index, encoder, spool, scan, vocabulary, settings, exclusive, progress
         )
@@ -183,9 +190,10 @@ def _apply_batches(
     With nothing spooled, one empty update still removes what vanished from the folders.
     """
     total, done = spool.chars, 0
-    count = len(spool.bounds())
+    spooled = len(spool.bounds())
+    count = max(spooled, 1)
     published = len(index)
-    batches: Iterable[tuple[list[Document], int]] = spool.batches() if count else [([], 0)]
+    batches: Iterable[tuple[list[Document], int]] = spool.batches() if spooled else [([], 0)]
     summaries = []
     for number, (documents, chars) in enumerate(batches, start=1):
         update = plan_update(
@@ -205,7 +213,14 @@ def _apply_batches(
         done += chars
         if progress is not None and total:
             progress("indexing", done, total)
-        logger.info("batch %d of %d: %s", number, count, update.summary)
+        logger.info(
+            "batch %d of %d done (%d of %d characters): %s",
+            number,
+            count,
+            done,
+            total,
+            update.summary,
+        )
         summaries.append(update.summary)
     return summaries
 
