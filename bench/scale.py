@@ -185,7 +185,11 @@ def measure(folder: Path, approximate_above: int | None) -> None:
     from qa.settings import Settings
 
     settings = Settings.from_env(approximate_above=approximate_above)
+    started = time.perf_counter()
+    # After a killed build the catalog is ahead of the manifest: opening remakes the search
+    # files from the catalog and the embedding cache, as after any crash.
     engine = Engine.open(folder, settings=settings, create=False)
+    print(f"opened in {time.perf_counter() - started:.1f} s", flush=True)
     store_vectors = engine.store._view.vectors
     assert store_vectors is not None
     print(

@@ -16,6 +16,7 @@ final publish however many batches there are.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import tempfile
@@ -151,7 +152,7 @@ def stream_update(
         spool = Spool(Path(folder) / "documents.jsonl", settings.batch_chars)
         survey = _Survey(index.document_hashes(), recipe(settings), spool)
         try:
-            vocabulary = build_vocabulary(survey.read([*given, *reading]))
+            vocabulary = build_vocabulary(survey.read(itertools.chain(given, reading)))
         finally:
             spool.close()
         scan = Scan(
