@@ -3,6 +3,7 @@ search files only now and then, and an interrupted run goes on without embedding
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import os
@@ -11,18 +12,22 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import qa.streaming
 from embeddings.vector_index import VectorIndex
 from qa.engine import Engine
 from qa.index.folder import CACHE
 from qa.index.snapshots import MANIFEST, Manifest
 from qa.indexer import embed_key
+from qa.ingest import Reading
 from qa.settings import Settings
+from qa.types import Document
 from tests.fakes import FakeEncoder
 from tests.qa.crash_worker import invented_report
 
@@ -62,6 +67,39 @@ def test_one_document_per_batch_gives_the_chunks_of_one_update(tmp_path: Path) -
         assert len(summary.added) == 8 and summary.chunks_embedded == len(expected)
         for name, question in questions.items():
             assert batched.search(question, k=1)[0].chunk.source == name
+
+
+def test_documents_are_held_one_batch_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory does not grow with the folder: while files are read and while a batch is
+    embedded, only the documents in hand are alive."""
+    write_reports(tmp_path / "docs", 12)
+    alive: weakref.WeakSet[Document] = weakref.WeakSet()
+    counts: list[int] = []
+
+    def held(doc: Document) -> Document:
+        gc.collect()
+        counts.append(len(alive))
+        alive.add(doc)
+        return doc
+
+    read = Reading.__iter__
+    monkeypatch.setattr(Reading, "__iter__", lambda self: map(held, read(self)))
+    decode = qa.streaming._decode
+    monkeypatch.setattr(qa.streaming, "_decode", lambda line: held(decode(line)))
+
+    class Watching(FakeEncoder):
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            gc.collect()
+            counts.append(len(alive))
+            return super().encode(texts)
+
+    with Engine.open(tmp_path / "index", encoder=Watching(), settings=ONE_PER_BATCH) as engine:
+        summary = engine.add(tmp_path / "docs")
+    assert len(summary.added) == 12
+    assert len(counts) == 12 + 12 + 12  # read, read back, embedded
+    assert max(counts) <= 1
 
 
 def test_search_files_are_published_as_the_index_doubles_and_at_the_end(
@@ -124,6 +162,7 @@ import qa.cli
 from qa import Engine
 from qa.index.store import IndexStore
 from qa.settings import Settings
+from qa.types import Document
 from tests.fakes import FakeEncoder
 
 commit = IndexStore.commit
