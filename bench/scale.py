@@ -21,6 +21,10 @@ Then, in this process: chunks, documents, size on disk; single-query dense searc
 the exact flat index and of the approximate (IVF) index over the same vectors, and recall@10
 of the approximate against the exact for the dev questions and for held-out chunk vectors;
 ``engine.search`` (hybrid) and ``engine.ask`` p50/p95 over the dev questions.
+
+``--hash-encoder`` replaces the model by one seeded random vector per text, in the build and
+in the measurements: what is left is the pipeline's own cost (reading, cleaning, chunking,
+commits, publishing, BM25, FAISS) at full size; its dense recall means nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import argparse
+import hashlib
 import json
 import re
 import shutil
@@ -51,12 +56,43 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 DEFAULT_CORPUS = Path("/work/data/allen")
 ARCHIVE = SHARED / "corpus" / "defense-docs-all.tar.xz"
+HASHED = False
 QUESTIONS = sorted((SHARED / "eval").glob("dev-*.jsonl"))
 _SURVEY = re.compile(r"read (\d+) documents: (\d+) unchanged")
 _BATCH = re.compile(
     r"batch (\d+) of (\d+) done \((\d+) of (\d+) characters\)"
     r".*? (\d+) chunks embedded, (\d+) reused"
 )
+
+
+class HashEncoder:
+    """``--hash-encoder``: one seeded random unit vector per text, so that a run measures
+    everything but the model (vectors carry no meaning: recall is measured on real ones)."""
+
+    fingerprint = "bench-hash-384"
+    dimension = 384
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [
+            np.random.default_rng(
+                int(hashlib.sha1(t.encode()).hexdigest()[:15], 16)
+            ).standard_normal(self.dimension)
+            for t in texts
+        ]
+        out = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dimension)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+_HASHED_CHILD = """
+import sys
+import qa.cli
+from bench.scale import HashEncoder
+from qa import Engine
+qa.cli.command.open_engine = lambda args, create=False: Engine.open(
+    args.index, encoder=HashEncoder(), create=create
+)
+sys.exit(qa.cli.main(sys.argv[1:]))
+"""
 
 
 def percentiles(samples: Sequence[float]) -> str:
@@ -96,7 +132,9 @@ def cached_keys(folder: Path) -> int:
 def run_index(corpus: Path, folder: Path, kill_after: float | None) -> tuple[float, int, str]:
     """Seconds, peak RSS (bytes) and log of one ``citeqa index -v`` child, SIGKILLed after
     ``kill_after`` seconds if it is still running then."""
-    command = [sys.executable, "-m", "qa.cli", "index", str(corpus), "--index", str(folder), "-v"]
+    arguments = ["index", str(corpus), "--index", str(folder), "-v"]
+    launcher = ["-c", _HASHED_CHILD] if HASHED else ["-m", "qa.cli"]
+    command = [sys.executable, *launcher, *arguments]
     log = folder.with_name(folder.name + ".log")
     started = time.perf_counter()
     with log.open("a") as err:
@@ -188,7 +226,8 @@ def measure(folder: Path, approximate_above: int | None) -> None:
     started = time.perf_counter()
     # After a killed build the catalog is ahead of the manifest: opening remakes the search
     # files from the catalog and the embedding cache, as after any crash.
-    engine = Engine.open(folder, settings=settings, create=False)
+    encoder = HashEncoder() if HASHED else None
+    engine = Engine.open(folder, settings=settings, encoder=encoder, create=False)
     print(f"opened in {time.perf_counter() - started:.1f} s", flush=True)
     store_vectors = engine.store._view.vectors
     assert store_vectors is not None
@@ -238,7 +277,10 @@ def main() -> None:
     parser.add_argument("--stop-after", type=float, help="kill the (resumed) build after S s")
     parser.add_argument("--measure-only", action="store_true")
     parser.add_argument("--approximate-above", type=int)
+    parser.add_argument("--hash-encoder", action="store_true", help="measure all but the model")
     args = parser.parse_args()
+    global HASHED
+    HASHED = args.hash_encoder
     if not args.measure_only:
         if args.fresh and args.folder.exists():
             shutil.rmtree(args.folder)
