@@ -33,6 +33,7 @@ from qa.errors import (
     ModelError,
     UnknownDocument,
 )
+from qa.index.base import Index
 from qa.index.folder import MODELS, check_folder
 from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
@@ -77,7 +78,7 @@ class _Retrieved:
 class Engine:
     """Use ``Engine.open(path)``; the constructor only wires already-open parts."""
 
-    def __init__(self, store: IndexStore, encoder: Encoder, settings: Settings) -> None:
+    def __init__(self, store: Index, encoder: Encoder, settings: Settings) -> None:
         self.store = store
         self.encoder = encoder
         self.settings = settings
@@ -93,6 +94,8 @@ class Engine:
         encoder: Encoder | None = None,
         settings: Settings | None = None,
         create: bool = True,
+        backend: str | None = None,
+        milvus_uri: str | None = None,
     ) -> Engine:
         """Open the index folder at ``path``; with ``create`` (the default) make it if missing.
 
@@ -100,9 +103,17 @@ class Engine:
         ``encoder`` replaces the model entirely (tests pass a fake one). A missing index
         (without ``create``) or a path that cannot hold one raises ``IndexNotFound`` before
         the model is loaded.
+
+        ``backend="milvus"`` keeps the index in a Milvus collection at ``milvus_uri`` (a path
+        ending in ``.db`` for embedded Milvus Lite, ``http://host:19530`` for a server) and
+        only the model and embedding caches in ``path``; default: ``settings.backend``.
         """
+        settings = (settings or Settings.from_env()).with_overrides(
+            backend=backend, milvus_uri=milvus_uri
+        )
         folder = Path(path) if path is not None else default_index_dir()
-        check_folder(folder, create=create)
+        if settings.backend == "faiss":
+            check_folder(folder, create=create)
         if encoder is None:
             from embeddings.encoder import Encoder as SentenceEncoder
             from embeddings.encoder import ModelNotFoundError
@@ -111,8 +122,16 @@ class Engine:
                 encoder = SentenceEncoder(model, cache_dir=folder / MODELS).load()
             except ModelNotFoundError as exc:
                 raise ModelError(str(exc)) from exc
-        store = IndexStore(folder).open(encoder.fingerprint, encoder.dimension, create=create)
-        return cls(store, encoder, settings or Settings.from_env())
+        store: Index
+        if settings.backend == "milvus":
+            from qa.index.milvus_store import MilvusStore
+
+            assert settings.milvus_uri is not None
+            store = MilvusStore(folder, settings.milvus_uri)
+        else:
+            store = IndexStore(folder)
+        store = store.open(encoder.fingerprint, encoder.dimension, create=create)
+        return cls(store, encoder, settings)
 
     @property
     def folder(self) -> Path:

@@ -124,11 +124,15 @@ def open_for_serving(
     *,
     model: str | Path | None = None,
     encoder: Encoder | None = None,
+    backend: str | None = None,
+    milvus_uri: str | None = None,
 ) -> Engine:
     """Open the index, add ``paths``; with neither paths nor documents, add the example pages."""
     from qa.engine import Engine
 
-    engine = Engine.open(index_dir, model=model, encoder=encoder)
+    engine = Engine.open(
+        index_dir, model=model, encoder=encoder, backend=backend, milvus_uri=milvus_uri
+    )
     sources: list[str | Path] = list(paths)
     if not sources and not engine.documents():
         logger.info("no documents yet: indexing the example collection")
@@ -149,6 +153,8 @@ def serve(
     port: int = 7860,
     auth: tuple[str, str] | None = None,
     model: str | Path | None = None,
+    backend: str | None = None,
+    milvus_uri: str | None = None,
     api_token: str | None = None,
     insecure_public: bool = False,
 ) -> None:
@@ -165,7 +171,7 @@ def serve(
     api_token = api_token or os.environ.get(API_TOKEN_ENV) or None
     # Gradio components may phone home unless told otherwise; a local server must not.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    engine = open_for_serving(paths, index_dir, model=model)
+    engine = open_for_serving(paths, index_dir, model=model, backend=backend, milvus_uri=milvus_uri)
     app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth, api_token=api_token)
     logger.info("serving on http://%s:%d (API docs at /docs)", host, port)
     try:

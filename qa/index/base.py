@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -18,7 +19,12 @@ from qa.types import Page
 
 
 class Index(ChunkSource, Protocol):
-    """An open index: documents, pages, chunks, their searches and their updates."""
+    """An open index: documents, pages, chunks, their searches and their updates.
+
+    ``folder`` is where this machine keeps its part (caches, feedback), or the whole index.
+    """
+
+    folder: Path
 
     def close(self) -> None: ...
 

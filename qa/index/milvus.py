@@ -37,10 +37,12 @@ from qa.errors import IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch
 from qa.index.milvus_lease import Lease
 from qa.index.milvus_read import current_versions, scan
 from qa.index.milvus_rows import (
+    CHUNK_OUTPUT,
     DUMMY_VECTOR,
     PAGE_OUTPUT,
     StoredPage,
     check_records,
+    chunk_from_row,
     document_info,
     pages_from_rows,
     quote,
@@ -49,7 +51,7 @@ from qa.index.milvus_schema import Collections, DenseIndex, create_missing
 from qa.index.milvus_search import ChunkSearch, ScoredChunk
 from qa.index.milvus_update import Update, new_version
 from qa.index.records import DocumentInfo, DocumentRecord
-from qa.types import Page
+from qa.types import Chunk, Page
 
 __all__ = ["MilvusIndex", "ScoredChunk"]
 
@@ -266,6 +268,19 @@ class MilvusIndex:
             where = f"embed_key in [{', '.join(quote(k) for k in batch)}]"
             for row in scan(self.client, self.names.chunks, where, ("embed_key", "vector")):
                 found[row["embed_key"]] = np.asarray(row["vector"], dtype=np.float32)
+        return found
+
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        """Chunk id -> chunk, for the ids stored at their document's current version."""
+        found: dict[str, Chunk] = {}
+        ids = list(dict.fromkeys(chunk_ids))
+        for start in range(0, len(ids), 500):
+            where = f"id in [{', '.join(quote(i) for i in ids[start : start + 500])}]"
+            rows = scan(self.client, self.names.chunks, where, CHUNK_OUTPUT)
+            versions = current_versions(self.client, self.names, {r["doc_id"] for r in rows})
+            for row in rows:
+                if versions.get(row["doc_id"]) == row["version"]:
+                    found[row["id"]] = chunk_from_row(row)
         return found
 
     # --------------------------------------------------------------- searching
