@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from qa.text import word_set
+from qa.text import DOCUMENT_YEAR, word_set
 
 
 class Expect(StrEnum):
@@ -67,15 +67,6 @@ _HOW: tuple[tuple[re.Pattern[str], Expect], ...] = (
 _WH = re.compile(r"\b(who|whom|whose|when|where|why|how|what|which)\b", re.IGNORECASE)
 _NAMED = re.compile(r"\bwhat is the name\b|\bwhat (?:is|are) [\w\s]{1,40} called\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-# A year that names a document or an agreement ("Japan's 2022 National Defense Strategy", "the
-# 2020 white paper", "the October 2018 Alliance Guiding Principles") dates the source, not the
-# fact asked about.
-_DOCUMENT_YEAR = re.compile(
-    r"\b((?:19|20)\d{2})\s+(?:[\w’'\-]+\s+){0,3}?(?:white\s+paper|paper|strategy|review|"
-    r"report|concept|assessment|doctrine|update|edition|summary|policy|principles|agreement|"
-    r"accord|treaty|act|law|declaration|statement|communiqu[eé]|guidelines)\b",
-    re.IGNORECASE,
-)
 _UNIT = re.compile(
     r"%|\b(?:kcal|calories|percent|per cent|km|㎢|kilometres?|kilometers?|tons?|tonnes?|kg|"
     r"troops|personnel|soldiers|servicemembers|members|ships|aircraft|tanks|countries|"
@@ -200,7 +191,7 @@ def _names(question: str) -> tuple[str, ...]:
 
 
 def _fact_years(question: str) -> tuple[str, ...]:
-    dating = {m.start(1) for m in _DOCUMENT_YEAR.finditer(question)}
+    dating = {m.start(1) for m in DOCUMENT_YEAR.finditer(question)}
     years = [m.group(0) for m in _YEAR.finditer(question) if m.start() not in dating]
     return tuple(dict.fromkeys(years))
 
