@@ -30,6 +30,7 @@ from qa.errors import (
 )
 from qa.indexer import AddSummary, Scan, apply_update, plan_update
 from qa.ingest import Progress, load_paths
+from qa.pages import PageView, load_page, render_pdf_page
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fusion import reciprocal_rank_fusion
 from qa.settings import Settings
@@ -248,6 +249,23 @@ class Engine:
         self._catch_up()
         with self._lock.read():
             return self.store.documents()
+
+    def page(self, doc_id: str, number: int, *, quote: str | None = None) -> PageView:
+        """Page ``number`` of ``doc_id`` as stored (the text quotes are checked against), with
+        the ranges showing ``quote`` and the neighbouring page numbers; ``UnknownDocument``
+        for a document or page that is not indexed."""
+        self._catch_up()
+        with self._lock.read():
+            return load_page(self.store, doc_id, number, quote)
+
+    def page_image(self, doc_id: str, number: int) -> bytes | None:
+        """Page ``number`` of a PDF document drawn as PNG; None for other documents, or when
+        the file is gone or cannot be drawn."""
+        view = self.page(doc_id, number)
+        if not view.has_image:
+            return None
+        origin = next((d.origin for d in self.documents() if d.doc_id == doc_id), None)
+        return render_pdf_page(origin, number) if origin else None
 
     def search(
         self,

@@ -505,6 +505,17 @@ class IndexStore:
             return None
         return "\n".join(text for _, text in rows)
 
+    def page_numbers(self, doc_id: str) -> list[int]:
+        """The numbers of the stored pages of ``doc_id``, in order (empty without pages)."""
+        rows = self.db.execute(
+            "SELECT number FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)
+        ).fetchall()
+        return [number for (number,) in rows]
+
+    def updated_at(self) -> float | None:
+        """When a document was last added or replaced (seconds since the epoch), or None."""
+        return self.db.execute("SELECT MAX(added_at) FROM documents").fetchone()[0]
+
     def quote_pages(self, doc_id: str, pages: Sequence[int], quote: str) -> tuple[int, ...]:
         """The pages among ``pages`` whose cleaned text holds ``quote``.
 
