@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -416,7 +416,10 @@ def _eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run_eval(args: argparse.Namespace) -> int:
     from qa.evaluate import after_unrelated, evaluate, has_conversations, load_questions
+    from qa.evaluate_compare import is_compare_set
 
+    if is_compare_set(_existing_paths([args.questions])[0]):
+        return _run_eval_compare(args)
     questions = load_questions(_existing_paths([args.questions])[0])
     if args.after_unrelated:
         questions = after_unrelated(questions)
@@ -440,6 +443,66 @@ def _run_eval(args: argparse.Namespace) -> int:
     for mode in ("dense", "lexical"):
         if mode in reports:
             print(reports[mode].format(mode).splitlines()[0])
+    return 0
+
+
+def _run_eval_compare(args: argparse.Namespace) -> int:
+    from qa.evaluate_compare import evaluate_compare, load_compare_questions
+
+    report = evaluate_compare(_open_engine(args), load_compare_questions(args.questions))
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.format())
+    return 0
+
+
+def _compare_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", help="the question, in quotes")
+    parser.add_argument(
+        "--doc",
+        action="append",
+        default=None,
+        metavar="DOC_ID",
+        help="a document to ask (2-4; default: the ones the question names by year)",
+    )
+    parser.add_argument("-k", type=_k_value, default=None, help="number of passages (1-100)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    _index_option(parser)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    question = _checked_question(args.question)
+    engine = _open_engine(args)
+    answers = engine.compare(question, args.doc, k=args.k)
+    if args.json:
+        print(json.dumps({d: a.to_dict() for d, a in answers.items()}, ensure_ascii=False))
+        return 0
+    titles = {d.doc_id: d.title for d in engine.documents()}
+    for i, (doc_id, answer) in enumerate(answers.items()):
+        print(f"{'' if i == 0 else chr(10)}== {titles.get(doc_id, doc_id)} ({doc_id})\n")
+        _print_answer(replace(answer, resolved_question=None))
+    return 0
+
+
+def _feedback_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["export"], help="export: write every verdict")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", default=None, help="JSON Lines file (default: stdout)"
+    )
+    _index_option(parser)
+
+
+def _run_feedback(args: argparse.Namespace) -> int:
+    from qa.engine import default_index_dir
+    from qa.feedback import FeedbackLog
+    from qa.store import IndexStore
+
+    folder = Path(args.index) if args.index else default_index_dir()
+    # Only the verdicts are read: no model is loaded, but the folder must be an index.
+    IndexStore(folder).check_folder(create=False)
+    log = FeedbackLog(folder)
+    count = log.export(args.output or sys.stdout)
+    log.close()
+    if not args.quiet:
+        print(f"{count} verdicts exported", file=sys.stderr)
     return 0
 
 
@@ -537,6 +600,16 @@ COMMANDS: dict[str, Command] = {
         help="measure retrieval and answers on a JSON Lines question set",
         add_arguments=_eval_arguments,
         run=_run_eval,
+    ),
+    "compare": Command(
+        help="ask 2-4 documents the same question: one answer each, with its own citations",
+        add_arguments=_compare_arguments,
+        run=_run_compare,
+    ),
+    "feedback": Command(
+        help="export the thumbs up/down readers gave answers, as JSON Lines",
+        add_arguments=_feedback_arguments,
+        run=_run_feedback,
     ),
     "serve": Command(
         help="serve the browser chat and the JSON API (uvicorn)",

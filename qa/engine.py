@@ -19,6 +19,7 @@ import numpy as np
 
 from qa.answer.extractive import extractive_answer
 from qa.answer.generative import ChatClient, generative_answer, rewrite_followup
+from qa.compare import compare
 from qa.conversation import Resolution, Turn, resolve
 from qa.encoder import Encoder
 from qa.errors import (
@@ -28,8 +29,10 @@ from qa.errors import (
     ModelError,
     UnknownDocument,
 )
+from qa.feedback import FeedbackLog
 from qa.indexer import AddSummary, Scan, apply_update, plan_update
 from qa.ingest import Progress, load_paths
+from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
 from qa.pages import PageView, load_page, render_pdf_page
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fusion import reciprocal_rank_fusion
@@ -117,6 +120,8 @@ class Engine:
         self.settings = settings
         self._lock = _ReadWriteLock()
         self._write_mutex = threading.Lock()
+        self._overviews = OverviewCache()
+        self.feedback = FeedbackLog(store.folder)
 
     @classmethod
     def open(
@@ -151,6 +156,7 @@ class Engine:
     def close(self) -> None:
         with self._lock.write():
             self.store.close()
+        self.feedback.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -266,6 +272,38 @@ class Engine:
             return None
         origin = next((d.origin for d in self.documents() if d.doc_id == doc_id), None)
         return render_pdf_page(origin, number) if origin else None
+
+    def overview(self, n: int = DEFAULT_SUGGESTIONS) -> Overview:
+        """The collection in figures, and ``n`` questions made from its own text that it
+        answers (see ``qa.overview``); made once per index generation."""
+        self._catch_up()
+        with self._lock.read():
+            generation = self.store.generation
+        return self._overviews.get(generation, n, self._make_overview)
+
+    def _make_overview(self, n: int) -> Overview:
+        with self._lock.read():
+            documents = self.store.documents()
+            chunks = self.store.chunks()
+            updated_at = self.store.updated_at()
+        return make_overview(documents, chunks, updated_at, self.ask, n)
+
+    def compare(
+        self,
+        question: str,
+        docs: Sequence[str] | None = None,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> dict[str, Answer]:
+        """One answer per document, in order: each of ``docs`` (2-4 ids) is asked ``question``
+        alone, with its own citations and "not found" where it does not say. Without ``docs``
+        the question names them ("the 2018 and 2020 white papers"; see ``qa.compare``)."""
+        check_question(question, self.settings.max_query_chars)
+        titles = {d.doc_id: d.title for d in self.documents()}
+        return compare(
+            question, titles, lambda q, doc: self.ask(q, k=k, docs=[doc], mode=mode), docs
+        )
 
     def search(
         self,
