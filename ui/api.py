@@ -24,6 +24,7 @@ from fastapi.security import (
 from pydantic import BaseModel, Field
 
 from qa.conversation import turn_from_json
+from ui.api_analyst import add_analyst_routes
 from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
 
 if TYPE_CHECKING:
@@ -232,5 +233,6 @@ def build_api(
             discard_upload(Path(origin))
         return {"removed": doc_id, "summary": summary.to_dict()}
 
+    add_analyst_routes(router, engine)
     app.include_router(router)
     return app

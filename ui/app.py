@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from qa.errors import CiteqaError
+from ui.compare_view import build_compare_tab
+from ui.feedback import record_feedback
+from ui.landing import example_messages, summary_markdown
 from ui.render import Turn, answer_html, conversation_markdown, error_html, hits_html
 from ui.uploads import SUPPORTED_EXTENSIONS, UploadRejected, discard_upload, is_upload, save_upload
+from ui.viewer import build_viewer
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -27,6 +31,11 @@ MAX_PASSAGES = 30
 # A pasted wall of text is echoed in the chat only this far; the box keeps all of it.
 QUESTION_SHOWN_CHARS = 400
 _STAGE_UNITS = {"reading": "files", "cleaning": "documents", "embedding": "chunks"}
+# Shown at once while a question is answered, so the chat never looks frozen.
+SEARCHING = (
+    '<div class="citeqa-message"><div class="citeqa-searching" role="status">'
+    "Searching the documents…</div></div>"
+)
 
 # Clicking an [n] marker opens its card before the browser scrolls to it; clicking a
 # "Searched for" line puts its query in the question box, to edit and send again.
@@ -79,31 +88,37 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
     )
     default_mode = GENERATIVE if settings.llm_base_url else EXTRACTIVE
 
-    def document_views() -> tuple[Any, Any, Any]:
+    def document_views() -> tuple[Any, ...]:
         documents = engine.documents()
         rows = [[d.title, d.pages, d.chunks, d.source or "", d.doc_id] for d in documents]
         choices = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
+        overview = engine.overview()
         # A filter naming a removed document would fail every question, so start afresh.
         return (
             gr.Dataframe(value=rows, headers=DOCUMENT_HEADERS),
             gr.Dropdown(choices=choices, value=[]),
             gr.Dropdown(choices=choices, value=documents[0].doc_id if documents else None),
+            gr.Dropdown(choices=choices, value=[]),
+            gr.Chatbot(placeholder=summary_markdown(overview), examples=example_messages(overview)),
         )
 
     def respond(
         question: str,
         history: list[dict[str, str]],
         turns: list[Turn],
+        message_turns: dict[int, int],
         docs: list[str] | None,
         k: float,
         mode: str,
-    ) -> tuple[Any, ...]:
+    ) -> Iterator[tuple[Any, ...]]:
         turn_number = len(turns)
         shown = question.strip() or question
         if len(shown) > QUESTION_SHOWN_CHARS:
             shown = shown[:QUESTION_SHOWN_CHARS] + " …"
         asked = {"role": "user", "content": shown}
         earlier = [turn.history_item for turn in turns]
+        searching = {"role": "assistant", "content": SEARCHING}
+        yield [*history, asked, searching], turns, message_turns, "", gr.skip()
         try:
             if mode == SEARCH_ONLY:
                 resolution = engine.resolve(question, earlier)
@@ -125,13 +140,23 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
             # Said in the chat, with the typed question left in the box to fix and resend;
             # the conversation and its export stay as they were.
             failed = {"role": "assistant", "content": error_html(str(error))}
-            return [*history, asked, failed], turns, question, gr.skip()
+            yield [*history, asked, failed], turns, message_turns, question, gr.skip()
+            return
         turns = [*turns, turn]
         history = [*history, asked, {"role": "assistant", "content": message}]
-        return history, turns, "", gr.DownloadButton(value=_export_file(turns), interactive=True)
+        message_turns = {**message_turns, len(history) - 1: turn_number}
+        export = gr.DownloadButton(value=_export_file(turns), interactive=True)
+        yield history, turns, message_turns, "", export
+
+    def suggested(data: gr.SelectData) -> str:
+        """A suggested question goes into the box, to be asked as if typed."""
+        return str(data.value["text"])
+
+    def judged(turns: list[Turn], message_turns: dict[int, int], data: gr.LikeData) -> None:
+        record_feedback(engine, turns, message_turns, data)
 
     def clear() -> tuple[Any, ...]:
-        return [], [], gr.DownloadButton(value=None, interactive=False)
+        return [], [], {}, gr.DownloadButton(value=None, interactive=False)
 
     def add_files(
         files: list[str] | None,
@@ -177,6 +202,7 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
     with gr.Blocks(title="citeqa", analytics_enabled=False) as app:
         gr.Markdown("## citeqa\nAsk questions; every answer cites the pages it quotes.")
         turns = gr.State([])
+        message_turns = gr.State({})
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"), gr.Row():
                 with gr.Column(scale=3):
@@ -184,7 +210,7 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
                         elem_id="citeqa-chat",
                         label="Conversation",
                         height=560,
-                        feedback_options=None,
+                        feedback_options=("Like", "Dislike"),
                         buttons=["copy_all"],
                         placeholder="Ask a question about the indexed documents.",
                     )
@@ -220,6 +246,7 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
                         label="Passages",
                     )
                     mode = gr.Radio(modes, value=default_mode, label="Mode", elem_id="citeqa-mode")
+            compare_docs = build_compare_tab(engine)
             with gr.Tab("Documents", id="documents"):
                 table = gr.Dataframe(
                     headers=DOCUMENT_HEADERS,
@@ -239,13 +266,18 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
                     drop = gr.Button("Remove document", variant="stop", scale=1)
                 status = gr.Markdown(elem_id="citeqa-status")
 
-        inputs = [question, chatbot, turns, doc_filter, passages, mode]
-        outputs = [chatbot, turns, question, export]
+        build_viewer(engine)
+
+        inputs = [question, chatbot, turns, message_turns, doc_filter, passages, mode]
+        outputs = [chatbot, turns, message_turns, question, export]
         send.click(respond, inputs, outputs)
         question.submit(respond, inputs, outputs)
-        reset.click(clear, None, [chatbot, turns, export])
-        chatbot.clear(clear, None, [chatbot, turns, export])
-        add.click(add_files, [upload], [status, upload, table, doc_filter, to_remove])
-        drop.click(remove, [to_remove], [status, table, doc_filter, to_remove])
-        app.load(document_views, None, [table, doc_filter, to_remove])
+        chatbot.example_select(suggested, None, question).then(respond, inputs, outputs)
+        chatbot.like(judged, [turns, message_turns], None)
+        reset.click(clear, None, [chatbot, turns, message_turns, export])
+        chatbot.clear(clear, None, [chatbot, turns, message_turns, export])
+        views = [table, doc_filter, to_remove, compare_docs, chatbot]
+        add.click(add_files, [upload], [status, upload, *views])
+        drop.click(remove, [to_remove], [status, *views])
+        app.load(document_views, None, views)
     return app

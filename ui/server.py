@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
 from ui.uploads import DEFAULT_UPLOAD_LIMIT
+from ui.viewer import PAGE_LINK_SCRIPT
 
 if TYPE_CHECKING:
     from qa.encoder import Encoder
@@ -112,7 +113,7 @@ def build_server(
         max_file_size=min(upload_limit, engine.settings.max_file_bytes),
         footer_links=[],
         css_paths=[CSS_PATH],
-        head=HEAD,
+        head=HEAD + PAGE_LINK_SCRIPT,
         mcp_server=False,
         ssr_mode=False,
     )
