@@ -286,7 +286,10 @@ class Engine:
             documents = self.store.documents()
             chunks = self.store.chunks()
             updated_at = self.store.updated_at()
-        return make_overview(documents, chunks, updated_at, self.ask, n)
+        # Checked with extractive answers: a language model would cost a call per suggestion.
+        return make_overview(
+            documents, chunks, updated_at, lambda q: self.ask(q, mode="extractive"), n
+        )
 
     def compare(
         self,

@@ -92,14 +92,20 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
         documents = engine.documents()
         rows = [[d.title, d.pages, d.chunks, d.source or "", d.doc_id] for d in documents]
         choices = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
-        overview = engine.overview()
         # A filter naming a removed document would fail every question, so start afresh.
         return (
             gr.Dataframe(value=rows, headers=DOCUMENT_HEADERS),
             gr.Dropdown(choices=choices, value=[]),
             gr.Dropdown(choices=choices, value=documents[0].doc_id if documents else None),
             gr.Dropdown(choices=choices, value=[]),
-            gr.Chatbot(placeholder=summary_markdown(overview), examples=example_messages(overview)),
+        )
+
+    def landing() -> Any:
+        # Its own event: suggested questions are answered once per index generation, and the
+        # document list should not wait for that.
+        overview = engine.overview()
+        return gr.Chatbot(
+            placeholder=summary_markdown(overview), examples=example_messages(overview)
         )
 
     def respond(
@@ -276,8 +282,9 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
         chatbot.like(judged, [turns, message_turns], None)
         reset.click(clear, None, [chatbot, turns, message_turns, export])
         chatbot.clear(clear, None, [chatbot, turns, message_turns, export])
-        views = [table, doc_filter, to_remove, compare_docs, chatbot]
-        add.click(add_files, [upload], [status, upload, *views])
-        drop.click(remove, [to_remove], [status, *views])
+        views = [table, doc_filter, to_remove, compare_docs]
+        add.click(add_files, [upload], [status, upload, *views]).then(landing, None, chatbot)
+        drop.click(remove, [to_remove], [status, *views]).then(landing, None, chatbot)
         app.load(document_views, None, views)
+        app.load(landing, None, chatbot)
     return app

@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 import re
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -164,6 +165,8 @@ def serve(
     # Gradio components may phone home unless told otherwise; a local server must not.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     engine = open_for_serving(paths, index_dir, model=model)
+    # The landing's suggested questions cost an answer each: make them before the first visit.
+    threading.Thread(target=engine.overview, name="citeqa-overview", daemon=True).start()
     app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth, api_token=api_token)
     logger.info("serving on http://%s:%d (API docs at /docs)", host, port)
     try:
