@@ -188,6 +188,20 @@ def _with_connector(question: str, span: tuple[int, int]) -> tuple[int, int]:
     return span
 
 
+_ONE_EDITION = re.compile(
+    r"\b(?P<head>(?:19|20)\d{2}(?:\s+[\w’'\-]+){0,3}?\s+)"
+    r"(?P<noun>papers|whitepapers|editions|versions|reports|reviews|updates|documents|"
+    r"strategies|policies)\b(?P<each>\s+each\b)?",
+    re.IGNORECASE,
+)
+
+
+def _singular(match: re.Match[str]) -> str:
+    noun = match.group("noun")
+    one = noun[:-3] + "y" if noun.lower().endswith("ies") else noun[:-1]
+    return match.group("head") + one
+
+
 def edition_year(words: frozenset[str]) -> int | None:
     """The one year in a document's title words, or None when it has none or several."""
     years = [w for w in words if _YEAR.match(w)]
@@ -216,6 +230,9 @@ def focused_question(
             position = max(end, position)
         out.append(question[position:])
         question = "".join(out)
+        if drop:
+            # One edition left: "the 2016 white papers each say" -> "the 2016 white paper says".
+            question = _ONE_EDITION.sub(_singular, question)
     if year is not None:
         for pattern, offset in _RELATIVE_YEARS:
             question = pattern.sub(str(year + offset), question)

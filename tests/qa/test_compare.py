@@ -60,10 +60,14 @@ def test_a_focused_question_drops_the_other_editions_years_and_dates_relative_ye
     question = "What budget for the following year do the 2019 and 2021 white papers report?"
     named = named_documents(question, TITLES)
     assert focused_question(question, named, OLD, 2019) == (
-        "What budget for 2020 do the 2019 white papers report?"
+        "What budget for 2020 do the 2019 white paper report?"
     )
     assert focused_question(question, named, NEW, 2021) == (
-        "What budget for 2022 do the 2021 white papers report?"
+        "What budget for 2022 do the 2021 white paper report?"
+    )
+    each = "How do the 2019 and 2021 editions each define the border regiment?"
+    assert focused_question(each, named_documents(each, TITLES), NEW) == (
+        "How do the 2021 edition define the border regiment?"
     )
     framed = "Compare the 2019 and 2021 white papers on conscription"
     assert focused_question(framed, named_documents(framed, TITLES), OLD) == (
