@@ -259,7 +259,7 @@ def run_corpus(
                 f"{'only that document re-embedded' if only_that_file else 'CHECK FAILED'}",
             )
         )
-        total_chunks = len(engine.store)
+        total_chunks = len(engine)
 
     fresh = work / name / "from-cache"
     fresh.mkdir()

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 PARAGRAPH_SEPARATOR = "\n"
 # Bump when cleaning or chunking changes the chunks a document gives: indexes then redo it.
-CHUNKING_VERSION = 2
+CHUNKING_VERSION = 3
 
 
 @dataclass(frozen=True)

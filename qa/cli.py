@@ -197,7 +197,7 @@ def _run_index(args: argparse.Namespace) -> int:
         print(f"citeqa: error: no readable document {why} in {shown}", file=sys.stderr)
         return FAILURE
     if not args.quiet:
-        print(f"{summary}\nindex: {engine.store.folder}", file=sys.stderr)
+        print(f"{summary}\nindex: {engine.folder}", file=sys.stderr)
     return 0
 
 

@@ -153,6 +153,15 @@ class Engine:
         store = IndexStore(folder).open(encoder.fingerprint, encoder.dimension, create=create)
         return cls(store, encoder, settings or Settings.from_env())
 
+    @property
+    def folder(self) -> Path:
+        """The index folder this engine reads and writes."""
+        return self.store.folder
+
+    def __len__(self) -> int:
+        """How many chunks the index holds."""
+        return len(self.store)
+
     def close(self) -> None:
         with self._lock.write():
             self.store.close()

@@ -110,7 +110,7 @@ def build_server(
         auth=auth,
         # Gradio serves only its own temp and cache folders already; blocking the index too
         # keeps that true even if someone points GRADIO_TEMP_DIR or the cache inside it.
-        blocked_paths=[str(engine.store.folder.resolve()), str(upload_dir)],
+        blocked_paths=[str(engine.folder.resolve()), str(upload_dir)],
         max_file_size=min(upload_limit, engine.settings.max_file_bytes),
         footer_links=[],
         css_paths=[CSS_PATH],

@@ -70,11 +70,13 @@ _HOW: tuple[tuple[re.Pattern[str], Expect], ...] = (
 _WH = re.compile(r"\b(who|whom|whose|when|where|why|how|what|which)\b", re.IGNORECASE)
 _NAMED = re.compile(r"\bwhat is the name\b|\bwhat (?:is|are) [\w\s]{1,40} called\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-# A year that names a document ("Japan's 2022 National Defense Strategy", "the 2020 white
-# paper", "the 2018 edition") dates the source, not the fact asked about.
+# A year that names a document or an agreement ("Japan's 2022 National Defense Strategy", "the
+# 2020 white paper", "the October 2018 Alliance Guiding Principles") dates the source, not the
+# fact asked about.
 _DOCUMENT_YEAR = re.compile(
     r"\b((?:19|20)\d{2})\s+(?:[\w’'\-]+\s+){0,3}?(?:white\s+paper|paper|strategy|review|"
-    r"report|concept|assessment|doctrine|update|edition|summary|policy)\b",
+    r"report|concept|assessment|doctrine|update|edition|summary|policy|principles|agreement|"
+    r"accord|treaty|act|law|declaration|statement|communiqu[eé]|guidelines)\b",
     re.IGNORECASE,
 )
 _UNIT = re.compile(

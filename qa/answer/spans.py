@@ -165,6 +165,25 @@ def _people(names: list[Span]) -> list[Span]:
 _NUMBERING = re.compile(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]?|[ivx]+\))\s+(?=[A-Z(])")
 
 
+# A number right after one of these names a thing ("Type 32 frigates", "Act No 44 of 2016",
+# "Article 241", "Block III"): a designation, not a quantity.
+_DESIGNATOR = re.compile(
+    r"\b(?:type|class|block|batch|flight|mark|mk|model|no|nos|number|article|articles|section|"
+    r"chapter|sec|para|paragraph|item|regulation|resolution|phase|tier|annex|part|figure|fig|"
+    r"table|chart|page|pp?|version)"
+    r"\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _is_designation(text: str, span: Span) -> bool:
+    """A numbered thing ("Type 32") or the numbering of a clause ("Sec 8 (1)")."""
+    if _DESIGNATOR.search(text, max(0, span.start - 12), span.start) is not None:
+        return True
+    enclosed = text[span.start - 1 : span.start] == "(" and text[span.end : span.end + 1] == ")"
+    return enclosed and span.text.isdigit() and len(span.text) <= 2
+
+
 def typed_spans(text: str) -> list[Span]:
     """Every typed phrase in ``text`` (a sentence), in order of position; kinds may overlap."""
     numbering = _NUMBERING.match(text)
@@ -176,7 +195,7 @@ def typed_spans(text: str) -> list[Span]:
     for span in [*_spans(_NUMBER, Expect.NUMBER, text), *_spans(_SPELLED, Expect.NUMBER, text)]:
         if any(start <= span.start < end for start, end in taken) or _is_year_only(span):
             continue
-        if span.start < skip:
+        if span.start < skip or _is_designation(text, span):
             continue
         numbers.append(_with_counted(text, span))
     names = [

@@ -52,3 +52,20 @@ def test_a_year_alone_is_a_date_not_a_figure() -> None:
 def test_an_enumeration_is_one_list_starting_after_its_lead_word() -> None:
     (found,) = spans_of("Aid consists of food, fuel, and medical supplies.", Expect.LIST)
     assert found.text == "food, fuel, and medical supplies"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The navy will commission Mark 4 cutters and Block III drones.",
+        "The force exists under the Coastal Guard Act (No 17 of 2019) Sec 5 (2).",
+        "Article 112 of the charter sets the duties of the reserve.",
+    ],
+)
+def test_a_number_that_names_a_thing_is_not_a_figure(sentence: str) -> None:
+    assert not spans_of(sentence, Expect.NUMBER)
+
+
+def test_a_figure_before_a_designation_still_counts() -> None:
+    (found,) = spans_of("The yard delivered 6 Mark 4 cutters in the spring.", Expect.NUMBER)
+    assert found.text == "6"
