@@ -13,14 +13,10 @@ from qa.cli import main
 from tests.fakes import FakeEncoder
 from tests.qa.editions import EDITIONS, NEW, OLD
 
+# The fake encoder in place of MiniLM, for every command.
+from tests.qa.test_cli import fake_model
 
-@pytest.fixture(autouse=True)
-def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        qa.cli,
-        "_open_engine",
-        lambda args, create=False: Engine.open(args.index, encoder=FakeEncoder(), create=create),
-    )
+__all__ = ["fake_model"]
 
 
 @pytest.fixture

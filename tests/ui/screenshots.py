@@ -46,9 +46,7 @@ def _compare(page: Any, out: Path, question: str) -> None:
     page.get_by_role("tab", name="Compare").click()
     page.locator("#citeqa-compare-question textarea").fill(question)
     page.locator("#citeqa-compare-ask").click()
-    page.locator("#citeqa-compare-result .citeqa-compare-column").first.wait_for(
-        timeout=TIMEOUT_MS
-    )
+    page.locator("#citeqa-compare-result .citeqa-compare-column").first.wait_for(timeout=TIMEOUT_MS)
     page.screenshot(path=str(out / "compare.png"), full_page=True)
 
 

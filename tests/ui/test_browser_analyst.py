@@ -12,12 +12,16 @@ import pytest
 from qa import Engine
 from tests.fakes import FakeEncoder
 from tests.qa.editions import EDITIONS, NEW, OLD
-from tests.ui.browser import ask, chromium, cited_pages, open_page, serving
+from tests.ui.browser import ask, cited_pages, serving
+
+# The browser, and a page on this module's server_url.
+from tests.ui.test_browser import browser, page
 from ui.server import EXAMPLE_DIR
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
+__all__ = ["browser", "page"]
 
 
 @pytest.fixture(scope="module")
@@ -33,18 +37,6 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 def server_url(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serving(engine, tmp_path_factory.mktemp("uploads")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium(sync_api) as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser: Any, server_url: str) -> Iterator[Any]:
-    with open_page(browser, server_url) as page:
-        yield page
 
 
 def test_the_landing_sums_up_the_collection_and_a_suggested_question_is_answered(
