@@ -44,6 +44,7 @@ class FeedbackRequest(BaseModel):
 
 def add_analyst_routes(router: APIRouter, engine: Engine) -> None:
     """Register the overview, page, compare and feedback routes on ``router``."""
+    _page_routes(router, engine)
 
     @router.get("/overview", summary="The collection in figures, and suggested questions")
     def overview(
@@ -52,30 +53,6 @@ def add_analyst_routes(router: APIRouter, engine: Engine) -> None:
         ] = DEFAULT_SUGGESTIONS,
     ) -> dict[str, object]:
         return engine.overview(n).to_dict()
-
-    @router.get(
-        "/documents/{doc_id:path}/pages/{number}",
-        summary="A page in full, with the ranges showing a quote",
-    )
-    def page(
-        doc_id: str,
-        number: int,
-        quote: Annotated[str | None, Query(description="Mark where this quote is.")] = None,
-    ) -> dict[str, object]:
-        view = engine.page(doc_id, number, quote=quote)
-        image = f"/api/documents/{url_quote(doc_id)}/pages/{number}/image"
-        return {**view.to_dict(), "image_url": image if view.has_image else None}
-
-    @router.get(
-        "/documents/{doc_id:path}/pages/{number}/image",
-        summary="A PDF page drawn as PNG",
-        response_class=Response,
-    )
-    def page_image(doc_id: str, number: int) -> Response:
-        picture = engine.page_image(doc_id, number)
-        if picture is None:
-            raise UnknownDocument(f"page {number} of {doc_id!r} has no image")
-        return Response(picture, media_type="image/png")
 
     @router.post("/compare", summary="One answer per document, side by side")
     def compare(request: CompareRequest) -> dict[str, object]:
@@ -103,3 +80,29 @@ def add_analyst_routes(router: APIRouter, engine: Engine) -> None:
     def feedback_export() -> Response:
         lines = (json.dumps(item.to_dict(), ensure_ascii=False) + "\n" for item in engine.feedback)
         return Response("".join(lines), media_type="application/x-ndjson")
+
+
+def _page_routes(router: APIRouter, engine: Engine) -> None:
+    @router.get(
+        "/documents/{doc_id:path}/pages/{number}",
+        summary="A page in full, with the ranges showing a quote",
+    )
+    def page(
+        doc_id: str,
+        number: int,
+        quote: Annotated[str | None, Query(description="Mark where this quote is.")] = None,
+    ) -> dict[str, object]:
+        view = engine.page(doc_id, number, quote=quote)
+        image = f"/api/documents/{url_quote(doc_id)}/pages/{number}/image"
+        return {**view.to_dict(), "image_url": image if view.has_image else None}
+
+    @router.get(
+        "/documents/{doc_id:path}/pages/{number}/image",
+        summary="A PDF page drawn as PNG",
+        response_class=Response,
+    )
+    def page_image(doc_id: str, number: int) -> Response:
+        picture = engine.page_image(doc_id, number)
+        if picture is None:
+            raise UnknownDocument(f"page {number} of {doc_id!r} has no image")
+        return Response(picture, media_type="image/png")

@@ -99,14 +99,44 @@ class Shown:
     quote: str | None
 
 
+# What the viewer's events update: the panel, the page, its image, the page on view, and the
+# previous/next buttons.
+_OUTPUTS = 6
+
+
+def _unchanged() -> tuple[Any, ...]:
+    return tuple(gr.skip() for _ in range(_OUTPUTS))
+
+
+def _problem(message: str) -> tuple[Any, ...]:
+    return (gr.Sidebar(open=True), problem_html(message), *_unchanged()[2:])
+
+
+def show_page(engine: Engine, link: PageLink) -> tuple[Any, ...]:
+    """The viewer's updates for the page ``link`` names (or why it cannot be shown)."""
+    try:
+        view = engine.page(link.doc_id, link.page, quote=link.quote)
+        picture = engine.page_image(link.doc_id, link.page) if view.has_image else None
+    except CiteqaError as error:
+        return _problem(str(error))
+    return (
+        gr.Sidebar(open=True),
+        page_html(view),
+        gr.Image(value=Image.open(io.BytesIO(picture)) if picture else None, visible=bool(picture)),
+        Shown(view.doc_id, view.number, view.previous, view.next, link.quote),
+        gr.Button(interactive=view.previous is not None),
+        gr.Button(interactive=view.next is not None),
+    )
+
+
 def build_viewer(engine: Engine) -> None:
-    """The viewer's widgets (a hidden column, opened by a page link) and their events; call
-    inside the app's Blocks, where the column should sit. The page script finds the hidden box
-    and button that open a link by their ids."""
+    """The viewer's widgets (a side panel, opened by a page link) and their events; call inside
+    the app's Blocks. The page script finds the hidden box and button that open a link by
+    their ids."""
     shown = gr.State(None)
     with gr.Sidebar(
         position="right", open=False, width=VIEWER_WIDTH, elem_id="citeqa-viewer"
-    ) as column:
+    ) as panel:
         with gr.Row():
             previous = gr.Button("◂ Previous page", size="sm", elem_id="citeqa-page-prev")
             following = gr.Button("Next page ▸", size="sm", elem_id="citeqa-page-next")
@@ -121,44 +151,23 @@ def build_viewer(engine: Engine) -> None:
         )
     ref = gr.Textbox(visible="hidden", elem_id="citeqa-page-ref")
     trigger = gr.Button(visible="hidden", elem_id="citeqa-page-open")
-
-    outputs = [column, body, image, shown, previous, following]
-    unchanged = tuple(gr.skip() for _ in outputs)
-
-    def show(link: PageLink) -> tuple[Any, ...]:
-        try:
-            view = engine.page(link.doc_id, link.page, quote=link.quote)
-            picture = engine.page_image(link.doc_id, link.page) if view.has_image else None
-        except CiteqaError as error:
-            return (gr.Sidebar(open=True), problem_html(str(error)), *unchanged[2:])
-        return (
-            gr.Sidebar(open=True),
-            page_html(view),
-            gr.Image(
-                value=Image.open(io.BytesIO(picture)) if picture else None, visible=bool(picture)
-            ),
-            Shown(view.doc_id, view.number, view.previous, view.next, link.quote),
-            gr.Button(interactive=view.previous is not None),
-            gr.Button(interactive=view.next is not None),
-        )
+    outputs = [panel, body, image, shown, previous, following]
 
     def open_link(href: str) -> tuple[Any, ...]:
         try:
-            return show(parse_page_href(href))
+            return show_page(engine, parse_page_href(href))
         except BadPageLink as error:
-            return (gr.Sidebar(open=True), problem_html(str(error)), *unchanged[2:])
+            return _problem(str(error))
 
     def step(state: Shown | None, forward: bool) -> tuple[Any, ...]:
         number = None if state is None else state.next if forward else state.previous
         if state is None or number is None:
-            return unchanged
-        return show(PageLink(state.doc_id, number, state.quote))
+            return _unchanged()
+        return show_page(engine, PageLink(state.doc_id, number, state.quote))
 
     trigger.click(open_link, [ref], outputs).then(None, js=SCROLL_TO_QUOTE)
-    previous.click(lambda state: step(state, False), [shown], outputs).then(
-        None, js=SCROLL_TO_QUOTE
-    )
-    following.click(lambda state: step(state, True), [shown], outputs).then(
-        None, js=SCROLL_TO_QUOTE
-    )
-    close.click(lambda: gr.Sidebar(open=False), None, [column])
+    for button, forward in ((previous, False), (following, True)):
+        button.click(lambda state, forward=forward: step(state, forward), [shown], outputs).then(
+            None, js=SCROLL_TO_QUOTE
+        )
+    close.click(lambda: gr.Sidebar(open=False), None, [panel])
