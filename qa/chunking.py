@@ -13,9 +13,9 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from qa.answer.sentences import split_sentences
 from qa.clean.paragraphs import paragraphs
 from qa.settings import Settings
+from qa.text.sentences import split_sentences
 from qa.types import (
     FOOTNOTE,
     HEADING,

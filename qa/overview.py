@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -53,26 +52,36 @@ def _round_robin(per_document: Sequence[list[Suggestion]]) -> Iterator[Suggestio
 
 
 Ask = Callable[[str], Answer]
+ChunksOf = Callable[[str], Sequence[Chunk]]
+
+
+class Listed(Protocol):
+    """What the overview reads of an indexed document (``DocumentInfo``)."""
+
+    doc_id: str
+    title: str
+    pages: int
+    chunks: int
+    added_at: float | None
 
 
 def suggest(
-    chunks: Sequence[Chunk], titles: dict[str, str], ask: Ask, n: int = DEFAULT_SUGGESTIONS
+    documents: Sequence[Listed], chunks_of: ChunksOf, ask: Ask, n: int = DEFAULT_SUGGESTIONS
 ) -> tuple[Suggestion, ...]:
-    """Up to ``n`` questions from the documents' own text, from as many documents as possible
-    (the largest first); each asked with ``ask`` and kept when its answer is found and cites the
-    document it was made from."""
+    """Up to ``n`` questions from the documents' own text (``chunks_of(doc_id)``), from as many
+    documents as possible, the largest first; each asked with ``ask`` and kept when its answer
+    is found and cites the document it was made from."""
     if not 1 <= n <= MAX_SUGGESTIONS:
         raise ValueError(f"n must be from 1 to {MAX_SUGGESTIONS}, got {n!r}")
-    by_document: dict[str, list[Chunk]] = defaultdict(list)
-    for chunk in chunks:
-        by_document[chunk.doc_id].append(chunk)
-    order = sorted(by_document, key=lambda d: (-len(by_document[d]), titles.get(d, d)))
-    per_document = [candidates(by_document[d], titles.get(d, d)) for d in order[: n * 2]]
+    largest = sorted((d for d in documents if d.chunks), key=lambda d: (-d.chunks, d.title))
+    per_document = [
+        candidates(chunks, d.title) for d in largest[: n * 2] if (chunks := chunks_of(d.doc_id))
+    ]
     kept: list[Suggestion] = []
     for tried, suggestion in enumerate(_round_robin(per_document)):
         if len(kept) == n or tried == n * CANDIDATES_PER_SUGGESTION:
             break
-        if len(by_document) > 1 and suggestion.kind == FACT:
+        if len(documents) > 1 and suggestion.kind == FACT:
             # Among several documents the question says which one it is about.
             question = suggestion.question
             asked = f"According to the {suggestion.title}, {question[0].lower()}{question[1:]}"
@@ -86,48 +95,32 @@ def suggest(
 
 
 class OverviewCache:
-    """The overview of the current index generation, made once: its suggestions cost an
-    answer each. Callers arriving while it is made wait for it rather than make it again."""
+    """The overview of the current documents (``key``: their ids and content hashes), made
+    once: its suggestions cost an answer each. Callers arriving while it is made wait for it
+    rather than make it again."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[object, int] | None = None
         self._overview: Overview | None = None
 
-    def get(
-        self,
-        generation: object,
-        n: int,
-        make: Callable[[int], Overview],
-    ) -> Overview:
+    def get(self, key: object, n: int, make: Callable[[int], Overview]) -> Overview:
         with self._lock:
-            if self._overview is None or self._key != (generation, n):
+            if self._overview is None or self._key != (key, n):
                 self._overview = make(n)
-                self._key = (generation, n)
+                self._key = (key, n)
             return self._overview
 
 
-class _Listed(Protocol):
-    """What the overview reads of an indexed document (``DocumentInfo``)."""
-
-    doc_id: str
-    title: str
-    pages: int
-
-
 def make_overview(
-    documents: Sequence[_Listed],
-    chunks: Sequence[Chunk],
-    updated_at: float | None,
-    ask: Ask,
-    n: int = DEFAULT_SUGGESTIONS,
+    documents: Sequence[Listed], chunks_of: ChunksOf, ask: Ask, n: int = DEFAULT_SUGGESTIONS
 ) -> Overview:
-    """The overview of ``documents`` and their ``chunks``, with ``n`` suggestions."""
-    titles = {d.doc_id: d.title for d in documents}
+    """The figures of ``documents``, with ``n`` suggestions."""
+    added = [d.added_at for d in documents if d.added_at is not None]
     return Overview(
         documents=len(documents),
         pages=sum(d.pages for d in documents),
-        chunks=len(chunks),
-        updated_at=updated_at,
-        suggestions=suggest(chunks, titles, ask, n) if chunks else (),
+        chunks=sum(d.chunks for d in documents),
+        updated_at=max(added) if added else None,
+        suggestions=suggest(documents, chunks_of, ask, n),
     )

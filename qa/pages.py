@@ -22,7 +22,7 @@ from qa.errors import UnknownDocument
 from qa.types import CELL_JOINER
 
 if TYPE_CHECKING:
-    from qa.store import IndexStore
+    from qa.index.base import Index
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ def render_pdf_page(path: str | Path, number: int, width: int = IMAGE_WIDTH) -> 
         pdf.close()
 
 
-def load_page(store: IndexStore, doc_id: str, number: int, quote: str | None = None) -> PageView:
+def load_page(store: Index, doc_id: str, number: int, quote: str | None = None) -> PageView:
     """Page ``number`` of ``doc_id`` from ``store`` with ``quote`` located on it.
 
     ``UnknownDocument`` for a document that is not indexed, or a page it does not have.

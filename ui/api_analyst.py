@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from qa.errors import UnknownDocument
+from qa.errors import InvalidQuestion, UnknownDocument
 from qa.overview import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from qa.types import Answer
 
@@ -68,7 +68,7 @@ def add_analyst_routes(router: APIRouter, engine: Engine) -> None:
         try:
             answer = Answer.from_dict(request.answer)
         except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"answer: not an answer object ({error})") from error
+            raise InvalidQuestion(f"answer: not an answer object ({error})") from error
         saved = engine.feedback.record(answer, helpful=request.helpful, note=request.note)
         return saved.to_dict()
 

@@ -7,15 +7,12 @@ document may reach the page as markup.
 from __future__ import annotations
 
 import html
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.types import Answer, Chunk, Citation, Hit, block_name, markdown_table, place_label
 from ui.pagelink import page_links_html
-
-logger = logging.getLogger(__name__)
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # How much of a passage a closed search result shows.
@@ -132,14 +129,11 @@ def table_html(rows: Sequence[Sequence[str]], marked: int = 0) -> str:
     )
 
 
-def _where(kind: str, block_label: str | None, pages: tuple[int, ...], section: str | None) -> str:
-    """``Chart 6-7, p. 243`` for a table or figure; pages (else the section) for the rest."""
-    name = block_name(kind, block_label)
-    return ", ".join(part for part in (name, place_label(pages, section)) if part)
-
-
-def _chunk_where(chunk: Chunk) -> str:
-    return _where(chunk.kind, chunk.block_label, chunk.pages, chunk.section)
+def _where(source: Chunk | Citation) -> str:
+    """Where a passage sits, as its card names it next to the title: ``Chart 6-7, p. 243`` for
+    a table or figure; pages (else the section) for the rest."""
+    name = block_name(source.kind, source.block_label)
+    return ", ".join(part for part in (name, place_label(source.pages, source.section)) if part)
 
 
 def _card_body(citation: Citation) -> str:
@@ -170,7 +164,7 @@ def _citation_card(citation: Citation, hit: Hit | None, turn: int | str) -> str:
         _card_id(turn, citation.n),
         f"[{citation.n}]",
         citation.title,
-        _where(citation.kind, citation.block_label, citation.pages, citation.section),
+        _where(citation),
         _card_body(citation),
         note=rank_note(hit) if hit is not None else "",
         section=citation.section if citation.section and citation.pages else "",
@@ -254,7 +248,7 @@ def hits_html(hits: Sequence[Hit], turn: int, resolved: str | None = None) -> st
             _card_id(turn, hit.rank),
             f"#{hit.rank}",
             hit.chunk.title,
-            _chunk_where(hit.chunk),
+            _where(hit.chunk),
             _escape(hit.chunk.text),
             note=rank_note(hit),
             preview=first_line(hit.chunk.text),

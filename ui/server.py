@@ -126,11 +126,15 @@ def open_for_serving(
     *,
     model: str | Path | None = None,
     encoder: Encoder | None = None,
+    backend: str | None = None,
+    milvus_uri: str | None = None,
 ) -> Engine:
     """Open the index, add ``paths``; with neither paths nor documents, add the example pages."""
     from qa.engine import Engine
 
-    engine = Engine.open(index_dir, model=model, encoder=encoder)
+    engine = Engine.open(
+        index_dir, model=model, encoder=encoder, backend=backend, milvus_uri=milvus_uri
+    )
     sources: list[str | Path] = list(paths)
     if not sources and not engine.documents():
         logger.info("no documents yet: indexing the example collection")
@@ -151,20 +155,25 @@ def serve(
     port: int = 7860,
     auth: tuple[str, str] | None = None,
     model: str | Path | None = None,
+    backend: str | None = None,
+    milvus_uri: str | None = None,
     api_token: str | None = None,
     insecure_public: bool = False,
 ) -> None:
-    """Index, then serve until interrupted; ``PublicBindRefused`` before anything else.
+    """Index, then serve until interrupted. ``api_token`` defaults to ``$CITEQA_API_TOKEN``.
 
-    ``api_token`` defaults to ``$CITEQA_API_TOKEN``.
+    The caller checks the address first with ``check_bind`` (``citeqa serve`` does, so that a
+    refusal is a usage error said before anything is printed); with ``insecure_public`` (the
+    caller's word that the network is trusted) an open chat is logged as a warning.
     """
     import uvicorn
 
-    check_bind(host, auth, insecure_public=insecure_public)
+    if insecure_public and auth is None and not is_loopback(host):
+        logger.warning("no login on %s: anyone on the network can read and change the index", host)
     api_token = api_token or os.environ.get(API_TOKEN_ENV) or None
     # Gradio components may phone home unless told otherwise; a local server must not.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    engine = open_for_serving(paths, index_dir, model=model)
+    engine = open_for_serving(paths, index_dir, model=model, backend=backend, milvus_uri=milvus_uri)
     # The landing's suggested questions cost an answer each: make them before the first visit.
     threading.Thread(target=engine.overview, name="citeqa-overview", daemon=True).start()
     app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth, api_token=api_token)

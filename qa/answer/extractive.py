@@ -1,5 +1,8 @@
 """Extractive answers: the best sentences of the retrieved passages, quoted with [n] citations,
 the answering phrase marked, and "not found" when the passages lack what the question names.
+
+~350 lines: choosing sentences and deciding not to answer read the same scores, and each
+abstention rule is easier to weigh beside the selection it vetoes.
 """
 
 from __future__ import annotations

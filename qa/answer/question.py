@@ -7,14 +7,11 @@ The answer stage uses this to prefer the sentence that carries the asked-for fac
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from qa.text import word_set
-
-logger = logging.getLogger(__name__)
 
 
 class Expect(StrEnum):

@@ -8,15 +8,12 @@ that the question does not already say ("... based on | performance-based logist
 
 from __future__ import annotations
 
-import logging
 import re
 
 from qa.answer.question import Expect, QuestionAnalysis
 from qa.answer.spans import Span, spans_of
 from qa.retrieval.fields import stem_words, words
 from qa.text import word_set
-
-logger = logging.getLogger(__name__)
 
 # "240,000 tons | of nutrition aid": what a figure is of, up to a few words.
 _OF_PHRASE = re.compile(r"\s+of\s+(?:[\w’'\-]+\s+){0,2}[\w’'\-]+")

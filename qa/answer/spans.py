@@ -5,14 +5,11 @@ a slice of the quoted sentence, never rewritten text.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 
 from qa.answer.question import Expect
 from qa.text import word_set
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

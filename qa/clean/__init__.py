@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -14,8 +13,6 @@ from qa.clean.vocabulary import Vocabulary
 from qa.types import Document, Page
 
 __all__ = ["Vocabulary", "build_vocabulary", "clean_document", "paragraphs"]
-
-logger = logging.getLogger(__name__)
 
 
 def _texts(doc: Document) -> list[str]:

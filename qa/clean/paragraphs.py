@@ -18,7 +18,7 @@ from qa.clean.blocks import note_numbers, page_blocks
 from qa.clean.hyphens import join_hyphenated
 from qa.clean.ligatures import best_join
 from qa.clean.vocabulary import Vocabulary
-from qa.text import word_set
+from qa.text import ENDS_SENTENCE, word_set
 from qa.types import (
     HEADING,
     PARAGRAPH,
@@ -34,7 +34,6 @@ from qa.types import (
 
 logger = logging.getLogger(__name__)
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]*]*$")
 _OPEN_ENDINGS = frozenset(",;(-–—/&")
 # Words a sentence never ends on: articles, prepositions, conjunctions, auxiliaries.
 _NEVER_LAST = word_set(
@@ -78,7 +77,7 @@ def join_text(before: str, after: str) -> str:
 
 
 def ends_sentence(text: str) -> bool:
-    return _SENTENCE_END.search(text, max(0, len(text) - _TAIL)) is not None
+    return ENDS_SENTENCE.search(text, max(0, len(text) - _TAIL)) is not None
 
 
 def continues(before: str, after: str) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import qa.cli
+import qa.cli.command
 from qa import Engine
 from qa.cli import main
 from tests.conftest import FIXTURES
@@ -29,8 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        qa.cli,
-        "_open_engine",
+        qa.cli.command,
+        "open_engine",
         lambda args, create=False: Engine.open(args.index, encoder=FakeEncoder(), create=create),
     )
 
@@ -221,7 +221,7 @@ def _index_with_a_terminal(folder: Path, *extra: str) -> str:
         import qa.cli
         from qa import Engine
         from tests.fakes import FakeEncoder
-        qa.cli._open_engine = lambda args, create=False: Engine.open(
+        qa.cli.command.open_engine = lambda args, create=False: Engine.open(
             args.index, encoder=FakeEncoder(), create=create
         )
         sys.exit(qa.cli.main(["index", {str(DOCS)!r}, "--index", {str(folder)!r}, *{extra!r}]))

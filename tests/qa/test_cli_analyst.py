@@ -63,7 +63,7 @@ def test_feedback_export_writes_json_lines_without_loading_a_model(
         engine.feedback.record(
             engine.ask("How many corvettes does the Navy operate?"), helpful=True
         )
-    monkeypatch.setattr(qa.cli, "_open_engine", None)  # the model must not be needed
+    monkeypatch.setattr(qa.cli.command, "open_engine", None)  # the model must not be needed
     assert main(["feedback", "export", "--index", index]) == 0
     captured = capsys.readouterr()
     (line,) = captured.out.splitlines()

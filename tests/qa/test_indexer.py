@@ -5,7 +5,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa import Engine
-from qa.store import DATABASE, DocumentInfo
+from qa.index.folder import DATABASE
+from qa.index.records import DocumentInfo
 from qa.types import Page
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT, HARBOUR, harbour_page
@@ -209,3 +210,22 @@ def test_a_book_indexed_before_pages_kept_their_files_still_keeps_its_pages(
 
     assert _book(engine).pages == 7
     assert _book_pages(engine) == list(range(1, 8))
+
+
+def test_new_chunk_sizes_rechunk_the_documents_indexed_again_and_say_why(tmp_path: Path) -> None:
+    from qa.settings import Settings
+
+    folder = tmp_path / "index"
+    with Engine.open(folder, encoder=FakeEncoder()) as engine:
+        engine.add([ARCTIC, DESERT])
+    smaller = Settings(chunk_min_words=5, chunk_max_words=12)
+    with Engine.open(folder, encoder=FakeEncoder(), settings=smaller) as engine:
+        summary = engine.add([ARCTIC, DESERT])
+        assert set(summary.updated) == {"northland-2031", "southmark-2029"}
+        assert summary.note is not None and "chunk_max_words 170 -> 12" in summary.note
+        assert "chunk_max_words 170 -> 12" in str(summary)
+        assert all(
+            len(c.text.split()) <= 12 for c in engine.store.chunks() if c.kind == "paragraph"
+        )
+        again = engine.add([ARCTIC, DESERT])
+        assert again.note is None and set(again.unchanged) == {"northland-2031", "southmark-2029"}

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from qa import Document, Engine
+from qa.index.records import DocumentInfo
 from qa.overview import suggest
 from qa.types import Answer, Chunk
 from tests.fakes import FakeEncoder
@@ -66,16 +67,17 @@ def test_a_suggestion_whose_answer_comes_from_elsewhere_is_dropped() -> None:
         text="The Navy operates four frigates.",
         source=None,
     )
+    document = DocumentInfo("a", "A", None, pages=1, chunks=1, content_hash="h")
     asked: list[str] = []
 
     def ask(question: str) -> Answer:
         asked.append(question)
         return Answer(question=question, text="Not here.", found=False)
 
-    assert suggest([chunk], {"a": "A"}, ask) == ()
+    assert suggest([document], lambda doc_id: [chunk], ask) == ()
     assert asked == ["How many frigates does the Navy operate?"]
     with pytest.raises(ValueError, match="n must be from 1 to 6"):
-        suggest([chunk], {"a": "A"}, ask, n=9)
+        suggest([document], lambda doc_id: [chunk], ask, n=9)
 
 
 def test_an_empty_index_has_no_suggestions(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import numpy as np
 
 from qa.answer.extractive import best_evidence, extractive_answer, named_coverage, named_terms
 from qa.answer.scoring import lexical_overlap, question_terms, score_sentences
-from qa.answer.sentences import split_sentences
 from qa.settings import Settings
+from qa.text.sentences import split_sentences
 from qa.types import Chunk, Hit
 from tests.fakes import FakeEncoder
 

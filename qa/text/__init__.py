@@ -1,11 +1,8 @@
-"""Small text predicates shared by the ingest, cleaning and answer stages."""
+"""Text helpers shared by the ingest, cleaning, retrieval and answer stages."""
 
 from __future__ import annotations
 
-import logging
 import re
-
-logger = logging.getLogger(__name__)
 
 # Headings of official documents are numbered or title-cased; a line where many content words
 # start in lower case is a sentence, or a piece of one, whatever its layout says.
@@ -15,6 +12,23 @@ _HEADING_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+# A line ending as a sentence does: closing quotes, brackets or emphasis may follow the mark.
+ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]*]*$")
+# ... or as a clause does, which a list item or a lead-in line may.
+ENDS_CLAUSE = re.compile(r"[.!?…:;][\"'”’)\]*]*$")
+# Where a file name breaks into words: separators, camelCase, ``ROKDefense``, ``2022Report``.
+_NAME_BREAK = re.compile(
+    r"[_\-\s.]+"
+    r"|(?<=[a-z])(?=[A-Z])"
+    r"|(?<=[A-Z])(?=[A-Z][a-z])"
+    r"|(?<=[^\W\d_])(?=\d)"
+    r"|(?<=\d)(?=[^\W\d_])"
+)
+
+
+def name_words(stem: str) -> list[str]:
+    """``japan_2022_NationalDefenseStrategy`` -> ``["japan", "2022", "National", ...]``."""
+    return [word for word in _NAME_BREAK.split(stem) if word]
 
 
 # Words a title leaves in lower case ("Defence of the Realm", "Training and Education").

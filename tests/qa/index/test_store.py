@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 import qa.errors
-import qa.store
+import qa.index.snapshots
+import qa.index.store
 from qa import Engine
 from qa.errors import IndexBusy, ModelMismatch
-from qa.store import MANIFEST
+from qa.index.folder import MODELS
+from qa.index.snapshots import MANIFEST
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT
 
@@ -46,7 +48,7 @@ def test_crash_after_commit_before_publishing_rebuilds_search_files(
     def crash(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(qa.store.IndexStore, "publish", crash)
+    monkeypatch.setattr(qa.index.store.IndexStore, "publish", crash)
     with pytest.raises(KeyboardInterrupt):
         engine.add([DESERT])
     monkeypatch.undo()
@@ -68,7 +70,7 @@ def test_crash_while_writing_the_manifest_keeps_the_previous_index(
     def crash(path: Path, text: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(qa.store, "atomic_write_text", crash)
+    monkeypatch.setattr(qa.index.snapshots, "atomic_write_text", crash)
     with pytest.raises(OSError):
         engine.add([DESERT])
     monkeypatch.undo()
@@ -79,7 +81,7 @@ def test_crash_while_writing_the_manifest_keeps_the_previous_index(
     assert reopened.search("ice-capable patrol vessels", k=1)[0].chunk.doc_id == "northland-2031"
 
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _in_another_process(code: str) -> subprocess.Popen[str]:
@@ -100,7 +102,7 @@ def test_a_second_writer_waits_for_the_first_or_fails_at_once(
     holder = _in_another_process(
         f"""
         import time
-        from qa.store import IndexStore
+        from qa.index.store import IndexStore
         with IndexStore({str(folder)!r}).writing():
             print("holding", flush=True)
             time.sleep(1.5)
@@ -149,7 +151,7 @@ def test_a_new_index_folder_may_already_hold_the_converted_model(tmp_path: Path)
     # Engine.open loads the encoder, which caches its converted model in models/, before the
     # store makes the index; other files still mark a folder that is not ours.
     folder = tmp_path / "index"
-    (folder / qa.store.MODELS / "some-model").mkdir(parents=True)
+    (folder / MODELS / "some-model").mkdir(parents=True)
     Engine.open(folder, encoder=FakeEncoder()).add([ARCTIC])
 
     other = tmp_path / "photos"
