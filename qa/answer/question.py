@@ -130,7 +130,14 @@ def _head_noun_kind(words: list[str]) -> Expect | None:
 
 
 # "What is the command set up to do?", "what is it meant to achieve?": a purpose.
+_EMBEDDED_HOW = re.compile(r"\bhow\b", re.IGNORECASE)
 _PURPOSE = re.compile(r"\bto (?:do|achieve|accomplish|serve)\b", re.IGNORECASE)
+
+
+def _how_kind(clause: str) -> Expect:
+    """The kind a clause starting with "how" asks for ("how long" a duration, ...)."""
+    rest = clause.lower()
+    return next((e for pattern, e in _HOW if pattern.match(rest)), Expect.DESCRIPTION)
 
 
 def expected_answer(question: str) -> Expect:
@@ -149,11 +156,18 @@ def expected_answer(question: str) -> Expect:
     if word in fixed:
         return fixed[word]
     if word == "how":
-        rest = question[match.start() :].lower()
-        return next((e for pattern, e in _HOW if pattern.match(rest)), Expect.DESCRIPTION)
-    kind = _head_noun_kind(_TOKEN.findall(question[match.end() :]))
+        return _how_kind(question[match.start() :])
+    # "What is the goal for how quickly ...": the "how" clause says what is asked, unless
+    # a category noun before it does.
+    rest = question[match.end() :]
+    embedded = _EMBEDDED_HOW.search(rest)
+    kind = _head_noun_kind(_TOKEN.findall(rest[: embedded.start()] if embedded else rest))
     if kind is not None:
         return kind
+    if embedded is not None:
+        kind = _how_kind(rest[embedded.start() :])
+        if kind is not Expect.DESCRIPTION:
+            return kind
     # "Which X" picks one of several named things; "what X" may ask for anything.
     return Expect.NAME if word == "which" else Expect.DESCRIPTION
 

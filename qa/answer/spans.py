@@ -52,8 +52,9 @@ _QUANTITY = (
     r"(?:\s?(?:KRW|USD|EUR|UAH|won|dollars|euros|yen|yuan|lira|kcal|kg|kt|km|㎢|km2|t|tons|"
     r"tonnes|m)\b|㎢)?"
 )
+# "within" makes a duration a limit ("within an hour and a half"), which the answer must keep.
 _DURATION = re.compile(
-    rf"\b{_APPROX}(?:\d[\d,.]*|(?:{'|'.join(_NUMBER_WORDS.split())})(?:[\s\-]\w+)?|an?)"
+    rf"\b(?:within\s+)?{_APPROX}(?:\d[\d,.]*|(?:{'|'.join(_NUMBER_WORDS.split())})(?:[\s\-]\w+)?|an?)"
     rf"[\s\-]{_TIME_UNITS}(?:\s+and\s+a\s+half)?\b",
     re.IGNORECASE,
 )

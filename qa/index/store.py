@@ -4,7 +4,7 @@
 ``search_lexical``; updates through ``next_lexical``, ``apply`` and ``publish``; nothing
 outside reads its parts.
 
-A little over 300 lines: opening, catching up with other processes and publishing are one
+About 350 lines: opening, catching up with other processes and publishing are one
 protocol whose crash-safety depends on their order, so they stay together.
 """
 

@@ -30,7 +30,7 @@ from qa.answer.spans import spans_of, typed_spans
         (
             "Casualties reach hospital within an hour and a half.",
             Expect.DURATION,
-            ["an hour and a half"],
+            ["within an hour and a half"],
         ),
         ("General Tomas Brandt commands the fleet.", Expect.PERSON, ["Tomas Brandt"]),
         ("The units merged to cut overhead costs.", Expect.REASON, ["to cut overhead costs"]),
