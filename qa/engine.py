@@ -3,7 +3,7 @@
 Thread-safe: searches and answers run in parallel; adding and removing documents are
 serialised and wait for running searches to finish.
 
-Longer than most modules (~370 lines) because it is the library's front door: each public
+Longer than most modules (~430 lines) because it is the library's front door: each public
 method is the validate -> lock -> delegate step of one use, and the locking rules are easier
 to check when every use of the two locks is in one file.
 """
