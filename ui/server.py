@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 import re
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
 from ui.uploads import DEFAULT_UPLOAD_LIMIT
+from ui.viewer import PAGE_LINK_SCRIPT
 
 if TYPE_CHECKING:
     from qa.encoder import Encoder
@@ -112,7 +114,7 @@ def build_server(
         max_file_size=min(upload_limit, engine.settings.max_file_bytes),
         footer_links=[],
         css_paths=[CSS_PATH],
-        head=HEAD,
+        head=HEAD + PAGE_LINK_SCRIPT,
         mcp_server=False,
         ssr_mode=False,
     )
@@ -172,6 +174,8 @@ def serve(
     # Gradio components may phone home unless told otherwise; a local server must not.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     engine = open_for_serving(paths, index_dir, model=model, backend=backend, milvus_uri=milvus_uri)
+    # The landing's suggested questions cost an answer each: make them before the first visit.
+    threading.Thread(target=engine.overview, name="citeqa-overview", daemon=True).start()
     app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth, api_token=api_token)
     logger.info("serving on http://%s:%d (API docs at /docs)", host, port)
     try:

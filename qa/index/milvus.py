@@ -68,6 +68,7 @@ _DOCUMENT_FIELDS = (
     "content_hash",
     "page_count",
     "chunks",
+    "added_at",
 )
 
 
@@ -254,6 +255,19 @@ class MilvusIndex:
         if len(pages) != len(set(numbers)):
             return None
         return "\n".join(page.text for _, page in sorted(pages.items()))
+
+    def page_numbers(self, doc_id: str) -> list[int]:
+        """The numbers of the stored pages of ``doc_id``, in order."""
+        return sorted(self._pages(doc_id))
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """The chunks of ``doc_id`` at its current version, in document order."""
+        version = current_versions(self.client, self.names, [doc_id]).get(doc_id)
+        if version is None:
+            return []
+        where = f"doc_id == {quote(doc_id)} and version == {quote(version)}"
+        rows = scan(self.client, self.names.chunks, where, (*CHUNK_OUTPUT, "position"))
+        return [chunk_from_row(row) for row in sorted(rows, key=lambda row: row["position"])]
 
     def stored_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Embed key -> (dimension,) float32 vector, for the keys some stored chunk has.

@@ -78,6 +78,12 @@ class MilvusStore:
     def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
         return self.milvus.page_text(doc_id, numbers)
 
+    def page_numbers(self, doc_id: str) -> list[int]:
+        return self.milvus.page_numbers(doc_id)
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        return self.milvus.document_chunks(doc_id)
+
     @property
     def recipe(self) -> dict[str, int]:
         # Not recorded in Milvus: a change of chunk sizes still re-chunks (it is part of each

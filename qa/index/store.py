@@ -220,6 +220,12 @@ class IndexStore:
         """The cleaned text of the given pages joined in order, or None if any is missing."""
         return self._catalog.page_text(doc_id, numbers)
 
+    def page_numbers(self, doc_id: str) -> list[int]:
+        return self._catalog.page_numbers(doc_id)
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        return [chunk for chunk in self.chunks() if chunk.doc_id == doc_id]
+
     def document_hashes(self) -> dict[str, str]:
         return self._catalog.document_hashes()
 

@@ -96,3 +96,15 @@ def test_pages_exported_in_batches_join_their_book(engine: Engine, tmp_path: Pat
     assert book.title == HARBOUR and book.pages == 3
     hit = engine.search("breakwater section 3 rebuilt", k=1)[0]
     assert 3 in hit.chunk.pages
+
+
+def test_a_cited_page_opens_whole_and_the_overview_reads_the_documents(engine: Engine) -> None:
+    engine.add([ARCTIC, DESERT])
+    view = engine.page(ARCTIC.id, 12, quote="four ice-capable patrol vessels")
+    assert (view.previous, view.next, view.count) == (None, 13, 2)
+    assert [view.text[a:b] for a, b in view.highlights] == ["four ice-capable patrol vessels"]
+    with pytest.raises(UnknownDocument, match="has no page 14"):
+        engine.page(ARCTIC.id, 14)
+    overview = engine.overview()
+    assert (overview.documents, overview.pages) == (2, 4)
+    assert overview.chunks == len(engine) and overview.updated_at is not None
