@@ -26,6 +26,7 @@ _GLUE = word_set(
 )
 # The typed kinds a short answer is a phrase of; other questions take a run of new words.
 _TYPED = (Expect.NUMBER, Expect.DATE, Expect.DURATION, Expect.PERSON, Expect.NAME)
+_MEASURED = (Expect.NUMBER, Expect.DATE, Expect.DURATION)
 RUN_MAX_WORDS = 16
 # A question after what something is called, and the words that introduce such a name.
 _ASKS_ALIAS = re.compile(r"\b(?:nickname|known as|called|go(?:es)? by|dubbed)\b", re.IGNORECASE)
@@ -145,8 +146,8 @@ def short_answer(analysis: QuestionAnalysis, question: str, sentences: list[str]
 
     The first sentence holding an asked-for phrase the question does not already say gives
     it: one counting what the question counts ("how many troops" -> "4,000 troops") first,
-    then the one nearest the question's words. Otherwise a run of the best sentence's words
-    that the question does not use.
+    then the one nearest the question's words. Otherwise, unless a figure, a date or a
+    duration was asked for, a run of the best sentence's words that the question does not use.
     """
     asked = _stems(question)
     alias = analysis.expect is Expect.NAME and _ASKS_ALIAS.search(question) is not None
@@ -155,6 +156,8 @@ def short_answer(analysis: QuestionAnalysis, question: str, sentences: list[str]
             found = _typed_candidates(analysis, asked, sentence, alias=alias)
             if found:
                 return max(found, key=lambda item: item[0])[1]
+        if analysis.expect in _MEASURED:
+            return None  # words are never the answer to "how many" or "when"
     if not sentences:
         return None
     sentence = sentences[0]

@@ -40,3 +40,9 @@ def test_a_short_answer_is_always_a_span_of_a_quoted_sentence() -> None:
     sentences = ["The Northland navy commissioned its first submarine on 3 May 1961."]
     found = short_answer(analyse(question), question, sentences)
     assert found is not None and found in sentences[0]
+
+
+def test_no_figure_in_the_quote_means_no_short_answer_to_how_many() -> None:
+    question = "How many patrol boats does the Northland coast guard operate?"
+    sentences = ["The Northland coast guard patrols the fjords in all seasons."]
+    assert short_answer(analyse(question), question, sentences) is None
