@@ -1,9 +1,9 @@
-"""The engine: one index folder, one encoder, hybrid search and cited answers.
+"""The engine: one index (a folder, or a Milvus collection), one encoder, hybrid search, answers.
 
 Thread-safe: searches and answers run in parallel; adding and removing documents are
 serialised and wait for running searches to finish.
 
-Longer than most modules (~350 lines) because it is the library's front door: each public
+Longer than most modules (~430 lines) because it is the library's front door: each public
 method is the validate -> lock -> delegate step of one use, and the locking rules are easier
 to check when every use of the two locks is in one file.
 """
@@ -24,6 +24,7 @@ import numpy as np
 from qa.answer.citations import quote_pages
 from qa.answer.extractive import extractive_answer
 from qa.answer.generative import ChatClient, generative_answer, rewrite_followup
+from qa.compare import compare
 from qa.conversation import Resolution, Turn, resolve
 from qa.encoder import Encoder
 from qa.errors import (
@@ -33,17 +34,21 @@ from qa.errors import (
     ModelError,
     UnknownDocument,
 )
+from qa.feedback import FeedbackLog
+from qa.index.base import Index
 from qa.index.folder import MODELS, check_folder
 from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
 from qa.indexer import AddSummary, apply_update, plan_update
 from qa.ingest import Progress
+from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
+from qa.pages import PageView, load_page, render_pdf_page
 from qa.pipeline import Scan, Source, check_sources
 from qa.retrieval.hybrid import SEARCH_MODES, HybridRetriever
 from qa.rwlock import ReadWriteLock
 from qa.settings import Settings
 from qa.streaming import stream_update
-from qa.types import Answer, Document, Hit
+from qa.types import Answer, Chunk, Document, Hit
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +83,14 @@ class _Retrieved:
 class Engine:
     """Use ``Engine.open(path)``; the constructor only wires already-open parts."""
 
-    def __init__(self, store: IndexStore, encoder: Encoder, settings: Settings) -> None:
+    def __init__(self, store: Index, encoder: Encoder, settings: Settings) -> None:
         self.store = store
         self.encoder = encoder
         self.settings = settings
         self._lock = ReadWriteLock()
         self._write_mutex = threading.Lock()
+        self._overviews = OverviewCache()
+        self.feedback = FeedbackLog(store.folder)
 
     @classmethod
     def open(
@@ -94,6 +101,8 @@ class Engine:
         encoder: Encoder | None = None,
         settings: Settings | None = None,
         create: bool = True,
+        backend: str | None = None,
+        milvus_uri: str | None = None,
     ) -> Engine:
         """Open the index folder at ``path``; with ``create`` (the default) make it if missing.
 
@@ -101,9 +110,17 @@ class Engine:
         ``encoder`` replaces the model entirely (tests pass a fake one). A missing index
         (without ``create``) or a path that cannot hold one raises ``IndexNotFound`` before
         the model is loaded.
+
+        ``backend="milvus"`` keeps the index in a Milvus collection at ``milvus_uri`` (a path
+        ending in ``.db`` for embedded Milvus Lite, ``http://host:19530`` for a server) and
+        only the model and embedding caches in ``path``; default: ``settings.backend``.
         """
+        settings = (settings or Settings.from_env()).with_overrides(
+            backend=backend, milvus_uri=milvus_uri
+        )
         folder = Path(path) if path is not None else default_index_dir()
-        check_folder(folder, create=create)
+        if settings.backend == "faiss":
+            check_folder(folder, create=create)
         if encoder is None:
             from embeddings.encoder import Encoder as SentenceEncoder
             from embeddings.encoder import ModelNotFoundError
@@ -112,9 +129,15 @@ class Engine:
                 encoder = SentenceEncoder(model, cache_dir=folder / MODELS).load()
             except ModelNotFoundError as exc:
                 raise ModelError(str(exc)) from exc
-        settings = settings or Settings.from_env()
-        store = IndexStore(folder, approximate_above=settings.approximate_above)
-        store.open(encoder.fingerprint, encoder.dimension, create=create)
+        store: Index
+        if settings.backend == "milvus":
+            from qa.index.milvus_store import MilvusStore
+
+            assert settings.milvus_uri is not None
+            store = MilvusStore(folder, settings.milvus_uri)
+        else:
+            store = IndexStore(folder, approximate_above=settings.approximate_above)
+        store = store.open(encoder.fingerprint, encoder.dimension, create=create)
         return cls(store, encoder, settings)
 
     @property
@@ -129,6 +152,7 @@ class Engine:
     def close(self) -> None:
         with self._lock.write():
             self.store.close()
+        self.feedback.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -225,6 +249,58 @@ class Engine:
         self._catch_up()
         with self._lock.read():
             return self.store.documents()
+
+    def page(self, doc_id: str, number: int, *, quote: str | None = None) -> PageView:
+        """Page ``number`` of ``doc_id`` as stored (the text quotes are checked against), with
+        the ranges showing ``quote`` and the neighbouring page numbers; ``UnknownDocument``
+        for a document or page that is not indexed."""
+        self._catch_up()
+        with self._lock.read():
+            return load_page(self.store, doc_id, number, quote)
+
+    def page_image(self, doc_id: str, number: int) -> bytes | None:
+        """Page ``number`` of a PDF document drawn as PNG; None for other documents, or when
+        the file is gone or cannot be drawn."""
+        view = self.page(doc_id, number)
+        if not view.has_image:
+            return None
+        origin = next((d.origin for d in self.documents() if d.doc_id == doc_id), None)
+        return render_pdf_page(origin, number) if origin else None
+
+    def overview(self, n: int = DEFAULT_SUGGESTIONS) -> Overview:
+        """The collection in figures, and ``n`` questions made from its own text that it
+        answers (see ``qa.overview``); made once while the documents stay the same."""
+        documents = self.documents()
+        key = tuple(sorted((d.doc_id, d.content_hash) for d in documents))
+        # Checked with extractive answers: a language model would cost a call per suggestion.
+        return self._overviews.get(
+            key,
+            n,
+            lambda count: make_overview(
+                documents, self._document_chunks, lambda q: self.ask(q, mode="extractive"), count
+            ),
+        )
+
+    def _document_chunks(self, doc_id: str) -> list[Chunk]:
+        with self._lock.read():
+            return self.store.document_chunks(doc_id)
+
+    def compare(
+        self,
+        question: str,
+        docs: Sequence[str] | None = None,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> dict[str, Answer]:
+        """One answer per document, in order: each of ``docs`` (2-4 ids) is asked ``question``
+        alone, with its own citations and "not found" where it does not say. Without ``docs``
+        the question names them ("the 2018 and 2020 white papers"; see ``qa.compare``)."""
+        check_question(question, self.settings.max_query_chars)
+        titles = {d.doc_id: d.title for d in self.documents()}
+        return compare(
+            question, titles, lambda q, doc: self.ask(q, k=k, docs=[doc], mode=mode), docs
+        )
 
     def search(
         self,

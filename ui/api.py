@@ -35,6 +35,7 @@ from qa.errors import (
     LanguageModelError,
     UnknownDocument,
 )
+from ui.api_analyst import add_analyst_routes
 from ui.flows import index_uploads, remove_document
 from ui.uploads import UploadRejected, save_upload
 
@@ -258,5 +259,6 @@ def build_api(
     router = APIRouter(prefix="/api", dependencies=dependencies)
     _question_routes(router, engine)
     _document_routes(router, engine, upload_dir, limit)
+    add_analyst_routes(router, engine)
     app.include_router(router)
     return app

@@ -1,4 +1,5 @@
-"""The browser chat's layout: a Chat tab and a Documents tab, wired to ``ui.events``."""
+"""The browser chat's layout: Chat, Compare and Documents tabs and the page viewer, wired to
+``ui.events``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from ui.compare_view import build_compare_tab
 from ui.events import DOCUMENT_HEADERS, EXTRACTIVE, GENERATIVE, SEARCH_ONLY, Events
 from ui.uploads import SUPPORTED_EXTENSIONS
+from ui.viewer import build_viewer
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -83,7 +86,7 @@ def _chat_tab(settings: Settings) -> _ChatTab:
                 elem_id="citeqa-chat",
                 label="Conversation",
                 height=560,
-                feedback_options=None,
+                feedback_options=("Like", "Dislike"),
                 buttons=["copy_all"],
                 placeholder="Ask a question about the indexed documents.",
             )
@@ -140,18 +143,31 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
     with gr.Blocks(title="citeqa", analytics_enabled=False) as app:
         gr.Markdown("## citeqa\nAsk questions; every answer cites the pages it quotes.")
         turns = gr.State([])
+        message_turns = gr.State({})
         with gr.Tabs():
             chat = _chat_tab(engine.settings)
+            compare_docs = build_compare_tab(engine)
             docs = _documents_tab()
-        inputs = [chat.question, chat.chatbot, turns, chat.doc_filter, chat.passages, chat.mode]
-        outputs = [chat.chatbot, turns, chat.question, chat.export]
+        build_viewer(engine)
+        inputs = [chat.question, chat.chatbot, turns, message_turns]
+        inputs += [chat.doc_filter, chat.passages, chat.mode]
+        outputs = [chat.chatbot, turns, message_turns, chat.question, chat.export]
         chat.send.click(events.respond, inputs, outputs)
         chat.question.submit(events.respond, inputs, outputs)
-        cleared = [chat.chatbot, turns, chat.export]
+        chat.chatbot.example_select(events.suggested, None, chat.question).then(
+            events.respond, inputs, outputs
+        )
+        chat.chatbot.like(events.judged, [turns, message_turns], None)
+        cleared = [chat.chatbot, turns, message_turns, chat.export]
         chat.reset.click(events.clear, None, cleared)
         chat.chatbot.clear(events.clear, None, cleared)
-        views = [docs.table, chat.doc_filter, docs.to_remove]
-        docs.add.click(events.add_files, [docs.upload], [docs.status, docs.upload, *views])
-        docs.drop.click(events.remove, [docs.to_remove], [docs.status, *views])
+        views = [docs.table, chat.doc_filter, docs.to_remove, compare_docs]
+        docs.add.click(events.add_files, [docs.upload], [docs.status, docs.upload, *views]).then(
+            events.landing, None, chat.chatbot
+        )
+        docs.drop.click(events.remove, [docs.to_remove], [docs.status, *views]).then(
+            events.landing, None, chat.chatbot
+        )
         app.load(events.document_views, None, views)
+        app.load(events.landing, None, chat.chatbot)
     return app

@@ -64,6 +64,8 @@ def _run_serve(args: argparse.Namespace) -> int:
         port=args.port,
         auth=auth,
         model=args.model,
+        backend=args.backend,
+        milvus_uri=args.milvus_uri,
         api_token=args.api_token,
         insecure_public=args.insecure_public,
     )

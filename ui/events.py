@@ -7,14 +7,16 @@ uploads, remove a document) is ``ui.flows``.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from qa.errors import CiteqaError, UnknownDocument
+from ui.feedback import record_feedback
 from ui.flows import index_uploads, remove_document
+from ui.landing import example_messages, summary_markdown
 from ui.render import Turn, answer_html, conversation_markdown, error_html, hits_html
 from ui.uploads import UploadRejected, save_upload
 
@@ -28,6 +30,11 @@ DOCUMENT_HEADERS = ["Title", "Pages", "Chunks", "Source", "Id"]
 # A pasted wall of text is echoed in the chat only this far; the box keeps all of it.
 QUESTION_SHOWN_CHARS = 400
 _STAGE_UNITS = {"reading": "files", "cleaning": "documents", "embedding": "chunks"}
+# Shown at once while a question is answered, so the chat never looks frozen.
+SEARCHING = (
+    '<div class="citeqa-message"><div class="citeqa-searching" role="status">'
+    "Searching the documents…</div></div>"
+)
 
 ChatHistory = list[dict[str, str]]
 
@@ -54,8 +61,9 @@ class Events:
         self.upload_dir = upload_dir
         self.limit = min(upload_limit, engine.settings.max_file_bytes)
 
-    def document_views(self) -> tuple[Any, Any, Any]:
-        """The Documents table, the chat's document filter and the removal choice."""
+    def document_views(self) -> tuple[Any, Any, Any, Any]:
+        """The Documents table, the chat's document filter, the removal choice and the
+        Compare tab's documents."""
         documents = self.engine.documents()
         rows = [[d.title, d.pages, d.chunks, d.source or "", d.doc_id] for d in documents]
         choices = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
@@ -64,29 +72,54 @@ class Events:
             gr.Dataframe(value=rows, headers=DOCUMENT_HEADERS),
             gr.Dropdown(choices=choices, value=[]),
             gr.Dropdown(choices=choices, value=documents[0].doc_id if documents else None),
+            gr.Dropdown(choices=choices, value=[]),
         )
+
+    def landing(self) -> Any:
+        """The empty chat: the collection's figures and suggested questions. Its own event:
+        suggestions are answered once per change of the documents, and the document list
+        should not wait for that."""
+        overview = self.engine.overview()
+        return gr.Chatbot(
+            placeholder=summary_markdown(overview), examples=example_messages(overview)
+        )
+
+    def suggested(self, data: gr.SelectData) -> str:
+        """A suggested question goes into the box, to be asked as if typed."""
+        return str(data.value["text"])
+
+    def judged(self, turns: list[Turn], message_turns: dict[int, int], data: gr.LikeData) -> None:
+        record_feedback(self.engine, turns, message_turns, data)
 
     def respond(
         self,
         question: str,
         history: ChatHistory,
         turns: list[Turn],
+        message_turns: dict[int, int],
         docs: list[str] | None,
         k: float,
         mode: str,
-    ) -> tuple[Any, ...]:
-        """Chat, turns, question box and export button after asking ``question``."""
+    ) -> Iterator[tuple[Any, ...]]:
+        """Chat, turns, message -> turn map, question box and export button: at once with a
+        "Searching" message, then after asking ``question``."""
         asked = {"role": "user", "content": _shown_question(question)}
+        searching = {"role": "assistant", "content": SEARCHING}
+        yield [*history, asked, searching], turns, message_turns, "", gr.skip()
         try:
             turn, message = self._turn(question, turns, docs or None, int(k), mode)
         except CiteqaError as error:
             # Said in the chat, with the typed question left in the box to fix and resend;
             # the conversation and its export stay as they were.
             failed = {"role": "assistant", "content": error_html(str(error))}
-            return [*history, asked, failed], turns, question, gr.skip()
+            yield [*history, asked, failed], turns, message_turns, question, gr.skip()
+            return
         turns = [*turns, turn]
         history = [*history, asked, {"role": "assistant", "content": message}]
-        return history, turns, "", gr.DownloadButton(value=_export_file(turns), interactive=True)
+        # The thumbs under a message name it by its place in the chat.
+        message_turns = {**message_turns, len(history) - 1: len(turns) - 1}
+        export = gr.DownloadButton(value=_export_file(turns), interactive=True)
+        yield history, turns, message_turns, "", export
 
     def _turn(
         self, question: str, turns: list[Turn], docs: list[str] | None, k: int, mode: str
@@ -110,7 +143,7 @@ class Events:
         return Turn(question.strip(), answer=answer), answer_html(answer, len(turns))
 
     def clear(self) -> tuple[Any, ...]:
-        return [], [], gr.DownloadButton(value=None, interactive=False)
+        return [], [], {}, gr.DownloadButton(value=None, interactive=False)
 
     def add_files(
         self,

@@ -52,8 +52,9 @@ _QUANTITY = (
     r"(?:\s?(?:KRW|USD|EUR|UAH|won|dollars|euros|yen|yuan|lira|kcal|kg|kt|km|㎢|km2|t|tons|"
     r"tonnes|m)\b|㎢)?"
 )
+# "within" makes a duration a limit ("within an hour and a half"), which the answer must keep.
 _DURATION = re.compile(
-    rf"\b{_APPROX}(?:\d[\d,.]*|(?:{'|'.join(_NUMBER_WORDS.split())})(?:[\s\-]\w+)?|an?)"
+    rf"\b(?:within\s+)?{_APPROX}(?:\d[\d,.]*|(?:{'|'.join(_NUMBER_WORDS.split())})(?:[\s\-]\w+)?|an?)"
     rf"[\s\-]{_TIME_UNITS}(?:\s+and\s+a\s+half)?\b",
     re.IGNORECASE,
 )
@@ -168,14 +169,21 @@ _DESIGNATOR = re.compile(
     r"\b(?:type|class|block|batch|flight|mark|mk|model|no|nos|number|article|articles|section|"
     r"chapter|sec|para|paragraph|item|regulation|resolution|phase|tier|annex|part|figure|fig|"
     r"table|chart|page|pp?|version)"
-    r"\.?\s*$",
+    # ... and the parts of a label before this one ("Chart 6-7", "Table 3.1", "Fig. I-2-4")
+    r"\.?\s*(?:[\w]+[\-.])*$",
     re.IGNORECASE,
 )
 
 
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
+
+
 def _is_designation(text: str, span: Span) -> bool:
-    """A numbered thing ("Type 32") or the numbering of a clause ("Sec 8 (1)")."""
-    if _DESIGNATOR.search(text, max(0, span.start - 12), span.start) is not None:
+    """A numbered thing ("Type 32"), the numbering of a clause ("Sec 8 (1)") or an ordinal
+    ("the 3rd conference")."""
+    if _DESIGNATOR.search(text, max(0, span.start - 24), span.start) is not None:
+        return True
+    if _ORDINAL.match(text, span.end):
         return True
     enclosed = text[span.start - 1 : span.start] == "(" and text[span.end : span.end + 1] == ")"
     return enclosed and span.text.isdigit() and len(span.text) <= 2

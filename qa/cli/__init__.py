@@ -1,10 +1,11 @@
 """The ``citeqa`` command line: the parser, logging and exit statuses around the subcommands.
 
 Each subcommand is a ``Command`` (``qa.cli.command``) in the module of its group:
-``documents`` (chunks, index, docs, remove), ``questions`` (search, ask, chat) and
-``evaluation`` (eval). To add one, write it there and list it in ``BUILTIN``. Other packages
-add commands through the ``citeqa.commands`` entry points (``name = "module:COMMAND"``): that
-is how ``ui`` adds ``serve`` without qa importing ui.
+``documents`` (chunks, index, docs, remove), ``questions`` (search, ask, compare, chat),
+``evaluation`` (eval) and ``feedback`` (feedback export). To add one, write it there and
+list it in ``BUILTIN``. Other packages add commands through the ``citeqa.commands`` entry
+points (``name = "module:COMMAND"``): that is how ``ui`` adds ``serve`` without qa importing
+ui.
 
 Exit status: 0 on success, 1 when the work failed (unreadable input, a busy or damaged index,
 an unexpected error), 2 for a usage mistake (bad argument, missing path or index). Errors are
@@ -20,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from qa.cli import documents, evaluation, questions
+from qa.cli import documents, evaluation, feedback, questions
 from qa.cli.command import FAILURE, USAGE_ERROR, Command, UsageError
 from qa.errors import (
     CiteqaError,
@@ -51,10 +52,12 @@ BUILTIN: dict[str, Command] = {
     "index": documents.INDEX,
     "search": questions.SEARCH,
     "ask": questions.ASK,
+    "compare": questions.COMPARE,
     "chat": questions.CHAT,
     "docs": documents.DOCS,
     "remove": documents.REMOVE,
     "eval": evaluation.EVAL,
+    "feedback": feedback.FEEDBACK,
 }
 ENTRY_POINTS = "citeqa.commands"
 

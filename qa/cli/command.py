@@ -44,6 +44,19 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
         help="index folder (default: $CITEQA_INDEX or ~/.citeqa/index)",
     )
     parser.add_argument(
+        "--backend",
+        choices=("faiss", "milvus"),
+        default=None,
+        help="where the index lives (default: $CITEQA_BACKEND or faiss, the index folder)",
+    )
+    parser.add_argument(
+        "--milvus-uri",
+        metavar="URI",
+        default=None,
+        help="Milvus for --backend milvus: FILE.db (embedded Milvus Lite) or "
+        "http://host:19530 (token in $CITEQA_MILVUS_TOKEN); default $CITEQA_MILVUS_URI",
+    )
+    parser.add_argument(
         "--model",
         metavar="FOLDER",
         default=None,
@@ -55,7 +68,13 @@ def open_engine(args: argparse.Namespace, *, create: bool = False) -> Engine:
     """The engine on ``--index``; reading commands never create an index folder."""
     from qa.engine import Engine
 
-    return Engine.open(args.index, model=args.model, create=create)
+    return Engine.open(
+        args.index,
+        model=args.model,
+        create=create,
+        backend=args.backend,
+        milvus_uri=args.milvus_uri,
+    )
 
 
 def existing_paths(paths: Sequence[str]) -> list[Path]:

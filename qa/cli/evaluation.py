@@ -27,7 +27,10 @@ def _eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run_eval(args: argparse.Namespace) -> int:
     from qa.evaluate import after_unrelated, evaluate, has_conversations, load_questions
+    from qa.evaluate_compare import is_compare_set
 
+    if is_compare_set(command.existing_paths([args.questions])[0]):
+        return _run_eval_compare(args)
     questions = load_questions(command.existing_paths([args.questions])[0])
     if args.after_unrelated:
         questions = after_unrelated(questions)
@@ -51,6 +54,16 @@ def _run_eval(args: argparse.Namespace) -> int:
     for mode in ("dense", "lexical"):
         if mode in reports:
             print(reports[mode].format(mode).splitlines()[0])
+    return 0
+
+
+def _run_eval_compare(args: argparse.Namespace) -> int:
+    """A set of comparisons (records with ``parts``): is each document's span in its column?"""
+    from qa.evaluate_compare import evaluate_compare, load_compare_questions
+
+    engine = command.open_engine(args)
+    report = evaluate_compare(engine, load_compare_questions(args.questions))
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.format())
     return 0
 
 

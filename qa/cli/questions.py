@@ -1,10 +1,12 @@
-"""The commands that ask the index: ``search``, ``ask`` and ``chat`` (a conversation)."""
+"""The commands that ask the index: ``search``, ``ask``, ``compare`` (one answer per
+document) and ``chat`` (a conversation)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -181,6 +183,34 @@ def _prompt(text: str, prefill: str) -> str:
         readline.set_startup_hook()
 
 
+def _compare_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", help="the question, in quotes")
+    parser.add_argument("-k", type=_k_value, default=None, help="number of passages (1-100)")
+    parser.add_argument(
+        "--doc",
+        action="append",
+        default=None,
+        metavar="DOC_ID",
+        help="a document to ask (2-4; default: the ones the question names by year)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    add_index_options(parser)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    question = _checked_question(args.question)
+    engine = command.open_engine(args)
+    answers = engine.compare(question, args.doc, k=args.k)
+    if args.json:
+        print(json.dumps({d: a.to_dict() for d, a in answers.items()}, ensure_ascii=False))
+        return 0
+    titles = {d.doc_id: d.title for d in engine.documents()}
+    for i, (doc_id, answer) in enumerate(answers.items()):
+        print(f"{'' if i == 0 else chr(10)}== {titles.get(doc_id, doc_id)} ({doc_id})\n")
+        _print_answer(replace(answer, resolved_question=None))
+    return 0
+
+
 SEARCH = Command(
     help="list the passages that best match a question",
     add_arguments=_query_arguments,
@@ -190,6 +220,11 @@ ASK = Command(
     help="answer a question with quotes and page citations",
     add_arguments=_ask_arguments,
     run=_run_ask,
+)
+COMPARE = Command(
+    help="ask 2-4 documents the same question: one answer each, with its own citations",
+    add_arguments=_compare_arguments,
+    run=_run_compare,
 )
 CHAT = Command(
     help="a conversation in the terminal: follow-up questions build on earlier ones",

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from qa.index.records import DocumentInfo, DocumentRecord
 from qa.retrieval.base import ChunkSource
-from qa.types import Page
+from qa.types import Chunk, Page
 
 
 class Index(ChunkSource, Protocol):
-    """An open index: documents, pages, chunks, their searches and their updates."""
+    """An open index: documents, pages, chunks, their searches and their updates.
+
+    ``folder`` is where this machine keeps its part (caches, feedback), or the whole index.
+    """
+
+    folder: Path
 
     def close(self) -> None: ...
 
@@ -45,6 +51,14 @@ class Index(ChunkSource, Protocol):
 
     def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
         """The cleaned text of the given pages joined in order, or None if any is missing."""
+        ...
+
+    def page_numbers(self, doc_id: str) -> list[int]:
+        """The numbers of the stored pages of ``doc_id``, in order (empty without pages)."""
+        ...
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """The chunks of ``doc_id`` in document order (empty for an unknown id)."""
         ...
 
     @property

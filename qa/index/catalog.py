@@ -151,14 +151,21 @@ class Catalog:
     def documents(self) -> list[DocumentInfo]:
         rows = self.db.execute(
             "SELECT d.doc_id, d.title, d.source, d.page_count, d.content_hash, "
-            "COUNT(c.vector_id), d.origin "
+            "COUNT(c.vector_id), d.origin, d.added_at "
             "FROM documents d LEFT JOIN chunks c ON c.doc_id = d.doc_id "
             "GROUP BY d.doc_id ORDER BY d.title, d.doc_id"
         ).fetchall()
         return [
-            DocumentInfo(doc_id, title, source, pages, count, content_hash, origin)
-            for doc_id, title, source, pages, content_hash, count, origin in rows
+            DocumentInfo(doc_id, title, source, pages, count, content_hash, origin, added_at)
+            for doc_id, title, source, pages, content_hash, count, origin, added_at in rows
         ]
+
+    def page_numbers(self, doc_id: str) -> list[int]:
+        """The numbers of the stored pages of ``doc_id``, in order (empty without pages)."""
+        rows = self.db.execute(
+            "SELECT number FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)
+        ).fetchall()
+        return [number for (number,) in rows]
 
     def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
         """The cleaned text of the given pages joined in order, or None if any is missing."""

@@ -151,6 +151,7 @@ def document_info(row: Mapping[str, Any]) -> DocumentInfo:
         chunks=int(row["chunks"]),
         content_hash=row["content_hash"],
         origin=row["origin"],
+        added_at=row.get("added_at"),
     )
 
 

@@ -24,6 +24,7 @@ class DocumentInfo:
     chunks: int
     content_hash: str
     origin: str | None = None
+    added_at: float | None = None  # when it was last added or replaced (seconds since epoch)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -4,7 +4,7 @@
 ``search_lexical``; updates through ``next_lexical``, ``apply`` and ``publish``; nothing
 outside reads its parts.
 
-A little over 300 lines: opening, catching up with other processes and publishing are one
+About 350 lines: opening, catching up with other processes and publishing are one
 protocol whose crash-safety depends on their order, so they stay together.
 """
 
@@ -228,6 +228,12 @@ class IndexStore:
     def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
         """The cleaned text of the given pages joined in order, or None if any is missing."""
         return self._catalog.page_text(doc_id, numbers)
+
+    def page_numbers(self, doc_id: str) -> list[int]:
+        return self._catalog.page_numbers(doc_id)
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        return [chunk for chunk in self.chunks() if chunk.doc_id == doc_id]
 
     def document_hashes(self) -> dict[str, str]:
         return self._catalog.document_hashes()

@@ -12,11 +12,14 @@ from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fusion import Fused, reciprocal_rank_fusion
 from qa.retrieval.retrievers import DenseRetriever, LexicalRetriever
 from qa.settings import Settings
+from qa.text import document_years
 from qa.types import Hit
 
 SEARCH_MODES = ("hybrid", "dense", "lexical")
 # Weight of "near the pages the previous answer cited" beside dense (1) and BM25 (2).
 CONTEXT_WEIGHT = 0.5
+# Weight of "from the edition the question names by year" ("the 2023 review").
+EDITION_WEIGHT = 0.5
 # Fused candidates looked at per hit wanted: near-duplicates among them are dropped.
 CANDIDATES_PER_HIT = 3
 
@@ -98,6 +101,12 @@ class HybridRetriever:
             rankings.append(list(retriever.search(query, query_vector, depth, allowed).ids))
             weights.append(weight)
             names.append(name)
+        edition = self._named_edition(query, rankings)
+        if edition:
+            # Several editions answer alike; the one the question names by year should lead.
+            rankings.append(edition)
+            weights.append(EDITION_WEIGHT)
+            names.append("edition")
         if prefer and rankings:
             # A follow-up about the same thing: passages near what the last answer cited
             # count as one more (weaker) retriever's opinion.
@@ -107,6 +116,20 @@ class HybridRetriever:
         if not rankings:
             return [], names
         return reciprocal_rank_fusion(rankings, weights, k=self.settings.rrf_k), names
+
+    def _named_edition(self, query: str, rankings: Sequence[Sequence[str]]) -> list[str]:
+        """Chunk ids of ``rankings`` (best first) from documents whose title or file name has
+        a year the question names a document by; empty unless that sets some apart."""
+        years = document_years(query)
+        if not years or not rankings:
+            return []
+        candidates = list(dict.fromkeys(cid for ranking in rankings for cid in ranking))
+        named = []
+        for chunk_id in candidates:
+            chunk = self.index.chunk(chunk_id)
+            if any(year in f"{chunk.title} {chunk.source or ''}" for year in years):
+                named.append(chunk_id)
+        return named if 0 < len(named) < len(candidates) else []
 
     def _near(
         self, rankings: Sequence[Sequence[str]], prefer: Mapping[str, tuple[int, ...]]

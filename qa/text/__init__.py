@@ -61,3 +61,19 @@ def looks_like_heading(line: str) -> bool:
         return body != text  # a bare number ("3.") is a heading only if numbered
     capitalised = sum(1 for w in words if w[0].isupper())
     return capitalised / len(words) >= TITLE_CASE_SHARE
+
+
+# A year that names a document or an agreement ("Japan's 2022 National Defense Strategy", "the
+# 2020 white paper", "the October 2018 Alliance Guiding Principles") dates the source, not the
+# fact asked about.
+DOCUMENT_YEAR = re.compile(
+    r"\b((?:19|20)\d{2})\s+(?:[\w’'\-]+\s+){0,3}?(?:white\s+paper|paper|strategy|review|"
+    r"report|concept|assessment|doctrine|update|edition|summary|policy|principles|agreement|"
+    r"accord|treaty|act|law|declaration|statement|communiqu[eé]|guidelines)\b",
+    re.IGNORECASE,
+)
+
+
+def document_years(question: str) -> tuple[str, ...]:
+    """The years ``question`` uses to name a document ("the 2023 Defence Strategic Review")."""
+    return tuple(dict.fromkeys(m.group(1) for m in DOCUMENT_YEAR.finditer(question)))

@@ -30,7 +30,7 @@ from qa.answer.spans import spans_of, typed_spans
         (
             "Casualties reach hospital within an hour and a half.",
             Expect.DURATION,
-            ["an hour and a half"],
+            ["within an hour and a half"],
         ),
         ("General Tomas Brandt commands the fleet.", Expect.PERSON, ["Tomas Brandt"]),
         ("The units merged to cut overhead costs.", Expect.REASON, ["to cut overhead costs"]),
@@ -69,3 +69,11 @@ def test_a_number_that_names_a_thing_is_not_a_figure(sentence: str) -> None:
 def test_a_figure_before_a_designation_still_counts() -> None:
     (found,) = spans_of("The yard delivered 6 Mark 4 cutters in the spring.", Expect.NUMBER)
     assert found.text == "6"
+
+
+def test_the_parts_of_a_label_are_not_figures() -> None:
+    assert not spans_of("An overview is shown in [Chart 6-7] and Fig. I-2-4.", Expect.NUMBER)
+
+
+def test_an_ordinal_is_not_a_figure() -> None:
+    assert not spans_of("It was agreed at the 3rd conference and the 52nd meeting.", Expect.NUMBER)
