@@ -108,3 +108,20 @@ def test_a_cited_page_opens_whole_and_the_overview_reads_the_documents(engine: E
     overview = engine.overview()
     assert (overview.documents, overview.pages) == (2, 4)
     assert overview.chunks == len(engine) and overview.updated_at is not None
+
+
+def test_a_folder_indexed_one_document_per_batch_is_whole_and_resumes(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from tests.qa.test_streaming import write_reports
+
+    questions = write_reports(tmp_path / "docs", 5)
+    engine.settings = engine.settings.with_overrides(batch_chars=1)
+    summary = engine.add(tmp_path / "docs")
+    assert len(summary.added) == 5
+    for name, question in questions.items():
+        assert engine.search(question, k=1)[0].chunk.source == name
+    (tmp_path / "docs" / "report-01.md").unlink()
+    again = engine.add(tmp_path / "docs")
+    assert again.removed == ("report-01",) and len(again.unchanged) == 4
+    assert again.chunks_embedded == 0
