@@ -115,6 +115,7 @@ class OpenVinoBackend:
         token_ids: Callable[[list[str]], list[list[int]]],
         max_seq_length: int,
         precision: str,
+        threads: int | None,
     ) -> None:
         self._core = core
         self._model = model
@@ -122,6 +123,7 @@ class OpenVinoBackend:
         self.max_seq_length = max_seq_length
         self.dimension = int(model.output(0).get_partial_shape()[1].get_length())
         self._precision_hint = "bf16" if precision == "bf16" else "f32"
+        self._threads = threads
         self._queue: ov.AsyncInferQueue | None = None
         self._single: ov.InferRequest | None = None
 
@@ -133,12 +135,14 @@ class OpenVinoBackend:
         precision: str,
         cache_dir: Path,
         torch_source: Callable[[], TorchSource],
+        *,
+        threads: int | None = None,
     ) -> OpenVinoBackend:
         """Load the cached conversion of ``folder``, converting ``torch_source()`` on a miss.
 
         Raises ImportError without openvino, ConversionError when the model does not convert
         into the same vectors. A cache that cannot be written only costs the next load a
-        conversion.
+        conversion. ``threads`` caps the inference threads (default: OpenVINO's choice).
         """
         import openvino
 
@@ -146,7 +150,7 @@ class OpenVinoBackend:
         key = cache_key(fingerprint)
         entry = read_entry(cache_dir, key)
         if entry is not None:
-            backend = cls._from_entry(core, folder, precision, *entry)
+            backend = cls._from_entry(core, folder, precision, threads, *entry)
             if backend is not None:
                 return backend
             discard_entry(cache_dir, key)
@@ -160,9 +164,8 @@ class OpenVinoBackend:
                 pooled = source.forward(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
             expected = np.empty_like(pooled)
             expected[rows] = pooled
-            backend = cls(
-                core, _convert(source, ids, mask), token_ids, source.max_seq_length, precision
-            )
+            model = _convert(source, ids, mask)
+            backend = cls(core, model, token_ids, source.max_seq_length, precision, threads)
             backend._check_probe(expected)
         except ConversionError:
             raise
@@ -179,12 +182,18 @@ class OpenVinoBackend:
 
     @classmethod
     def _from_entry(
-        cls, core: ov.Core, folder: Path, precision: str, entry: Path, metadata: dict[str, Any]
+        cls,
+        core: ov.Core,
+        folder: Path,
+        precision: str,
+        threads: int | None,
+        entry: Path,
+        metadata: dict[str, Any],
     ) -> OpenVinoBackend | None:
         try:
             limit = int(metadata["max_seq_length"])
             model = core.read_model(entry / _XML)
-            backend = cls(core, model, plain_token_ids(folder, limit), limit, precision)
+            backend = cls(core, model, plain_token_ids(folder, limit), limit, precision, threads)
             backend._check_probe(np.asarray(metadata["probe"], dtype=np.float32))
         # A damaged IR fails in OpenVINO's parser with whatever exception type it raises.
         except Exception as exc:
@@ -214,7 +223,13 @@ class OpenVinoBackend:
             )
 
     def _compile(self, hint: str) -> ov.CompiledModel:
-        config = {"PERFORMANCE_HINT": hint, "INFERENCE_PRECISION_HINT": self._precision_hint}
+        config: dict[str, object] = {
+            "PERFORMANCE_HINT": hint,
+            "INFERENCE_PRECISION_HINT": self._precision_hint,
+        }
+        if self._threads is not None:
+            # Unset, OpenVINO takes every physical core, which suits a process of its own.
+            config["INFERENCE_NUM_THREADS"] = self._threads
         compiled = self._core.compile_model(self._model, "CPU", config)
         logger.debug(
             "compiled for %s: %s precision, %s streams",

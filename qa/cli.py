@@ -52,7 +52,7 @@ _USAGE_ERRORS = (
     ModelError,
 )
 # Libraries that log chatter at INFO/DEBUG on their own loggers (bm25s even forces DEBUG).
-_QUIET_LIBRARIES = ("bm25s", "pypdf", "httpx", "urllib3", "filelock", "faiss")
+_QUIET_LIBRARIES = ("bm25s", "pypdf", "httpx", "urllib3", "filelock", "faiss", "ray")
 
 
 class UsageError(CiteqaError):
@@ -177,12 +177,38 @@ def _index_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fail at once if another process is writing to the index, instead of waiting",
     )
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="embed on a Ray cluster (needs the [ray] extra): ADDRESS such as auto or "
+        "ray://HOST:10001; without one, $RAY_ADDRESS or a Ray started on this machine",
+    )
     _index_option(parser)
+
+
+def _ray_engine(args: argparse.Namespace) -> Engine:
+    """The engine on ``--index`` with its embedding done by Ray Data actors."""
+    from embeddings.model_folder import ModelNotFoundError
+    from embeddings.ray_encoder import RayEncoder
+    from qa.engine import Engine, default_index_dir
+    from qa.store import MODELS
+
+    index = Path(args.index) if args.index else default_index_dir()
+    try:
+        encoder = RayEncoder(args.model, address=args.ray or None, cache_dir=index / MODELS)
+    except ImportError as exc:
+        raise UsageError(f"--ray needs Ray: pip install 'citeqa[ray]' ({exc})") from exc
+    except ModelNotFoundError as exc:
+        raise ModelError(str(exc)) from exc
+    return Engine.open(index, encoder=encoder, create=True)
 
 
 def _run_index(args: argparse.Namespace) -> int:
     paths = _existing_paths(args.paths)
-    engine = _open_engine(args, create=True)
+    engine = _ray_engine(args) if args.ray is not None else _open_engine(args, create=True)
     bars = _Bars(enabled=not args.quiet and sys.stderr.isatty())
     try:
         summary = engine.add(paths, progress=bars, wait=not args.no_wait)
