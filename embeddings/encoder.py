@@ -236,7 +236,10 @@ class Encoder:
         assert model is not None
         if len(texts) == 0:
             return np.zeros((0, model.dimension), dtype=np.float32)
+        batch_size = self.batch_size or model.batch_size
+        if model.thread_safe:
+            return l2_normalize(model.embed(texts, batch_size))
         # One forward pass at a time: torch already spreads each over every core, and
         # concurrent requests each starting their own thread team thrash a small CPU.
         with self._forward:
-            return l2_normalize(model.embed(texts, self.batch_size or model.batch_size))
+            return l2_normalize(model.embed(texts, batch_size))
