@@ -180,7 +180,7 @@ def run_corpus(
 ) -> dict[str, float] | None:
     """Print the table for one corpus; return index and embed-only chunks/s over the baseline's."""
     from qa import Engine
-    from qa.store import CACHE
+    from qa.index.folder import CACHE
 
     source = SHARED_CORPUS / name
     if not source.is_dir():
@@ -259,7 +259,7 @@ def run_corpus(
                 f"{'only that document re-embedded' if only_that_file else 'CHECK FAILED'}",
             )
         )
-        total_chunks = len(engine.store)
+        total_chunks = len(engine)
 
     fresh = work / name / "from-cache"
     fresh.mkdir()

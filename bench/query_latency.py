@@ -61,7 +61,7 @@ def main() -> int:
             timings[name].append((time.perf_counter() - started) * 1000)
 
     targets = {"search": 30.0, "ask": 80.0}
-    print(f"{len(engine.store)} chunks, {len(questions)} questions")
+    print(f"{len(engine)} chunks, {len(questions)} questions")
     for name, samples in timings.items():
         p50, p95 = statistics.median(samples), percentile(samples, 0.95)
         print(

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from qa.errors import IngestError
+from qa.errors import CiteqaError, IngestError
+from qa.index.records import DocumentInfo
 from qa.settings import Settings
-from qa.types import Answer, Chunk, Citation, Document, Hit, Page, Paragraph
+from qa.types import Answer, Chunk, Citation, Document, Hit, Page
 
 if TYPE_CHECKING:
     from qa.engine import Engine
+    from qa.indexer import AddSummary
 
 __all__ = [
+    "AddSummary",
     "Answer",
     "Chunk",
     "Citation",
+    "CiteqaError",
     "Document",
+    "DocumentInfo",
     "Engine",
     "Hit",
     "IngestError",
     "Page",
-    "Paragraph",
     "Settings",
 ]
 
@@ -31,4 +35,8 @@ def __getattr__(name: str) -> Any:
         from qa.engine import Engine
 
         return Engine
+    if name == "AddSummary":
+        from qa.indexer import AddSummary
+
+        return AddSummary
     raise AttributeError(f"module 'qa' has no attribute {name!r}")

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from qa.answer.sentences import split_sentences
 from qa.clean.paragraphs import paragraphs
 from qa.settings import Settings
+from qa.text.sentences import split_sentences
 from qa.types import (
     FOOTNOTE,
     HEADING,
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 PARAGRAPH_SEPARATOR = "\n"
 # Bump when cleaning or chunking changes the chunks a document gives: indexes then redo it.
-CHUNKING_VERSION = 2
+CHUNKING_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,11 @@
-"""The engine: one index folder, one encoder, hybrid search and cited answers.
+"""The engine: one index (a folder, or a Milvus collection), one encoder, hybrid search, answers.
 
 Thread-safe: searches and answers run in parallel; adding and removing documents are
 serialised and wait for running searches to finish.
+
+Longer than most modules (~430 lines) because it is the library's front door: each public
+method is the validate -> lock -> delegate step of one use, and the locking rules are easier
+to check when every use of the two locks is in one file.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.answer.citations import quote_pages
 from qa.answer.extractive import extractive_answer
 from qa.answer.generative import ChatClient, generative_answer, rewrite_followup
+from qa.compare import compare
 from qa.conversation import Resolution, Turn, resolve
 from qa.encoder import Encoder
 from qa.errors import (
@@ -28,21 +34,26 @@ from qa.errors import (
     ModelError,
     UnknownDocument,
 )
-from qa.indexer import AddSummary, Scan, apply_update, plan_update
-from qa.ingest import Progress, load_paths
-from qa.retrieval.dedup import collapse_near_duplicates
-from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.feedback import FeedbackLog
+from qa.index.base import Index
+from qa.index.folder import MODELS, check_folder
+from qa.index.records import DocumentInfo
+from qa.index.store import IndexStore
+from qa.indexer import AddSummary, apply_update, plan_update
+from qa.ingest import Progress
+from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
+from qa.pages import PageView, load_page, render_pdf_page
+from qa.pipeline import Scan, Source, check_sources
+from qa.retrieval.hybrid import SEARCH_MODES, HybridRetriever
+from qa.rwlock import ReadWriteLock
 from qa.settings import Settings
-from qa.store import MODELS, DocumentInfo, IndexStore, vector_id
-from qa.types import Answer, Document, Hit
+from qa.streaming import stream_update
+from qa.types import Answer, Chunk, Document, Hit
 
 logger = logging.getLogger(__name__)
 
-SEARCH_MODES = ("hybrid", "dense", "lexical")
 ANSWER_MODES = ("extractive", "generative")
 MAX_K = 100
-# Weight of "near the pages the previous answer cited" beside dense (1) and BM25 (2).
-CONTEXT_WEIGHT = 0.5
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -63,44 +74,6 @@ def default_index_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".citeqa" / "index"
 
 
-class _ReadWriteLock:
-    """Many readers or one writer; a waiting writer blocks new readers so it cannot starve."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writer = False
-        self._writers_waiting = 0
-
-    @contextmanager
-    def read(self) -> Iterator[None]:
-        with self._cond:
-            while self._writer or self._writers_waiting:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        with self._cond:
-            self._writers_waiting += 1
-            while self._writer or self._readers:
-                self._cond.wait()
-            self._writers_waiting -= 1
-            self._writer = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writer = False
-                self._cond.notify_all()
-
-
 @dataclass(frozen=True)
 class _Retrieved:
     hits: list[Hit]
@@ -110,12 +83,14 @@ class _Retrieved:
 class Engine:
     """Use ``Engine.open(path)``; the constructor only wires already-open parts."""
 
-    def __init__(self, store: IndexStore, encoder: Encoder, settings: Settings) -> None:
+    def __init__(self, store: Index, encoder: Encoder, settings: Settings) -> None:
         self.store = store
         self.encoder = encoder
         self.settings = settings
-        self._lock = _ReadWriteLock()
+        self._lock = ReadWriteLock()
         self._write_mutex = threading.Lock()
+        self._overviews = OverviewCache()
+        self.feedback = FeedbackLog(store.folder)
 
     @classmethod
     def open(
@@ -126,6 +101,8 @@ class Engine:
         encoder: Encoder | None = None,
         settings: Settings | None = None,
         create: bool = True,
+        backend: str | None = None,
+        milvus_uri: str | None = None,
     ) -> Engine:
         """Open the index folder at ``path``; with ``create`` (the default) make it if missing.
 
@@ -133,9 +110,17 @@ class Engine:
         ``encoder`` replaces the model entirely (tests pass a fake one). A missing index
         (without ``create``) or a path that cannot hold one raises ``IndexNotFound`` before
         the model is loaded.
+
+        ``backend="milvus"`` keeps the index in a Milvus collection at ``milvus_uri`` (a path
+        ending in ``.db`` for embedded Milvus Lite, ``http://host:19530`` for a server) and
+        only the model and embedding caches in ``path``; default: ``settings.backend``.
         """
+        settings = (settings or Settings.from_env()).with_overrides(
+            backend=backend, milvus_uri=milvus_uri
+        )
         folder = Path(path) if path is not None else default_index_dir()
-        IndexStore(folder).check_folder(create=create)
+        if settings.backend == "faiss":
+            check_folder(folder, create=create)
         if encoder is None:
             from embeddings.encoder import Encoder as SentenceEncoder
             from embeddings.encoder import ModelNotFoundError
@@ -144,12 +129,30 @@ class Engine:
                 encoder = SentenceEncoder(model, cache_dir=folder / MODELS).load()
             except ModelNotFoundError as exc:
                 raise ModelError(str(exc)) from exc
-        store = IndexStore(folder).open(encoder.fingerprint, encoder.dimension, create=create)
-        return cls(store, encoder, settings or Settings.from_env())
+        store: Index
+        if settings.backend == "milvus":
+            from qa.index.milvus_store import MilvusStore
+
+            assert settings.milvus_uri is not None
+            store = MilvusStore(folder, settings.milvus_uri)
+        else:
+            store = IndexStore(folder, approximate_above=settings.approximate_above)
+        store = store.open(encoder.fingerprint, encoder.dimension, create=create)
+        return cls(store, encoder, settings)
+
+    @property
+    def folder(self) -> Path:
+        """The index folder this engine reads and writes."""
+        return self.store.folder
+
+    def __len__(self) -> int:
+        """How many chunks the index holds."""
+        return len(self.store)
 
     def close(self) -> None:
         with self._lock.write():
             self.store.close()
+        self.feedback.close()
 
     def __enter__(self) -> Engine:
         return self
@@ -160,7 +163,7 @@ class Engine:
     # ------------------------------------------------------------------ writing
     def add(
         self,
-        sources: Sequence[str | Path | Document] | str | Path | Document,
+        sources: Sequence[Source] | Source,
         *,
         progress: Progress | None = None,
         wait: bool = True,
@@ -170,28 +173,26 @@ class Engine:
         Pages of a page export join their book: pages already indexed stay. For a folder,
         documents and book pages previously read from it whose files are gone are removed.
         A file that cannot be read is reported in ``summary.errors`` and its old chunks kept.
+        Large collections go in batches of about ``settings.batch_chars`` characters, each
+        committed as it is done (see ``qa.streaming``): an interrupted run, run again, goes
+        on where it stopped.
         Another process writing to the same index is waited for (``wait``) or refused with
         ``IndexBusy``.
         """
         if isinstance(sources, (str, Path, Document)):
             sources = [sources]
-        documents = [s for s in sources if isinstance(s, Document)]
-        paths = [Path(s) for s in sources if not isinstance(s, Document)]
-        for path in paths:
-            if not path.exists():
-                raise IngestError(str(path), "no such file or folder")
-        loaded = load_paths(paths, self.settings, progress=progress)
-        scan = Scan(
-            folders=tuple(str(path.resolve()) for path in paths if path.is_dir()),
-            failed=frozenset(str(Path(error.path).resolve()) for error in loaded.errors),
-        )
+        check_sources(sources)
         with self._writing(wait):
-            return self._update(
-                [*documents, *loaded.documents],
-                scan=scan,
-                errors=loaded.errors,
+            summary = stream_update(
+                self.store,
+                self.encoder,
+                sources,
+                settings=self.settings,
+                exclusive=self._lock.write,
                 progress=progress,
             )
+        logger.info("indexed: %s", summary)
+        return summary
 
     @contextmanager
     def _writing(self, wait: bool) -> Iterator[None]:
@@ -249,6 +250,58 @@ class Engine:
         with self._lock.read():
             return self.store.documents()
 
+    def page(self, doc_id: str, number: int, *, quote: str | None = None) -> PageView:
+        """Page ``number`` of ``doc_id`` as stored (the text quotes are checked against), with
+        the ranges showing ``quote`` and the neighbouring page numbers; ``UnknownDocument``
+        for a document or page that is not indexed."""
+        self._catch_up()
+        with self._lock.read():
+            return load_page(self.store, doc_id, number, quote)
+
+    def page_image(self, doc_id: str, number: int) -> bytes | None:
+        """Page ``number`` of a PDF document drawn as PNG; None for other documents, or when
+        the file is gone or cannot be drawn."""
+        view = self.page(doc_id, number)
+        if not view.has_image:
+            return None
+        origin = next((d.origin for d in self.documents() if d.doc_id == doc_id), None)
+        return render_pdf_page(origin, number) if origin else None
+
+    def overview(self, n: int = DEFAULT_SUGGESTIONS) -> Overview:
+        """The collection in figures, and ``n`` questions made from its own text that it
+        answers (see ``qa.overview``); made once while the documents stay the same."""
+        documents = self.documents()
+        key = tuple(sorted((d.doc_id, d.content_hash) for d in documents))
+        # Checked with extractive answers: a language model would cost a call per suggestion.
+        return self._overviews.get(
+            key,
+            n,
+            lambda count: make_overview(
+                documents, self._document_chunks, lambda q: self.ask(q, mode="extractive"), count
+            ),
+        )
+
+    def _document_chunks(self, doc_id: str) -> list[Chunk]:
+        with self._lock.read():
+            return self.store.document_chunks(doc_id)
+
+    def compare(
+        self,
+        question: str,
+        docs: Sequence[str] | None = None,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> dict[str, Answer]:
+        """One answer per document, in order: each of ``docs`` (2-4 ids) is asked ``question``
+        alone, with its own citations and "not found" where it does not say. Without ``docs``
+        the question names them ("the 2018 and 2020 white papers"; see ``qa.compare``)."""
+        check_question(question, self.settings.max_query_chars)
+        titles = {d.doc_id: d.title for d in self.documents()}
+        return compare(
+            question, titles, lambda q, doc: self.ask(q, k=k, docs=[doc], mode=mode), docs
+        )
+
     def search(
         self,
         question: str,
@@ -277,14 +330,8 @@ class Engine:
         resolution = resolve(question, history)
         settings = self.settings
         if resolution.followup and settings.llm_base_url and settings.llm_model:
-            client = ChatClient(
-                settings.llm_base_url,
-                settings.llm_model,
-                api_key=settings.llm_api_key,
-                timeout=settings.llm_timeout,
-            )
             try:
-                rewritten = rewrite_followup(question, history or (), client)
+                rewritten = rewrite_followup(question, history or (), self._chat_client())
             except LanguageModelError as error:
                 logger.warning("language model could not rewrite the question: %s", error)
             else:
@@ -329,106 +376,60 @@ class Engine:
             answer = replace(answer, question=question.strip(), resolved_question=resolution.query)
         return answer
 
-    def _compose(self, resolution: Resolution, retrieved: _Retrieved, answer_mode: str) -> Answer:
+    def _chat_client(self) -> ChatClient:
         settings = self.settings
+        assert settings.llm_base_url and settings.llm_model
+        return ChatClient(
+            settings.llm_base_url,
+            settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout,
+        )
+
+    def _compose(self, resolution: Resolution, retrieved: _Retrieved, answer_mode: str) -> Answer:
         question = resolution.query
         if answer_mode == "generative":
-            assert settings.llm_base_url and settings.llm_model
-            client = ChatClient(
-                settings.llm_base_url,
-                settings.llm_model,
-                api_key=settings.llm_api_key,
-                timeout=settings.llm_timeout,
-            )
             return generative_answer(
-                question, retrieved.hits, client, settings, locate=self._quote_pages
+                question, retrieved.hits, self._chat_client(), self.settings, locate=self._locate
             )
         return extractive_answer(
             question,
             retrieved.hits,
             self.encoder,
-            settings,
+            self.settings,
             query_vector=retrieved.query_vector,
-            locate=self._quote_pages,
+            locate=self._locate,
             own_words=resolution.own_words if resolution.followup else None,
         )
 
-    def _quote_pages(self, doc_id: str, pages: tuple[int, ...], quote: str) -> tuple[int, ...]:
+    def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
+        """The cleaned text of pages ``numbers`` of ``doc_id`` joined in order (what quotes
+        are checked against), or None if any is missing."""
         with self._lock.read():
-            return self.store.quote_pages(doc_id, pages, quote)
+            return self.store.page_text(doc_id, numbers)
+
+    def _locate(self, doc_id: str, pages: tuple[int, ...], quote: str) -> tuple[int, ...]:
+        return quote_pages(self, doc_id, pages, quote)
 
     def _retrieve(
         self, resolution: Resolution, k: int | None, docs: Sequence[str] | None, mode: str | None
     ) -> _Retrieved:
-        settings = self.settings
-        query = check_question(resolution.query, settings.max_query_chars)
+        query = check_question(resolution.query, self.settings.max_query_chars)
         k = self._validate_k(k)
         mode = mode or "hybrid"
         if mode not in SEARCH_MODES:
             raise InvalidQuestion(f"mode must be one of {SEARCH_MODES}, got {mode!r}")
-        store = self.store
-        allowed_vectors = allowed_chunks = None
         if docs:
-            known = set(store.document_hashes())
+            known = set(self.store.document_hashes())
             unknown = [d for d in docs if d not in known]
             if unknown:
                 raise UnknownDocument(f"unknown document id(s): {', '.join(map(repr, unknown))}")
-            allowed_vectors = store.vector_ids_for(docs)
-            allowed_chunks = store.chunk_ids_for(docs)
-
         query_vector = self.encoder.encode([query])[0]
-        if not len(store):
-            return _Retrieved([], query_vector)
-        depth = max(settings.fusion_depth, k)
-        retrievers: list[str] = []
-        rankings: list[list[str]] = []
-        weights: list[float] = []
-        if mode in ("hybrid", "dense") and settings.dense_weight > 0:
-            assert store.vectors is not None
-            found = store.vectors.search(query_vector[None, :], depth, allowed_vectors)
-            rankings.append([store.chunk(int(v)).id for v in found.ids[0] if v >= 0])
-            weights.append(settings.dense_weight)
-            retrievers.append("dense")
-        if mode in ("hybrid", "lexical") and settings.lexical_weight > 0:
-            assert store.lexical is not None
-            rankings.append(list(store.lexical.search(query, depth, allowed_chunks).ids))
-            weights.append(settings.lexical_weight)
-            retrievers.append("lexical")
-        if resolution.prefer and rankings:
-            # A follow-up about the same thing: passages near what the last answer cited
-            # count as one more (weaker) retriever's opinion.
-            rankings.append(self._near_previous(rankings, resolution.prefer))
-            weights.append(CONTEXT_WEIGHT)
-            retrievers.append("context")
-        candidates = reciprocal_rank_fusion(rankings, weights, k=settings.rrf_k)[: 3 * k]
-        chunks = [store.chunk(vector_id(item.id)) for item in candidates]
-        keep = collapse_near_duplicates([c.text for c in chunks], settings.dedup_overlap)
-        hits = []
-        for rank, index in enumerate(keep[:k], start=1):
-            ranks = dict(zip(retrievers, candidates[index].ranks, strict=True))
-            hits.append(
-                Hit(
-                    chunks[index],
-                    float(candidates[index].score),
-                    rank,
-                    dense_rank=ranks.get("dense"),
-                    lexical_rank=ranks.get("lexical"),
-                )
-            )
+        retriever = HybridRetriever(self.store, self.settings)
+        hits = retriever.hits(
+            query, query_vector, k, docs or None, mode=mode, prefer=resolution.prefer or None
+        )
         return _Retrieved(hits, query_vector)
-
-    def _near_previous(
-        self, rankings: Sequence[Sequence[str]], prefer: dict[str, tuple[int, ...]]
-    ) -> list[str]:
-        """Chunk ids of ``rankings`` (best first) on or next to the preferred pages."""
-        near = {doc: {p + d for p in pages for d in (-1, 0, 1)} for doc, pages in prefer.items()}
-        ranked: list[str] = []
-        for chunk_id in dict.fromkeys(cid for ranking in rankings for cid in ranking):
-            chunk = self.store.chunk(vector_id(chunk_id))
-            pages = near.get(chunk.doc_id)
-            if pages is not None and (not chunk.pages or pages.intersection(chunk.pages)):
-                ranked.append(chunk_id)
-        return ranked
 
     def _validate_k(self, k: int | None) -> int:
         k = self.settings.top_k if k is None else k

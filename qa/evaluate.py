@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 
+from qa.answer.citations import quote_pages
 from qa.answer.extractive import ROW_JOINER
 from qa.engine import Engine
 from qa.types import CELL_JOINER, Answer, Chunk, Hit
@@ -176,9 +177,7 @@ def citation_holds(engine: Engine, answer: Answer) -> list[bool]:
     for citation in answer.citations:
         parts = [p for p in citation.quote.split(ROW_JOINER) if p.strip()]
         if citation.pages:
-            holding = [
-                engine.store.quote_pages(citation.doc_id, citation.pages, part) for part in parts
-            ]
+            holding = [quote_pages(engine, citation.doc_id, citation.pages, part) for part in parts]
             pages = set(citation.pages)
             results.append(all(found and set(found) <= pages for found in holding))
         else:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from qa.errors import InvalidQuestion
 from qa.types import Answer
@@ -140,13 +141,19 @@ class FeedbackLog:
             )
             yield Feedback(row_id, at, bool(helpful), note, answer)
 
-    def export(self, path: str | Path) -> int:
-        """Write every verdict to ``path`` as JSON Lines; returns how many were written."""
-        count = 0
+    def export(self, path: str | Path | TextIO) -> int:
+        """Write every verdict to ``path`` (or an open text stream) as JSON Lines; returns how
+        many were written."""
+        if not isinstance(path, (str, Path)):
+            return self._write(path)
         with Path(path).open("w", encoding="utf-8") as out:
-            for item in self:
-                out.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
-                count += 1
+            return self._write(out)
+
+    def _write(self, out: TextIO) -> int:
+        count = 0
+        for item in self:
+            out.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+            count += 1
         return count
 
     def close(self) -> None:

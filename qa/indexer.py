@@ -3,44 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from qa.chunking import CHUNKING_VERSION
+from qa.books import assemble, combine
+from qa.clean import Vocabulary
 from qa.encoder import Encoder, encode_batches
 from qa.errors import IngestError
+from qa.index.base import Index
+from qa.index.records import DocumentRecord, StoredChunk
 from qa.ingest import Progress
-from qa.ingest.page_export import book_source
-from qa.pipeline import prepare_documents
+from qa.pipeline import Scan, content_hash, prepare_documents, recipe
 from qa.retrieval.fields import dense_text
 from qa.settings import Settings
-from qa.store import DocumentRecord, IndexStore, StoredChunk
-from qa.types import Chunk, Document, Page
-
-logger = logging.getLogger(__name__)
+from qa.types import Chunk, Document
 
 _ENCODE_BATCH = 64
-
-
-@dataclass(frozen=True)
-class Scan:
-    """What one read of files and folders covered, so an update can tell what disappeared.
-
-    ``folders`` were read whole (absolute paths); ``failed`` holds the absolute paths of files
-    that could not be read this time, whose documents and pages are therefore kept.
-    """
-
-    folders: tuple[str, ...] = ()
-    failed: frozenset[str] = frozenset()
-
-    def covers(self, origin: str) -> bool:
-        return origin not in self.failed and any(
-            Path(origin).is_relative_to(folder) for folder in self.folders
-        )
 
 
 @dataclass(frozen=True)
@@ -53,6 +33,8 @@ class AddSummary:
     chunks_reused: int = 0
     errors: tuple[IngestError, ...] = field(default=())
     seconds: float = 0.0
+    # Why documents were cut again although their text did not change, if they were.
+    note: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -64,6 +46,7 @@ class AddSummary:
             "chunks_reused": self.chunks_reused,
             "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
             "seconds": round(self.seconds, 3),
+            "note": self.note,
         }
 
     def __str__(self) -> str:
@@ -72,25 +55,28 @@ class AddSummary:
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed; "
             f"{self.chunks_embedded} chunks embedded, {self.chunks_reused} reused; "
             f"{len(self.errors)} errors; {self.seconds:.1f} s"
+            + (f"\n{self.note}" if self.note else "")
         )
 
 
-def content_hash(doc: Document) -> str:
-    """Hash of what the loader read, so an unchanged file is skipped before any cleaning.
+def merge_summaries(summaries: Sequence[AddSummary]) -> AddSummary:
+    """One summary for updates applied one after another (``seconds`` added up)."""
 
-    The chunking version is part of it: a document indexed by older cleaning rules is redone.
-    """
-    digest = hashlib.sha1()
-    digest.update(f"chunking {CHUNKING_VERSION}\x00".encode())
-    digest.update(doc.title.encode())
-    if doc.pages:
-        for page in doc.pages:
-            digest.update(f"\x00{page.number}\x00".encode())
-            digest.update(page.text.encode())
-    else:
-        digest.update(b"\x01")
-        digest.update(doc.text.encode())
-    return digest.hexdigest()
+    def joined(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(x for s in summaries for x in getattr(s, name)))
+
+    notes = [s.note for s in summaries if s.note]
+    return AddSummary(
+        added=joined("added"),
+        updated=joined("updated"),
+        unchanged=joined("unchanged"),
+        removed=joined("removed"),
+        chunks_embedded=sum(s.chunks_embedded for s in summaries),
+        chunks_reused=sum(s.chunks_reused for s in summaries),
+        errors=tuple(e for s in summaries for e in s.errors),
+        seconds=sum(s.seconds for s in summaries),
+        note=notes[0] if notes else None,
+    )
 
 
 def embed_key(text: str) -> str:
@@ -104,93 +90,27 @@ class Update:
     records: tuple[DocumentRecord, ...]
     removed: tuple[str, ...]
     summary: AddSummary
+    recipe: Mapping[str, int]
 
 
-def _book(doc_id: str, title: str, pages: Iterable[Page]) -> Document:
-    ordered = tuple(sorted(pages, key=lambda page: page.number))
-    origins = [page.origin for page in ordered if page.origin]
-    return Document(id=doc_id, title=title, pages=ordered, source=book_source(origins) or None)
-
-
-def _combine(documents: Sequence[Document]) -> list[Document]:
-    """One document per id: pages of the same book given twice join (the later page wins)."""
-    by_id: dict[str, Document] = {}
-    for doc in documents:
-        first = by_id.get(doc.id)
-        if first is None:
-            by_id[doc.id] = doc
-        elif first.is_book and doc.is_book:
-            pages = {page.number: page for page in (*(first.pages or ()), *(doc.pages or ()))}
-            by_id[doc.id] = _book(doc.id, doc.title, pages.values())
-        else:
-            raise ValueError(f"two documents in one update have the id {doc.id!r}")
-    return list(by_id.values())
-
-
-def _assemble(
-    store: IndexStore, documents: Sequence[Document], scan: Scan
-) -> tuple[list[Document], list[str]]:
-    """Incoming documents completed from the index, and the ids of documents that are gone.
-
-    A book's new pages join the pages already indexed; pages whose files vanished from a
-    folder that was read again leave it (and a book left without pages leaves the index). A
-    document whose file vanished, or whose file was read again without producing it, goes.
-    """
-    read_files = {doc.origin for doc in documents if doc.origin}
-    read_pages = {
-        page.origin: (doc.id, page.number)
-        for doc in documents
-        if doc.is_book
-        for page in doc.pages or ()
-        if page.origin
-    }
-    read = read_files | set(read_pages)
-    incoming = {doc.id for doc in documents}
-    stored_origins = store.document_origins()
-    removed = [
-        doc_id
-        for doc_id, origin in stored_origins.items()
-        if origin and doc_id not in incoming and (origin in read or scan.covers(origin))
-    ]
-    page_origins = store.page_origins()
-    dropped: dict[str, set[int]] = {}
-    for origin, (doc_id, number) in page_origins.items():
-        if origin in read_pages:
-            if read_pages[origin] == (doc_id, number):
-                continue
-        elif not (origin in read or scan.covers(origin)):
-            continue
-        dropped.setdefault(doc_id, set()).add(number)
-
-    books = {doc_id for doc_id, _ in page_origins.values()} | {
-        # A book has no file of its own; indexes written before books kept pages recorded
-        # the folder they were read from instead.
-        doc_id
-        for doc_id, origin in stored_origins.items()
-        if not origin or Path(origin).is_dir()
-    }
-    assembled = []
-    for doc in documents:
-        if doc.is_book and doc.id in books:
-            gone = dropped.get(doc.id, set())
-            pages = {p.number: p for p in store.book_pages(doc.id) if p.number not in gone}
-            pages.update((page.number, page) for page in doc.pages or ())
-            doc = _book(doc.id, doc.title, pages.values())
-        assembled.append(doc)
-    titles = store.document_titles()
-    for doc_id, gone in dropped.items():
-        if doc_id in incoming:
-            continue
-        remaining = [page for page in store.book_pages(doc_id) if page.number not in gone]
-        if remaining:
-            assembled.append(_book(doc_id, titles[doc_id], remaining))
-        else:
-            removed.append(doc_id)
-    return assembled, removed
+def recipe_change(before: Mapping[str, int], after: Mapping[str, int]) -> str | None:
+    """A line saying how the chunking recipe changed, or None when it did not (or the index
+    predates recorded recipes)."""
+    if not before or dict(before) == dict(after):
+        return None
+    changes = ", ".join(
+        f"{key} {before.get(key)} -> {after.get(key)}"
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    )
+    return (
+        f"chunking changed since the last update ({changes}): documents read again are "
+        "re-chunked; text that did not change reuses its cached embeddings"
+    )
 
 
 def plan_update(
-    store: IndexStore,
+    store: Index,
     encoder: Encoder,
     documents: Sequence[Document],
     *,
@@ -199,48 +119,38 @@ def plan_update(
     remove: Sequence[str] = (),
     errors: Sequence[IngestError] = (),
     progress: Progress | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Update:
     """Do the slow work of an update without changing what searches see.
 
-    Books are completed with their indexed pages first (see ``_assemble``); ``scan`` says
+    Books are completed with their indexed pages first (see ``books.assemble``); ``scan`` says
     which folders were read whole, so that what vanished from them is removed; ``remove``
     lists more doc ids to drop. Only documents whose content hash changed are cleaned and
-    chunked; of their chunks, only texts missing from the embedding cache are encoded.
+    chunked (with ``vocabulary``, by default built from them); of their chunks, only texts
+    missing from the embedding cache are encoded.
     """
     started = time.perf_counter()
+    chunking = recipe(settings)
     known = store.document_hashes()
-    documents, vanished = _assemble(store, _combine(documents), scan or Scan())
+    documents, vanished = assemble(store, combine(documents), scan or Scan())
     loaded = {doc.id: doc for doc in documents}
-    hashes = {doc.id: content_hash(doc) for doc in documents}
+    hashes = {doc.id: content_hash(doc, chunking) for doc in documents}
     changed = [doc for doc in documents if known.get(doc.id) != hashes[doc.id]]
     unchanged = tuple(doc.id for doc in documents if known.get(doc.id) == hashes[doc.id])
     removed = tuple(
         d for d in dict.fromkeys([*remove, *vanished]) if d in known and d not in hashes
     )
 
-    prepared, too_big = _prepare(changed, settings, progress)
+    prepared, too_big = _prepare(changed, settings, progress, vocabulary)
     changed = [doc for doc, _ in prepared]
     planned = [
-        (doc, [StoredChunk(c, embed_key(dense_text(c))) for c in chunks])
+        (doc, tuple(StoredChunk(c, embed_key(dense_text(c))) for c in chunks))
         for doc, chunks in prepared
     ]
     embedded, reused = _embed_missing(
         store, encoder, [s for _, ss in planned for s in ss], progress
     )
-    records = tuple(
-        DocumentRecord(
-            doc_id=doc.id,
-            title=doc.title,
-            source=doc.source,
-            origin=doc.origin,
-            content_hash=hashes[doc.id],
-            page_count=doc.page_count,
-            chunks=tuple(stored),
-            pages=doc.pages or (),
-            book_pages=(loaded[doc.id].pages or ()) if loaded[doc.id].is_book else (),
-        )
-        for doc, stored in planned
-    )
+    records = tuple(_record(doc, stored, hashes[doc.id], loaded[doc.id]) for doc, stored in planned)
     summary = AddSummary(
         added=tuple(d.id for d in changed if d.id not in known),
         updated=tuple(d.id for d in changed if d.id in known),
@@ -250,32 +160,48 @@ def plan_update(
         chunks_reused=reused,
         errors=(*errors, *too_big),
         seconds=time.perf_counter() - started,
+        note=recipe_change(store.recipe, chunking) if changed else None,
     )
-    return Update(records, removed, summary)
+    return Update(records, removed, summary, chunking)
+
+
+def _record(
+    doc: Document, stored: tuple[StoredChunk, ...], digest: str, loaded: Document
+) -> DocumentRecord:
+    """What the index keeps of cleaned ``doc``; a book keeps its pages as ``loaded`` too."""
+    return DocumentRecord(
+        doc_id=doc.id,
+        title=doc.title,
+        source=doc.source,
+        origin=doc.origin,
+        content_hash=digest,
+        page_count=doc.page_count,
+        chunks=stored,
+        pages=doc.pages or (),
+        book_pages=(loaded.pages or ()) if loaded.is_book else (),
+    )
 
 
 def apply_update(
-    store: IndexStore,
+    index: Index,
     update: Update,
     *,
     exclusive: AbstractContextManager[object] | None = None,
+    publish: bool = True,
 ) -> None:
-    """Commit ``update`` and publish the new search files.
-
-    Only the switch to the new state runs inside ``exclusive`` (the caller's lock against
-    concurrent searches); building the next BM25 index and writing snapshots do not.
-    """
-    if not (update.records or update.removed):
-        return
-    lexical = store.next_lexical(update.records, update.removed)
-    with store.publishing():
-        with exclusive or nullcontext():
-            store.apply(update.records, update.removed, lexical)
-        store.publish()
+    """Commit ``update`` to ``index``; only the switch to the new state runs inside
+    ``exclusive`` (the caller's lock against concurrent searches). Without ``publish`` the
+    index may leave its derived search files to a later commit (see ``Index.commit``)."""
+    index.commit(
+        update.records, update.removed, update.recipe, exclusive or nullcontext(), publish=publish
+    )
 
 
 def _prepare(
-    documents: Sequence[Document], settings: Settings, progress: Progress | None
+    documents: Sequence[Document],
+    settings: Settings,
+    progress: Progress | None,
+    vocabulary: Vocabulary | None = None,
 ) -> tuple[list[tuple[Document, list[Chunk]]], list[IngestError]]:
     """Cleaned documents with their chunks (duplicates within a document dropped).
 
@@ -283,7 +209,7 @@ def _prepare(
     """
     out = []
     errors = []
-    for item in prepare_documents(documents, settings, progress=progress):
+    for item in prepare_documents(documents, settings, progress=progress, vocabulary=vocabulary):
         seen: set[str] = set()
         chunks = []
         for chunk in item.chunks:
@@ -305,14 +231,13 @@ def _prepare(
 
 
 def _embed_missing(
-    store: IndexStore,
+    store: Index,
     encoder: Encoder,
     stored: Sequence[StoredChunk],
     progress: Progress | None,
 ) -> tuple[int, int]:
-    assert store.cache is not None
     texts_by_key = {s.embed_key: dense_text(s.chunk) for s in stored}
-    cached = store.cache.get_many(encoder.fingerprint, list(texts_by_key))
+    cached = store.stored_vectors(texts_by_key)
     # Longest first across the whole job, not just inside one encode call, so every batch
     # holds texts of similar length and little of it is padding.
     missing = sorted(
@@ -328,7 +253,7 @@ def _embed_missing(
     for rows, vectors in encode_batches(encoder, texts, _ENCODE_BATCH):
         keys = [missing[row] for row in rows]
         # Written batch by batch so a crash keeps the work already paid for.
-        store.cache.put_many(encoder.fingerprint, keys, vectors)
+        store.store_vectors(keys, vectors)
         done += len(keys)
         if progress is not None:
             progress("embedding", done, total)

@@ -1,14 +1,20 @@
-"""Files or Documents -> cleaned Documents -> chunks: the ingest half of the pipeline."""
+"""The ingest pipeline: sources -> loaded Documents -> cleaned pages -> chunks.
+
+Used by ``Engine.add`` (and so the HTTP API and ``citeqa index``) and by ``citeqa chunks``.
+A chunking ``recipe`` fingerprints what turns a document into chunks, so an index can tell
+which documents were cut by other rules and cut them again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.chunking import chunk_paragraphs
-from qa.clean import build_vocabulary, clean_document
+from qa.chunking import CHUNKING_VERSION, chunk_paragraphs
+from qa.clean import Vocabulary, build_vocabulary, clean_document
 from qa.clean.paragraphs import paragraphs, reading_pages
 from qa.errors import IngestError
 from qa.ingest import Progress, load_paths
@@ -16,6 +22,94 @@ from qa.settings import Settings
 from qa.types import Chunk, Document
 
 logger = logging.getLogger(__name__)
+
+Source = str | Path | Document
+
+
+def recipe(settings: Settings) -> dict[str, int]:
+    """What decides a document's chunks besides its text: the cleaning and chunking rules'
+    version and the chunk sizes."""
+    return {
+        "chunking_version": CHUNKING_VERSION,
+        "chunk_min_words": settings.chunk_min_words,
+        "chunk_max_words": settings.chunk_max_words,
+    }
+
+
+def content_hash(doc: Document, chunking: Mapping[str, int] | None = None) -> str:
+    """Hash of what the loader read and of the ``chunking`` recipe (default: the default
+    settings'), so a document unchanged on both counts is skipped before any cleaning, and
+    one cut by other rules is cut again."""
+    if chunking is None:
+        chunking = recipe(Settings())
+    digest = hashlib.sha1()
+    for key, value in sorted(chunking.items()):
+        digest.update(f"{key} {value}\x00".encode())
+    digest.update(doc.title.encode())
+    if doc.pages:
+        for page in doc.pages:
+            digest.update(f"\x00{page.number}\x00".encode())
+            digest.update(page.text.encode())
+    else:
+        digest.update(b"\x01")
+        digest.update(doc.text.encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What one read of files and folders covered, so an update can tell what disappeared.
+
+    ``folders`` were read whole (absolute paths); ``failed`` holds the absolute paths of files
+    that could not be read this time, whose documents and pages are therefore kept.
+
+    A read applied in batches also names everything it produced: ``documents`` (ids) and
+    ``files`` (absolute paths of files and book pages). A batch leaves those alone unless it
+    holds them itself: their own batch, or nobody when they are unchanged, takes care of them.
+    """
+
+    folders: tuple[str, ...] = ()
+    failed: frozenset[str] = frozenset()
+    documents: frozenset[str] = frozenset()
+    files: frozenset[str] = frozenset()
+
+    def covers(self, origin: str) -> bool:
+        return origin not in self.failed and any(
+            Path(origin).is_relative_to(folder) for folder in self.folders
+        )
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """Documents read from sources (``Document``s given pass through), the files that could
+    not be read, and what the read covered."""
+
+    documents: tuple[Document, ...]
+    errors: tuple[IngestError, ...]
+    scan: Scan
+
+
+def check_sources(sources: Sequence[Source]) -> None:
+    """``IngestError`` for the first path in ``sources`` that does not exist."""
+    for source in sources:
+        if not isinstance(source, Document) and not Path(source).exists():
+            raise IngestError(str(source), "no such file or folder")
+
+
+def read_sources(
+    sources: Sequence[Source], settings: Settings | None = None, progress: Progress | None = None
+) -> Ingested:
+    """Load files and folders; ``IngestError`` for a path that does not exist, while a file
+    that cannot be read lands in ``errors`` (and its previously indexed content is kept)."""
+    check_sources(sources)
+    given = [s for s in sources if isinstance(s, Document)]
+    paths = [Path(s) for s in sources if not isinstance(s, Document)]
+    loaded = load_paths(paths, settings, progress=progress)
+    scan = Scan(
+        folders=tuple(str(path.resolve()) for path in paths if path.is_dir()),
+        failed=frozenset(str(Path(error.path).resolve()) for error in loaded.errors),
+    )
+    return Ingested((*given, *loaded.documents), loaded.errors, scan)
 
 
 @dataclass(frozen=True)
@@ -27,11 +121,11 @@ class ChunkResult:
     errors: tuple[IngestError, ...]
 
 
-def chunk_paths(paths: Sequence[str | Path], settings: Settings | None = None) -> ChunkResult:
+def chunk_paths(paths: Sequence[Source], settings: Settings | None = None) -> ChunkResult:
     """Load files and folders, clean them and cut them into chunks; bad files land in errors."""
-    loaded = load_paths(paths, settings)
-    chunks = chunk_documents(loaded.documents, settings)
-    return ChunkResult(tuple(chunks), loaded.documents, loaded.errors)
+    read = read_sources(paths, settings)
+    chunks = chunk_documents(read.documents, settings)
+    return ChunkResult(tuple(chunks), read.documents, read.errors)
 
 
 @dataclass(frozen=True)
@@ -48,15 +142,18 @@ def prepare_documents(
     settings: Settings | None = None,
     *,
     progress: Progress | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[Prepared]:
     """Clean and chunk ``docs`` in order.
 
-    The vocabulary that guides hyphen and ligature repair is built from all of ``docs``
-    together, so passing a whole corpus at once repairs better than one document at a time.
+    The ``vocabulary`` that guides hyphen and ligature repair is by default built from all
+    of ``docs`` together, so passing a whole corpus at once repairs better than one document
+    at a time; a batched update passes the vocabulary of everything it read.
     """
     if not docs:
         return []
-    vocabulary = build_vocabulary(docs)
+    if vocabulary is None:
+        vocabulary = build_vocabulary(docs)
     prepared = []
     for done, doc in enumerate(docs):
         if progress is not None:

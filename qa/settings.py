@@ -6,6 +6,8 @@ import os
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+BACKENDS = ("faiss", "milvus")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -27,6 +29,13 @@ class Settings:
     min_evidence: float = 0.35
     min_named_coverage: float = 0.55
 
+    # Indexing: a batch of about this many characters of changed text is cleaned, chunked,
+    # embedded and committed at a time (~4 MB of text: ~6k chunks, tens of MB in memory).
+    batch_chars: int = 4_000_000
+    # Above this many chunks dense search is approximate (IVF; see embeddings.vector_index,
+    # whose APPROXIMATE_THRESHOLD is the same number).
+    approximate_above: int = 100_000
+
     # Limits for untrusted input
     max_file_bytes: int = 200 * 1024 * 1024
     max_pages: int = 5000
@@ -37,6 +46,11 @@ class Settings:
     # (~1x); a zip bomb packs about 1000x.
     max_unzipped_bytes: int = 512 * 1024 * 1024
     max_zip_ratio: int = 100
+
+    # Where the index lives: "faiss" (the index folder) or "milvus" (a collection at
+    # milvus_uri: a path ending in .db for embedded Milvus Lite, or http://host:19530)
+    backend: str = "faiss"
+    milvus_uri: str | None = None
 
     # Optional language model (OpenAI-compatible chat endpoint)
     llm_base_url: str | None = None
@@ -53,6 +67,8 @@ class Settings:
             "rrf_k",
             "answer_passages",
             "answer_sentences",
+            "batch_chars",
+            "approximate_above",
             "max_file_bytes",
             "max_pages",
             "max_chunks_per_file",
@@ -81,18 +97,26 @@ class Settings:
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        if self.backend == "milvus" and not self.milvus_uri:
+            raise ValueError("backend 'milvus' needs milvus_uri (or CITEQA_MILVUS_URI)")
         if self.llm_timeout <= 0:
             raise ValueError(f"llm_timeout must be positive, got {self.llm_timeout!r}")
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
-        """Defaults, with the language-model endpoint taken from ``CITEQA_LLM_*`` variables."""
+        """Defaults, with the language-model endpoint taken from ``CITEQA_LLM_*`` variables
+        and the backend from ``CITEQA_BACKEND`` / ``CITEQA_MILVUS_URI``."""
         env = {
+            "backend": os.environ.get("CITEQA_BACKEND") or None,
+            "milvus_uri": os.environ.get("CITEQA_MILVUS_URI") or None,
             "llm_base_url": os.environ.get("CITEQA_LLM_BASE_URL"),
             "llm_model": os.environ.get("CITEQA_LLM_MODEL"),
             "llm_api_key": os.environ.get("CITEQA_LLM_API_KEY"),
         }
-        return cls().with_overrides(**env).with_overrides(**overrides)
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return cls().with_overrides(**{**env, **given})
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Copy with the given fields replaced; ``None`` values mean "keep"."""

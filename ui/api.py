@@ -1,7 +1,10 @@
 """The JSON API under ``/api``: routes that hand requests to the shared engine.
 
 Every error is ``{"error": message}``: 400 for a bad question or ``k``, 404 for an unknown
-document, 413/415 for refused uploads, 422 for malformed requests or unreadable files.
+document, 413/415 for refused uploads, 422 for malformed requests or unreadable files, 502 when
+the configured language model fails, 503 while another process writes to the index. Only
+citeqa's own errors (``qa.errors``) say what went wrong; anything else is a bug, logged in full
+and answered with a plain 500.
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ from fastapi.security import (
 from pydantic import BaseModel, Field
 
 from qa.conversation import turn_from_json
-from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
+from qa.errors import (
+    CiteqaError,
+    IndexBusy,
+    IngestError,
+    InvalidQuestion,
+    LanguageModelError,
+    UnknownDocument,
+)
+from ui.api_analyst import add_analyst_routes
+from ui.flows import index_uploads, remove_document
+from ui.uploads import UploadRejected, save_upload
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -56,9 +69,15 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def _key_message(error: KeyError) -> str:
-    # str(KeyError) adds quotes around the message.
-    return str(error.args[0]) if error.args else "unknown document"
+# The HTTP status of each error a client can cause or wait out; the first match wins.
+_STATUS: tuple[tuple[type[CiteqaError], int], ...] = (
+    (UnknownDocument, 404),
+    (InvalidQuestion, 400),
+    (IngestError, 400),
+    (IndexBusy, 503),
+    (LanguageModelError, 502),
+)
+INTERNAL_ERROR = "internal error; the server log has the details"
 
 
 # Room for the multipart boundaries and part headers around the file itself.
@@ -105,27 +124,7 @@ class _Guard:
         )
 
 
-def build_api(
-    engine: Engine,
-    *,
-    upload_dir: Path,
-    upload_limit: int,
-    auth: tuple[str, str] | None = None,
-    api_token: str | None = None,
-) -> FastAPI:
-    """A FastAPI app with the routes under ``/api`` and its OpenAPI page at ``/docs``.
-
-    Uploads are saved under ``upload_dir`` and refused beyond ``upload_limit`` bytes (or the
-    engine's ``max_file_bytes`` if smaller). With ``auth`` and/or ``api_token`` every route
-    needs HTTP basic with that login or ``Authorization: Bearer <api_token>``.
-    """
-    limit = min(upload_limit, engine.settings.max_file_bytes)
-    app = FastAPI(
-        title="citeqa",
-        description="Question answering over long documents with exact page citations.",
-        version="0.1.0",
-    )
-
+def _refuse_large_uploads(app: FastAPI, limit: int) -> None:
     @app.middleware("http")
     async def refuse_large_bodies(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -140,13 +139,21 @@ def build_api(
                 return _error(413, f"the file is larger than the upload limit of {limit} bytes")
         return await call_next(request)
 
-    @app.exception_handler(ValueError)
-    async def bad_value(request: Request, error: ValueError) -> JSONResponse:
-        return _error(400, str(error))
 
-    @app.exception_handler(KeyError)
-    async def unknown_key(request: Request, error: KeyError) -> JSONResponse:
-        return _error(404, _key_message(error))
+def _answer_errors_in_json(app: FastAPI) -> None:
+    @app.exception_handler(CiteqaError)
+    async def citeqa_error(request: Request, error: CiteqaError) -> JSONResponse:
+        status = next((code for kind, code in _STATUS if isinstance(error, kind)), None)
+        if status is None:
+            # A damaged index or a missing model: the operator's to fix, not the client's.
+            logger.error("%s %s failed", request.method, request.url.path, exc_info=error)
+            return _error(500, INTERNAL_ERROR)
+        return _error(status, str(error))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, error: Exception) -> JSONResponse:
+        # Starlette logs the traceback after this answer; the client learns nothing of it.
+        return _error(500, INTERNAL_ERROR)
 
     @app.exception_handler(UploadRejected)
     async def rejected(request: Request, error: UploadRejected) -> JSONResponse:
@@ -165,9 +172,8 @@ def build_api(
         response.headers.update(error.headers or {})
         return response
 
-    dependencies = [Depends(_Guard(auth, api_token))] if auth or api_token else []
-    router = APIRouter(prefix="/api", dependencies=dependencies)
 
+def _question_routes(router: APIRouter, engine: Engine) -> None:
     @router.get("/health", summary="Liveness and index size")
     def health() -> dict[str, object]:
         documents = engine.documents()
@@ -200,6 +206,8 @@ def build_api(
         )
         return answer.to_dict()
 
+
+def _document_routes(router: APIRouter, engine: Engine, upload_dir: Path, limit: int) -> None:
     @router.get("/documents", summary="The indexed documents")
     def documents() -> dict[str, object]:
         return {"documents": [d.to_dict() for d in engine.documents()]}
@@ -209,13 +217,8 @@ def build_api(
         file: Annotated[UploadFile, File(description="A .txt .md .pdf .html .htm .docx or .jsonl")],
     ) -> dict[str, object]:
         saved = save_upload(file.file, file.filename or "", upload_dir, limit)
-        try:
-            summary = engine.add(saved)
-        except BaseException:
-            discard_upload(saved)
-            raise
+        summary = index_uploads(engine, [saved])
         if summary.errors and not (summary.added or summary.updated or summary.unchanged):
-            discard_upload(saved)
             reasons = "; ".join(error.reason for error in summary.errors)
             raise HTTPException(status_code=422, detail=f"{file.filename}: {reasons}")
         ids = {*summary.added, *summary.updated, *summary.unchanged}
@@ -226,11 +229,36 @@ def build_api(
 
     @router.delete("/documents/{doc_id:path}", summary="Remove a document from the index")
     def remove(doc_id: str) -> dict[str, object]:
-        origin = next((d.origin for d in engine.documents() if d.doc_id == doc_id), None)
-        summary = engine.remove(doc_id)
-        if is_upload(origin, upload_dir):
-            discard_upload(Path(origin))
+        summary = remove_document(engine, doc_id, upload_dir)
         return {"removed": doc_id, "summary": summary.to_dict()}
 
+
+def build_api(
+    engine: Engine,
+    *,
+    upload_dir: Path,
+    upload_limit: int,
+    auth: tuple[str, str] | None = None,
+    api_token: str | None = None,
+) -> FastAPI:
+    """A FastAPI app with the routes under ``/api`` and its OpenAPI page at ``/docs``.
+
+    Uploads are saved under ``upload_dir`` and refused beyond ``upload_limit`` bytes (or the
+    engine's ``max_file_bytes`` if smaller). With ``auth`` and/or ``api_token`` every route
+    needs HTTP basic with that login or ``Authorization: Bearer <api_token>``.
+    """
+    limit = min(upload_limit, engine.settings.max_file_bytes)
+    app = FastAPI(
+        title="citeqa",
+        description="Question answering over long documents with exact page citations.",
+        version="0.1.0",
+    )
+    _refuse_large_uploads(app, limit)
+    _answer_errors_in_json(app)
+    dependencies = [Depends(_Guard(auth, api_token))] if auth or api_token else []
+    router = APIRouter(prefix="/api", dependencies=dependencies)
+    _question_routes(router, engine)
+    _document_routes(router, engine, upload_dir, limit)
+    add_analyst_routes(router, engine)
     app.include_router(router)
     return app

@@ -1,32 +1,24 @@
-"""The browser chat: Gradio widgets wired to the shared engine, nothing else."""
+"""The browser chat's layout: Chat, Compare and Documents tabs and the page viewer, wired to
+``ui.events``."""
 
 from __future__ import annotations
 
-import logging
-import tempfile
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from qa.errors import CiteqaError
-from ui.render import Turn, answer_html, conversation_markdown, error_html, hits_html
-from ui.uploads import SUPPORTED_EXTENSIONS, UploadRejected, discard_upload, is_upload, save_upload
+from ui.compare_view import build_compare_tab
+from ui.events import DOCUMENT_HEADERS, EXTRACTIVE, GENERATIVE, SEARCH_ONLY, Events
+from ui.uploads import SUPPORTED_EXTENSIONS
+from ui.viewer import build_viewer
 
 if TYPE_CHECKING:
     from qa.engine import Engine
+    from qa.settings import Settings
 
-logger = logging.getLogger(__name__)
-
-EXTRACTIVE = "Answer (extractive)"
-GENERATIVE = "Answer (language model)"
-SEARCH_ONLY = "Search only"
-DOCUMENT_HEADERS = ["Title", "Pages", "Chunks", "Source", "Id"]
 MAX_PASSAGES = 30
-# A pasted wall of text is echoed in the chat only this far; the box keeps all of it.
-QUESTION_SHOWN_CHARS = 400
-_STAGE_UNITS = {"reading": "files", "cleaning": "documents", "embedding": "chunks"}
 
 # Clicking an [n] marker opens its card before the browser scrolls to it; clicking a
 # "Searched for" line puts its query in the question box, to edit and send again.
@@ -58,194 +50,124 @@ document.addEventListener("click", (event) => {
 CSS_PATH = Path(__file__).with_name("chat.css")
 
 
-def _export_file(turns: Sequence[Turn]) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="citeqa-export-"))
-    path = folder / "citeqa-conversation.md"
-    path.write_text(conversation_markdown(turns), encoding="utf-8")
-    return str(path)
+@dataclass(frozen=True)
+class _ChatTab:
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    send: gr.Button
+    export: gr.DownloadButton
+    reset: gr.Button
+    doc_filter: gr.Dropdown
+    passages: gr.Slider
+    mode: gr.Radio
+
+
+@dataclass(frozen=True)
+class _DocumentsTab:
+    table: gr.Dataframe
+    upload: gr.File
+    add: gr.Button
+    to_remove: gr.Dropdown
+    drop: gr.Button
+    status: gr.Markdown
+
+
+def _chat_tab(settings: Settings) -> _ChatTab:
+    """The conversation on the left; document filter, passages and answer mode on the right."""
+    modes = (
+        [EXTRACTIVE, GENERATIVE, SEARCH_ONLY]
+        if settings.llm_base_url
+        else [EXTRACTIVE, SEARCH_ONLY]
+    )
+    default_mode = GENERATIVE if settings.llm_base_url else EXTRACTIVE
+    with gr.Tab("Chat", id="chat"), gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(
+                elem_id="citeqa-chat",
+                label="Conversation",
+                height=560,
+                feedback_options=("Like", "Dislike"),
+                buttons=["copy_all"],
+                placeholder="Ask a question about the indexed documents.",
+            )
+            with gr.Row():
+                question = gr.Textbox(
+                    elem_id="citeqa-question",
+                    show_label=False,
+                    placeholder="Your question",
+                    scale=5,
+                    max_lines=4,
+                )
+                send = gr.Button("Ask", variant="primary", scale=1, elem_id="citeqa-ask")
+            with gr.Row():
+                export = gr.DownloadButton(
+                    "Export conversation (Markdown)",
+                    interactive=False,
+                    size="sm",
+                    elem_id="citeqa-export",
+                )
+                reset = gr.Button("New conversation", size="sm")
+        with gr.Column(scale=1):
+            doc_filter = gr.Dropdown(
+                label="Only these documents", multiselect=True, choices=[], elem_id="citeqa-docs"
+            )
+            top_k = min(settings.top_k, MAX_PASSAGES)
+            passages = gr.Slider(1, MAX_PASSAGES, value=top_k, step=1, label="Passages")
+            mode = gr.Radio(modes, value=default_mode, label="Mode", elem_id="citeqa-mode")
+    return _ChatTab(chatbot, question, send, export, reset, doc_filter, passages, mode)
+
+
+def _documents_tab() -> _DocumentsTab:
+    """The indexed documents, file upload, and removal."""
+    with gr.Tab("Documents", id="documents"):
+        table = gr.Dataframe(
+            headers=DOCUMENT_HEADERS, interactive=False, elem_id="citeqa-documents", wrap=True
+        )
+        upload = gr.File(
+            label="Add files",
+            file_count="multiple",
+            file_types=list(SUPPORTED_EXTENSIONS),
+            elem_id="citeqa-upload",
+        )
+        add = gr.Button("Add to index", variant="primary", elem_id="citeqa-add")
+        with gr.Row():
+            to_remove = gr.Dropdown(label="Document", choices=[], scale=3)
+            drop = gr.Button("Remove document", variant="stop", scale=1)
+        status = gr.Markdown(elem_id="citeqa-status")
+    return _DocumentsTab(table, upload, add, to_remove, drop, status)
 
 
 def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Blocks:
     """The Gradio Blocks app: a Chat tab and a Documents tab over ``engine``."""
-    settings = engine.settings
-    limit = min(upload_limit, settings.max_file_bytes)
-    modes = (
-        [EXTRACTIVE, GENERATIVE, SEARCH_ONLY]
-        if settings.llm_base_url
-        else [
-            EXTRACTIVE,
-            SEARCH_ONLY,
-        ]
-    )
-    default_mode = GENERATIVE if settings.llm_base_url else EXTRACTIVE
-
-    def document_views() -> tuple[Any, Any, Any]:
-        documents = engine.documents()
-        rows = [[d.title, d.pages, d.chunks, d.source or "", d.doc_id] for d in documents]
-        choices = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
-        # A filter naming a removed document would fail every question, so start afresh.
-        return (
-            gr.Dataframe(value=rows, headers=DOCUMENT_HEADERS),
-            gr.Dropdown(choices=choices, value=[]),
-            gr.Dropdown(choices=choices, value=documents[0].doc_id if documents else None),
-        )
-
-    def respond(
-        question: str,
-        history: list[dict[str, str]],
-        turns: list[Turn],
-        docs: list[str] | None,
-        k: float,
-        mode: str,
-    ) -> tuple[Any, ...]:
-        turn_number = len(turns)
-        shown = question.strip() or question
-        if len(shown) > QUESTION_SHOWN_CHARS:
-            shown = shown[:QUESTION_SHOWN_CHARS] + " …"
-        asked = {"role": "user", "content": shown}
-        earlier = [turn.history_item for turn in turns]
-        try:
-            if mode == SEARCH_ONLY:
-                resolution = engine.resolve(question, earlier)
-                hits = engine.search(question, k=int(k), docs=docs or None, history=earlier)
-                resolved = resolution.query if resolution.followup else None
-                turn = Turn(question.strip(), hits=tuple(hits), resolved=resolved)
-                message = hits_html(hits, turn_number, resolved)
-            else:
-                answer = engine.ask(
-                    question,
-                    k=int(k),
-                    docs=docs or None,
-                    mode="generative" if mode == GENERATIVE else "extractive",
-                    history=earlier,
-                )
-                turn = Turn(question.strip(), answer=answer)
-                message = answer_html(answer, turn_number)
-        except CiteqaError as error:
-            # Said in the chat, with the typed question left in the box to fix and resend;
-            # the conversation and its export stay as they were.
-            failed = {"role": "assistant", "content": error_html(str(error))}
-            return [*history, asked, failed], turns, question, gr.skip()
-        turns = [*turns, turn]
-        history = [*history, asked, {"role": "assistant", "content": message}]
-        return history, turns, "", gr.DownloadButton(value=_export_file(turns), interactive=True)
-
-    def clear() -> tuple[Any, ...]:
-        return [], [], gr.DownloadButton(value=None, interactive=False)
-
-    def add_files(
-        files: list[str] | None,
-        progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects a progress bar
-    ) -> tuple[Any, ...]:
-        saved: list[Path] = []
-        notes: list[str] = []
-        for name in files or []:
-            path = Path(name)
-            try:
-                with path.open("rb") as stream:
-                    saved.append(save_upload(stream, path.name, upload_dir, limit))
-            except UploadRejected as error:
-                notes.append(f"{path.name}: {error.message}")
-        if saved:
-
-            def report(stage: str, done: int, total: int) -> None:
-                progress((done, total), desc=stage.capitalize(), unit=_STAGE_UNITS.get(stage))
-
-            summary = engine.add(saved, progress=report)
-            failed = {Path(error.path).resolve() for error in summary.errors}
-            for path in saved:
-                if path.resolve() in failed:
-                    discard_upload(path)
-            notes.insert(0, f"Indexed: {summary}")
-            notes.extend(f"{Path(e.path).name}: {e.reason}" for e in summary.errors)
-        elif not notes:
-            notes.append("Choose one or more files first.")
-        return ("\n\n".join(notes), None, *document_views())
-
-    def remove(doc_id: str | None) -> tuple[Any, ...]:
-        if not doc_id:
-            raise gr.Error("Choose a document to remove.")
-        origin = next((d.origin for d in engine.documents() if d.doc_id == doc_id), None)
-        try:
-            engine.remove(doc_id)
-        except KeyError as error:
-            raise gr.Error(f"Unknown document {doc_id!r}; it may have been removed.") from error
-        if is_upload(origin, upload_dir):
-            discard_upload(Path(origin))
-        return (f"Removed {doc_id}.", *document_views())
-
+    events = Events(engine, upload_dir, upload_limit)
     with gr.Blocks(title="citeqa", analytics_enabled=False) as app:
         gr.Markdown("## citeqa\nAsk questions; every answer cites the pages it quotes.")
         turns = gr.State([])
+        message_turns = gr.State({})
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"), gr.Row():
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(
-                        elem_id="citeqa-chat",
-                        label="Conversation",
-                        height=560,
-                        feedback_options=None,
-                        buttons=["copy_all"],
-                        placeholder="Ask a question about the indexed documents.",
-                    )
-                    with gr.Row():
-                        question = gr.Textbox(
-                            elem_id="citeqa-question",
-                            show_label=False,
-                            placeholder="Your question",
-                            scale=5,
-                            max_lines=4,
-                        )
-                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="citeqa-ask")
-                    with gr.Row():
-                        export = gr.DownloadButton(
-                            "Export conversation (Markdown)",
-                            interactive=False,
-                            size="sm",
-                            elem_id="citeqa-export",
-                        )
-                        reset = gr.Button("New conversation", size="sm")
-                with gr.Column(scale=1):
-                    doc_filter = gr.Dropdown(
-                        label="Only these documents",
-                        multiselect=True,
-                        choices=[],
-                        elem_id="citeqa-docs",
-                    )
-                    passages = gr.Slider(
-                        1,
-                        MAX_PASSAGES,
-                        value=min(settings.top_k, MAX_PASSAGES),
-                        step=1,
-                        label="Passages",
-                    )
-                    mode = gr.Radio(modes, value=default_mode, label="Mode", elem_id="citeqa-mode")
-            with gr.Tab("Documents", id="documents"):
-                table = gr.Dataframe(
-                    headers=DOCUMENT_HEADERS,
-                    interactive=False,
-                    elem_id="citeqa-documents",
-                    wrap=True,
-                )
-                upload = gr.File(
-                    label="Add files",
-                    file_count="multiple",
-                    file_types=list(SUPPORTED_EXTENSIONS),
-                    elem_id="citeqa-upload",
-                )
-                add = gr.Button("Add to index", variant="primary", elem_id="citeqa-add")
-                with gr.Row():
-                    to_remove = gr.Dropdown(label="Document", choices=[], scale=3)
-                    drop = gr.Button("Remove document", variant="stop", scale=1)
-                status = gr.Markdown(elem_id="citeqa-status")
-
-        inputs = [question, chatbot, turns, doc_filter, passages, mode]
-        outputs = [chatbot, turns, question, export]
-        send.click(respond, inputs, outputs)
-        question.submit(respond, inputs, outputs)
-        reset.click(clear, None, [chatbot, turns, export])
-        chatbot.clear(clear, None, [chatbot, turns, export])
-        add.click(add_files, [upload], [status, upload, table, doc_filter, to_remove])
-        drop.click(remove, [to_remove], [status, table, doc_filter, to_remove])
-        app.load(document_views, None, [table, doc_filter, to_remove])
+            chat = _chat_tab(engine.settings)
+            compare_docs = build_compare_tab(engine)
+            docs = _documents_tab()
+        build_viewer(engine)
+        inputs = [chat.question, chat.chatbot, turns, message_turns]
+        inputs += [chat.doc_filter, chat.passages, chat.mode]
+        outputs = [chat.chatbot, turns, message_turns, chat.question, chat.export]
+        chat.send.click(events.respond, inputs, outputs)
+        chat.question.submit(events.respond, inputs, outputs)
+        chat.chatbot.example_select(events.suggested, None, chat.question).then(
+            events.respond, inputs, outputs
+        )
+        chat.chatbot.like(events.judged, [turns, message_turns], None)
+        cleared = [chat.chatbot, turns, message_turns, chat.export]
+        chat.reset.click(events.clear, None, cleared)
+        chat.chatbot.clear(events.clear, None, cleared)
+        views = [docs.table, chat.doc_filter, docs.to_remove, compare_docs]
+        docs.add.click(events.add_files, [docs.upload], [docs.status, docs.upload, *views]).then(
+            events.landing, None, chat.chatbot
+        )
+        docs.drop.click(events.remove, [docs.to_remove], [docs.status, *views]).then(
+            events.landing, None, chat.chatbot
+        )
+        app.load(events.document_views, None, views)
+        app.load(events.landing, None, chat.chatbot)
     return app

@@ -7,16 +7,16 @@ document may reach the page as markup.
 from __future__ import annotations
 
 import html
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.types import Answer, Chunk, Citation, Hit, block_name, markdown_table, place_label
-
-logger = logging.getLogger(__name__)
+from ui.pagelink import page_links_html
 
 _MARKER = re.compile(r"\[(\d+)\]")
+# How much of a passage a closed search result shows.
+PREVIEW_CHARS = 160
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def highlight(passage: str, quote: str) -> str:
     return _escape(passage[:start]) + f"<mark>{_escape(quote)}</mark>" + _escape(passage[end:])
 
 
-def _card_id(turn: int, n: int) -> str:
+def _card_id(turn: int | str, n: int) -> str:
     return f"citeqa-src-{turn}-{n}"
 
 
@@ -95,16 +95,20 @@ def _card(
     note: str = "",
     section: str = "",
     is_open: bool = False,
+    preview: str = "",
+    footer: str = "",
 ) -> str:
-    """A collapsible source card; every argument but ``body`` is plain text, escaped here."""
+    """A collapsible source card; every argument but ``body`` and ``footer`` (HTML) is plain
+    text, escaped here. ``preview`` is shown in the closed card, under its title."""
     tooltip = f' title="{html.escape(note)}"' if note else ""
     section_html = f'<div class="citeqa-section">{html.escape(section)}</div>' if section else ""
+    preview_html = f'<div class="citeqa-preview">{html.escape(preview)}</div>' if preview else ""
     return (
         f'<details class="citeqa-card" id="{card_id}"{" open" if is_open else ""}>'
         f'<summary{tooltip}><span class="citeqa-n">{html.escape(marker)}</span> '
         f'<span class="citeqa-title">{html.escape(title)}</span>, '
-        f'<span class="citeqa-pages">{html.escape(where)}</span></summary>'
-        f'{section_html}<div class="citeqa-passage">{body}</div></details>'
+        f'<span class="citeqa-pages">{html.escape(where)}</span>{preview_html}</summary>'
+        f'{section_html}<div class="citeqa-passage">{body}</div>{footer}</details>'
     )
 
 
@@ -125,14 +129,11 @@ def table_html(rows: Sequence[Sequence[str]], marked: int = 0) -> str:
     )
 
 
-def _where(kind: str, block_label: str | None, pages: tuple[int, ...], section: str | None) -> str:
-    """``Chart 6-7, p. 243`` for a table or figure; pages (else the section) for the rest."""
-    name = block_name(kind, block_label)
-    return ", ".join(part for part in (name, place_label(pages, section)) if part)
-
-
-def _chunk_where(chunk: Chunk) -> str:
-    return _where(chunk.kind, chunk.block_label, chunk.pages, chunk.section)
+def _where(source: Chunk | Citation) -> str:
+    """Where a passage sits, as its card names it next to the title: ``Chart 6-7, p. 243`` for
+    a table or figure; pages (else the section) for the rest."""
+    name = block_name(source.kind, source.block_label)
+    return ", ".join(part for part in (name, place_label(source.pages, source.section)) if part)
 
 
 def _card_body(citation: Citation) -> str:
@@ -158,15 +159,16 @@ def _answer_tables(answer: Answer) -> str:
     return "".join(parts)
 
 
-def _citation_card(citation: Citation, hit: Hit | None, turn: int) -> str:
+def _citation_card(citation: Citation, hit: Hit | None, turn: int | str) -> str:
     return _card(
         _card_id(turn, citation.n),
         f"[{citation.n}]",
         citation.title,
-        _where(citation.kind, citation.block_label, citation.pages, citation.section),
+        _where(citation),
         _card_body(citation),
         note=rank_note(hit) if hit is not None else "",
         section=citation.section if citation.section and citation.pages else "",
+        footer=page_links_html(citation.doc_id, citation.pages, citation.quote),
     )
 
 
@@ -182,7 +184,7 @@ def _emphasised(text: str, short: str | None) -> str:
     )
 
 
-def _linked_markers(text: str, turn: int, known: set[int], short: str | None = None) -> str:
+def _linked_markers(text: str, turn: int | str, known: set[int], short: str | None = None) -> str:
     """Escaped answer text whose ``[n]`` markers link to the matching source cards, with the
     short answer (its first occurrence) in bold."""
     out: list[str] = []
@@ -201,7 +203,7 @@ def _linked_markers(text: str, turn: int, known: set[int], short: str | None = N
     return "".join(out)
 
 
-def answer_html(answer: Answer, turn: int) -> str:
+def answer_html(answer: Answer, turn: int | str) -> str:
     """The chat message for an answer: linked text (or a not-found notice) and source cards.
 
     ``turn`` keeps card anchors unique across the answers of one conversation. The HTML has
@@ -226,8 +228,15 @@ def answer_html(answer: Answer, turn: int) -> str:
     return f'<div class="citeqa-message">{resolved}{body}{warnings}{sources}</div>'
 
 
+def first_line(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """The opening of a passage, to tell passages apart before opening one."""
+    line = " ".join(text.split("\n", 1)[0].split())
+    return line if len(line) <= limit else line[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def hits_html(hits: Sequence[Hit], turn: int, resolved: str | None = None) -> str:
-    """The chat message of a search-only turn: every passage as an open card."""
+    """The chat message of a search-only turn: every passage as a closed card showing its
+    title, pages and first line; opened, the whole passage and links to its pages."""
     searched = resolved_html(resolved)
     if not hits:
         return (
@@ -239,10 +248,11 @@ def hits_html(hits: Sequence[Hit], turn: int, resolved: str | None = None) -> st
             _card_id(turn, hit.rank),
             f"#{hit.rank}",
             hit.chunk.title,
-            _chunk_where(hit.chunk),
+            _where(hit.chunk),
             _escape(hit.chunk.text),
             note=rank_note(hit),
-            is_open=True,
+            preview=first_line(hit.chunk.text),
+            footer=page_links_html(hit.chunk.doc_id, hit.chunk.pages),
         )
         for hit in hits
     ]

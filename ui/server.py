@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 import re
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
 from ui.uploads import DEFAULT_UPLOAD_LIMIT
+from ui.viewer import PAGE_LINK_SCRIPT
 
 if TYPE_CHECKING:
     from qa.encoder import Encoder
@@ -108,11 +110,11 @@ def build_server(
         auth=auth,
         # Gradio serves only its own temp and cache folders already; blocking the index too
         # keeps that true even if someone points GRADIO_TEMP_DIR or the cache inside it.
-        blocked_paths=[str(engine.store.folder.resolve()), str(upload_dir)],
+        blocked_paths=[str(engine.folder.resolve()), str(upload_dir)],
         max_file_size=min(upload_limit, engine.settings.max_file_bytes),
         footer_links=[],
         css_paths=[CSS_PATH],
-        head=HEAD,
+        head=HEAD + PAGE_LINK_SCRIPT,
         mcp_server=False,
         ssr_mode=False,
     )
@@ -124,11 +126,15 @@ def open_for_serving(
     *,
     model: str | Path | None = None,
     encoder: Encoder | None = None,
+    backend: str | None = None,
+    milvus_uri: str | None = None,
 ) -> Engine:
     """Open the index, add ``paths``; with neither paths nor documents, add the example pages."""
     from qa.engine import Engine
 
-    engine = Engine.open(index_dir, model=model, encoder=encoder)
+    engine = Engine.open(
+        index_dir, model=model, encoder=encoder, backend=backend, milvus_uri=milvus_uri
+    )
     sources: list[str | Path] = list(paths)
     if not sources and not engine.documents():
         logger.info("no documents yet: indexing the example collection")
@@ -149,20 +155,27 @@ def serve(
     port: int = 7860,
     auth: tuple[str, str] | None = None,
     model: str | Path | None = None,
+    backend: str | None = None,
+    milvus_uri: str | None = None,
     api_token: str | None = None,
     insecure_public: bool = False,
 ) -> None:
-    """Index, then serve until interrupted; ``PublicBindRefused`` before anything else.
+    """Index, then serve until interrupted. ``api_token`` defaults to ``$CITEQA_API_TOKEN``.
 
-    ``api_token`` defaults to ``$CITEQA_API_TOKEN``.
+    The caller checks the address first with ``check_bind`` (``citeqa serve`` does, so that a
+    refusal is a usage error said before anything is printed); with ``insecure_public`` (the
+    caller's word that the network is trusted) an open chat is logged as a warning.
     """
     import uvicorn
 
-    check_bind(host, auth, insecure_public=insecure_public)
+    if insecure_public and auth is None and not is_loopback(host):
+        logger.warning("no login on %s: anyone on the network can read and change the index", host)
     api_token = api_token or os.environ.get(API_TOKEN_ENV) or None
     # Gradio components may phone home unless told otherwise; a local server must not.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    engine = open_for_serving(paths, index_dir, model=model)
+    engine = open_for_serving(paths, index_dir, model=model, backend=backend, milvus_uri=milvus_uri)
+    # The landing's suggested questions cost an answer each: make them before the first visit.
+    threading.Thread(target=engine.overview, name="citeqa-overview", daemon=True).start()
     app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth, api_token=api_token)
     logger.info("serving on http://%s:%d (API docs at /docs)", host, port)
     try:

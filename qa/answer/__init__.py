@@ -6,7 +6,7 @@ from qa.answer.extractive import best_evidence, extractive_answer
 from qa.answer.generative import ChatClient, generative_answer
 from qa.answer.question import Expect, QuestionAnalysis, analyse
 from qa.answer.scoring import ScoredSentence, score_sentences
-from qa.answer.sentences import Sentence, split_sentences
+from qa.text.sentences import Sentence, split_sentences
 
 __all__ = [
     "ChatClient",

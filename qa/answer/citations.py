@@ -2,16 +2,57 @@
 
 from __future__ import annotations
 
-import logging
+import itertools
+import re
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from qa.types import Citation, Hit, table_rows
-
-logger = logging.getLogger(__name__)
 
 PageLocator = Callable[[str, tuple[int, ...], str], tuple[int, ...]]
 """``locate(doc_id, pages, quote)``: the pages among ``pages`` whose text holds ``quote``,
 or ``()`` when that cannot be told."""
+
+_SPACE = re.compile(r"\s+")
+_HEADING_MARK = re.compile(r"^#+\s*", re.MULTILINE)
+
+
+class PageSource(Protocol):
+    """Where the cleaned pages are kept (an index, or the engine in front of it)."""
+
+    def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
+        """The cleaned text of the given pages joined in order, or None if any is missing."""
+        ...
+
+
+def squash(text: str) -> str:
+    """Text reduced for matching a quote against a page: no heading marks, no spacing, no case.
+
+    All whitespace goes, not just runs of it: a page keeps ``bio-\\nthreats`` where the
+    paragraph (and so the quote) reads ``bio-threats``.
+    """
+    return _SPACE.sub("", _HEADING_MARK.sub("", text)).casefold()
+
+
+def quote_pages(
+    source: PageSource, doc_id: str, pages: Sequence[int], quote: str
+) -> tuple[int, ...]:
+    """The pages among ``pages`` whose cleaned text holds ``quote``.
+
+    A quote wholly on one page gives that page; one running across a page break gives
+    both; () when the stored pages do not hold it (or the document has no pages).
+    """
+    wanted = squash(quote)
+    groups = [
+        *((page,) for page in pages),
+        *itertools.pairwise(pages),
+        *([tuple(pages)] if len(pages) > 2 else []),
+    ]
+    for group in groups:
+        text = source.page_text(doc_id, list(group))
+        if text is not None and wanted in squash(text):
+            return tuple(group)
+    return ()
 
 
 def cite(

@@ -1,5 +1,8 @@
 """Extractive answers: the best sentences of the retrieved passages, quoted with [n] citations,
 the answering phrase marked, and "not found" when the passages lack what the question names.
+
+~350 lines: choosing sentences and deciding not to answer read the same scores, and each
+abstention rule is easier to weigh beside the selection it vetoes.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from qa.answer.citations import PageLocator, cite
 from qa.answer.question import Expect, QuestionAnalysis, analyse
 from qa.answer.scoring import ScoredSentence, document_stems, score_sentences
 from qa.answer.shortanswer import short_answer
+from qa.answer.spans import typed_spans
 from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fields import stem_words, tokenize_for_bm25, words
@@ -176,11 +180,38 @@ def _counted_words(counted: str) -> tuple[set[str], bool]:
     return stems, False
 
 
+_DIGITS = re.compile(r"(?<!\S)\d[\w\-]*")
+# The thing a figure counts is named before the clause moves on to another.
+_CLAUSE_BREAK = re.compile(r"\s(?:and|or|but|while|whereas)\s|[,;:()]|\.(?:\s|$)")
+# How far after a figure the thing it counts may be named ("8 of the new Type 32 frigates").
+COUNTED_WINDOW_CHARS = 40
+
+
+def _counts(sentence: str, wanted: set[str], codes: set[str]) -> bool:
+    """Whether a figure in ``sentence`` is followed closely by every stem in ``wanted`` and
+    every designation number in ``codes`` (the 32 of "Type 32")."""
+    for span in typed_spans(sentence):
+        if span.kind is Expect.NUMBER:
+            after = sentence[span.end : span.end + COUNTED_WINDOW_CHARS]
+            after = _CLAUSE_BREAK.split(after, maxsplit=1)[0]
+            if wanted <= set(stem_words(words(after))) and codes <= set(_DIGITS.findall(after)):
+                return True
+    return False
+
+
 def _uncounted(analysis: QuestionAnalysis, carrying: Sequence[ScoredSentence]) -> bool:
-    """A "how many X" question whose figures all count something other than X."""
+    """A "how many X" question whose figures all count something other than X.
+
+    X is enough mentioned anywhere in a sentence with a figure, except a numbered model
+    ("Type 32 frigates"), which must follow a figure in its clause: a sentence naming it
+    beside other models' counts does not count it.
+    """
     if analysis.expect is not Expect.NUMBER or not analysis.counted or not analysis.countable:
         return False
     wanted, _ = _counted_words(analysis.counted)
+    codes = set(_DIGITS.findall(analysis.counted))
+    if codes:
+        return not any(_counts(s.sentence.text, wanted, codes) for s in carrying)
     return not any(wanted & set(stem_words(words(s.scored))) for s in carrying)
 
 

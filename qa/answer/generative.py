@@ -17,9 +17,9 @@ import httpx
 
 from qa.answer.citations import PageLocator, cite
 from qa.answer.scoring import lexical_overlap, question_terms
-from qa.answer.sentences import split_sentences
 from qa.errors import LanguageModelError
 from qa.settings import Settings
+from qa.text.sentences import split_sentences
 from qa.types import Answer, Hit
 
 logger = logging.getLogger(__name__)

@@ -7,14 +7,11 @@ The answer stage uses this to prefer the sentence that carries the asked-for fac
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from qa.text import word_set
-
-logger = logging.getLogger(__name__)
+from qa.text import DOCUMENT_YEAR, word_set
 
 
 class Expect(StrEnum):
@@ -70,13 +67,6 @@ _HOW: tuple[tuple[re.Pattern[str], Expect], ...] = (
 _WH = re.compile(r"\b(who|whom|whose|when|where|why|how|what|which)\b", re.IGNORECASE)
 _NAMED = re.compile(r"\bwhat is the name\b|\bwhat (?:is|are) [\w\s]{1,40} called\b", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-# A year that names a document ("Japan's 2022 National Defense Strategy", "the 2020 white
-# paper", "the 2018 edition") dates the source, not the fact asked about.
-_DOCUMENT_YEAR = re.compile(
-    r"\b((?:19|20)\d{2})\s+(?:[\w’'\-]+\s+){0,3}?(?:white\s+paper|paper|strategy|review|"
-    r"report|concept|assessment|doctrine|update|edition|summary|policy)\b",
-    re.IGNORECASE,
-)
 _UNIT = re.compile(
     r"%|\b(?:kcal|calories|percent|per cent|km|㎢|kilometres?|kilometers?|tons?|tonnes?|kg|"
     r"troops|personnel|soldiers|servicemembers|members|ships|aircraft|tanks|countries|"
@@ -131,7 +121,14 @@ def _head_noun_kind(words: list[str]) -> Expect | None:
 
 
 # "What is the command set up to do?", "what is it meant to achieve?": a purpose.
+_EMBEDDED_HOW = re.compile(r"\bhow\b", re.IGNORECASE)
 _PURPOSE = re.compile(r"\bto (?:do|achieve|accomplish|serve)\b", re.IGNORECASE)
+
+
+def _how_kind(clause: str) -> Expect:
+    """The kind a clause starting with "how" asks for ("how long" a duration, ...)."""
+    rest = clause.lower()
+    return next((e for pattern, e in _HOW if pattern.match(rest)), Expect.DESCRIPTION)
 
 
 def expected_answer(question: str) -> Expect:
@@ -150,11 +147,18 @@ def expected_answer(question: str) -> Expect:
     if word in fixed:
         return fixed[word]
     if word == "how":
-        rest = question[match.start() :].lower()
-        return next((e for pattern, e in _HOW if pattern.match(rest)), Expect.DESCRIPTION)
-    kind = _head_noun_kind(_TOKEN.findall(question[match.end() :]))
+        return _how_kind(question[match.start() :])
+    # "What is the goal for how quickly ...": the "how" clause says what is asked, unless
+    # a category noun before it does.
+    rest = question[match.end() :]
+    embedded = _EMBEDDED_HOW.search(rest)
+    kind = _head_noun_kind(_TOKEN.findall(rest[: embedded.start()] if embedded else rest))
     if kind is not None:
         return kind
+    if embedded is not None:
+        kind = _how_kind(rest[embedded.start() :])
+        if kind is not Expect.DESCRIPTION:
+            return kind
     # "Which X" picks one of several named things; "what X" may ask for anything.
     return Expect.NAME if word == "which" else Expect.DESCRIPTION
 
@@ -187,7 +191,7 @@ def _names(question: str) -> tuple[str, ...]:
 
 
 def _fact_years(question: str) -> tuple[str, ...]:
-    dating = {m.start(1) for m in _DOCUMENT_YEAR.finditer(question)}
+    dating = {m.start(1) for m in DOCUMENT_YEAR.finditer(question)}
     years = [m.group(0) for m in _YEAR.finditer(question) if m.start() not in dating]
     return tuple(dict.fromkeys(years))
 

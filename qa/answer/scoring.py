@@ -4,11 +4,13 @@ Evidence (does it address the question?) = embedding similarity + coverage of th
 rarer words. The ranking adds what the question asks for: a unit carrying the expected kind of
 phrase (a figure for "how many", a date for "when") in the asked-for year outranks one that
 only shares topic words, and one that names another year for the same thing ranks lower.
+
+A little over 300 lines: every feature of a candidate and the weights that combine them are
+kept in one place so the score can be read as one formula.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections import OrderedDict
@@ -20,15 +22,13 @@ import numpy as np
 from wordfreq import zipf_frequency
 
 from qa.answer.question import Expect, QuestionAnalysis, analyse
-from qa.answer.sentences import Sentence
 from qa.answer.spans import Span, spans_of
-from qa.answer.units import Unit, is_quotable, passage_units
+from qa.answer.units import is_quotable, passage_units
 from qa.encoder import Encoder
 from qa.retrieval.fields import file_words, stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
+from qa.text.sentences import Sentence
 from qa.types import CAPTION, FIGURE, Hit
-
-logger = logging.getLogger(__name__)
 
 # Evidence = DENSE_WEIGHT * cosine + LEXICAL_WEIGHT * question-word coverage - EVIDENCE_SHIFT.
 # Fitted with MiniLM on the 2020 white paper dev set: every answerable question's best sentence
@@ -233,6 +233,38 @@ def document_stems(hit: Hit) -> frozenset[str]:
     return frozenset(tokenize_for_bm25([named])[0])
 
 
+def _bonus(
+    texts: Sequence[str], typed: np.ndarray, analysis: QuestionAnalysis, terms: dict[str, float]
+) -> np.ndarray:
+    """(len(texts),) float: what the kind of phrase, its focus, the thing counted and the
+    years add to (or take from) each candidate's score; ``typed`` says which carry the
+    asked-for kind of phrase."""
+    focus = np.array([answer_focus(text, analysis, terms) for text in texts])
+    counting = np.array([counts_asked(text, analysis) for text in texts], dtype=bool)
+    years = np.array([year_fit(text, analysis) for text in texts])
+    return (
+        TYPE_WEIGHT * typed
+        + FOCUS_WEIGHT * focus
+        + COUNTED_WEIGHT * counting
+        + np.where(years > 0, YEAR_MATCH_WEIGHT, 0.0)
+        - np.where(years < 0, YEAR_CONFLICT_WEIGHT, 0.0)
+    )
+
+
+def _similarities(
+    encoder: Encoder, question: str, texts: list[str], query_vector: np.ndarray | None
+) -> np.ndarray:
+    """(len(texts),) float32 cosine of each text to the question, in one encode call for
+    the texts not cached (the question joins it unless ``query_vector`` is given)."""
+    if query_vector is None:
+        vectors = _CACHE.encode(encoder, [question, *texts])
+        query, vectors = vectors[0], vectors[1:]
+    else:
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        vectors = _CACHE.encode(encoder, texts)
+    return vectors @ query
+
+
 def score_sentences(
     question: str,
     hits: Sequence[Hit],
@@ -253,41 +285,27 @@ def score_sentences(
     """
     analysis = analysis or analyse(question)
     passages = hits[: settings.answer_passages]
-    candidates: list[tuple[int, int, Unit]] = []
-    for p, hit in enumerate(passages):
-        for i, unit in enumerate(passage_units(hit.chunk)):
-            if is_quotable(hit.chunk, unit):
-                candidates.append((p, i, unit))
+    candidates = [
+        (p, i, unit)
+        for p, hit in enumerate(passages)
+        for i, unit in enumerate(passage_units(hit.chunk))
+        if is_quotable(hit.chunk, unit)
+    ]
     if not candidates:
         return []
     terms = question_terms(question, own_words)
     headers = [document_stems(hit) for hit in passages]
     lexical = np.array([lexical_overlap(terms, u.scored, headers[p]) for p, _, u in candidates])
     prior = rank_prior(np.array([p for p, _, _ in candidates]))
-    typed = np.array([carries(u.scored, analysis) for _, _, u in candidates], dtype=bool)
-    focus = np.array([answer_focus(u.scored, analysis, terms) for _, _, u in candidates])
-    counting = np.array([counts_asked(u.scored, analysis) for _, _, u in candidates], dtype=bool)
-    years = np.array([year_fit(u.scored, analysis) for _, _, u in candidates])
-    bonus = (
-        TYPE_WEIGHT * typed
-        + FOCUS_WEIGHT * focus
-        + COUNTED_WEIGHT * counting
-        + np.where(years > 0, YEAR_MATCH_WEIGHT, 0.0)
-        - np.where(years < 0, YEAR_CONFLICT_WEIGHT, 0.0)
-    )
+    texts = [u.scored for _, _, u in candidates]
+    typed = np.array([carries(text, analysis) for text in texts], dtype=bool)
+    bonus = _bonus(texts, typed, analysis, terms)
     if len(candidates) > MAX_ENCODED:
         promise = LEXICAL_WEIGHT * lexical + PRIOR_WEIGHT * prior + bonus
         chosen = np.sort(np.argsort(-promise, kind="stable")[:MAX_ENCODED])
         candidates = [candidates[i] for i in chosen]
         lexical, prior, typed, bonus = lexical[chosen], prior[chosen], typed[chosen], bonus[chosen]
-    texts = [u.scored for _, _, u in candidates]
-    if query_vector is None:
-        vectors = _CACHE.encode(encoder, [question, *texts])
-        query, vectors = vectors[0], vectors[1:]
-    else:
-        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
-        vectors = _CACHE.encode(encoder, texts)
-    dense = vectors @ query
+    dense = _similarities(encoder, question, [u.scored for _, _, u in candidates], query_vector)
     evidence = evidence_scores(dense, lexical)
     labels = np.array(
         [passages[p].chunk.kind in (FIGURE, CAPTION) for p, _, _ in candidates], dtype=bool

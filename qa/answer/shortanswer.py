@@ -8,15 +8,12 @@ that the question does not already say ("... based on | performance-based logist
 
 from __future__ import annotations
 
-import logging
 import re
 
 from qa.answer.question import Expect, QuestionAnalysis
 from qa.answer.spans import Span, spans_of
 from qa.retrieval.fields import stem_words, words
 from qa.text import word_set
-
-logger = logging.getLogger(__name__)
 
 # "240,000 tons | of nutrition aid": what a figure is of, up to a few words.
 _OF_PHRASE = re.compile(r"\s+of\s+(?:[\w’'\-]+\s+){0,2}[\w’'\-]+")
@@ -29,7 +26,14 @@ _GLUE = word_set(
 )
 # The typed kinds a short answer is a phrase of; other questions take a run of new words.
 _TYPED = (Expect.NUMBER, Expect.DATE, Expect.DURATION, Expect.PERSON, Expect.NAME)
+_MEASURED = (Expect.NUMBER, Expect.DATE, Expect.DURATION)
 RUN_MAX_WORDS = 16
+# A question after what something is called, and the words that introduce such a name.
+_ASKS_ALIAS = re.compile(r"\b(?:nickname|known as|called|go(?:es)? by|dubbed)\b", re.IGNORECASE)
+_INTRODUCED = re.compile(
+    r"\b(?:known as|called|nicknamed|dubbed|named|referred to as)\s+(?:the\s+)?[\"“‘']?$",
+    re.IGNORECASE,
+)
 
 
 def _stems(text: str) -> set[str]:
@@ -72,13 +76,17 @@ def _is_new(span: Span, asked: set[str]) -> bool:
 
 
 def _typed_candidates(
-    analysis: QuestionAnalysis, asked: set[str], sentence: str
+    analysis: QuestionAnalysis, asked: set[str], sentence: str, *, alias: bool = False
 ) -> list[tuple[float, str]]:
-    """(closeness to the question's words, phrase) for the asked-for phrases of ``sentence``."""
+    """(closeness to the question's words, phrase) for the asked-for phrases of ``sentence``;
+    with ``alias`` (the question asks what something is called), names introduced as such
+    ("also known as Storm Corps") come first."""
     spans = [s for s in spans_of(sentence, analysis.expect) if _is_new(s, asked)]
     if analysis.expect in (Expect.NAME, Expect.PERSON):
         # A name sharing no word with the question beats one that repeats part of it.
         spans = [s for s in spans if not _stems(s.text) & asked] or spans
+    if alias:
+        spans = [s for s in spans if _INTRODUCED.search(sentence, 0, s.start)] or spans
     if analysis.expect is Expect.DATE:
         spans = [s for s in spans if s.text not in analysis.years]
     if analysis.counted:
@@ -138,15 +146,18 @@ def short_answer(analysis: QuestionAnalysis, question: str, sentences: list[str]
 
     The first sentence holding an asked-for phrase the question does not already say gives
     it: one counting what the question counts ("how many troops" -> "4,000 troops") first,
-    then the one nearest the question's words. Otherwise a run of the best sentence's words
-    that the question does not use.
+    then the one nearest the question's words. Otherwise, unless a figure, a date or a
+    duration was asked for, a run of the best sentence's words that the question does not use.
     """
     asked = _stems(question)
+    alias = analysis.expect is Expect.NAME and _ASKS_ALIAS.search(question) is not None
     if analysis.expect in _TYPED:
         for sentence in sentences:
-            found = _typed_candidates(analysis, asked, sentence)
+            found = _typed_candidates(analysis, asked, sentence, alias=alias)
             if found:
                 return max(found, key=lambda item: item[0])[1]
+        if analysis.expect in _MEASURED:
+            return None  # words are never the answer to "how many" or "when"
     if not sentences:
         return None
     sentence = sentences[0]

@@ -6,14 +6,11 @@ a slice of the quoted sentence, never rewritten text.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from dataclasses import dataclass
 
 from qa.answer.question import Expect
 from qa.text import word_set
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,8 +53,9 @@ _QUANTITY = (
     r"(?:\s?(?:KRW|USD|EUR|UAH|won|dollars|euros|yen|yuan|lira|kcal|kg|kt|km|㎢|km2|t|tons|"
     r"tonnes|m)\b|㎢)?"
 )
+# "within" makes a duration a limit ("within an hour and a half"), which the answer must keep.
 _DURATION = re.compile(
-    rf"\b{_APPROX}(?:\d[\d,.]*|(?:{'|'.join(_NUMBER_WORDS.split())})(?:[\s\-]\w+)?|an?)"
+    rf"\b(?:within\s+)?{_APPROX}(?:\d[\d,.]*|(?:{'|'.join(_NUMBER_WORDS.split())})(?:[\s\-]\w+)?|an?)"
     rf"[\s\-]{_TIME_UNITS}(?:\s+and\s+a\s+half)?\b",
     re.IGNORECASE,
 )
@@ -166,6 +164,32 @@ def _people(names: list[Span]) -> list[Span]:
 _NUMBERING = re.compile(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]?|[ivx]+\))\s+(?=[A-Z(])")
 
 
+# A number right after one of these names a thing ("Type 32 frigates", "Act No 44 of 2016",
+# "Article 241", "Block III"): a designation, not a quantity.
+_DESIGNATOR = re.compile(
+    r"\b(?:type|class|block|batch|flight|mark|mk|model|no|nos|number|article|articles|section|"
+    r"chapter|sec|para|paragraph|item|regulation|resolution|phase|tier|annex|part|figure|fig|"
+    r"table|chart|page|pp?|version)"
+    # ... and the parts of a label before this one ("Chart 6-7", "Table 3.1", "Fig. I-2-4")
+    r"\.?\s*(?:[\w]+[\-.])*$",
+    re.IGNORECASE,
+)
+
+
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
+
+
+def _is_designation(text: str, span: Span) -> bool:
+    """A numbered thing ("Type 32"), the numbering of a clause ("Sec 8 (1)") or an ordinal
+    ("the 3rd conference")."""
+    if _DESIGNATOR.search(text, max(0, span.start - 24), span.start) is not None:
+        return True
+    if _ORDINAL.match(text, span.end):
+        return True
+    enclosed = text[span.start - 1 : span.start] == "(" and text[span.end : span.end + 1] == ")"
+    return enclosed and span.text.isdigit() and len(span.text) <= 2
+
+
 def typed_spans(text: str) -> list[Span]:
     """Every typed phrase in ``text`` (a sentence), in order of position; kinds may overlap."""
     return list(_typed_spans(text))
@@ -184,7 +208,7 @@ def _typed_spans(text: str) -> tuple[Span, ...]:
     for span in [*_spans(_NUMBER, Expect.NUMBER, text), *_spans(_SPELLED, Expect.NUMBER, text)]:
         if any(start <= span.start < end for start, end in taken) or _is_year_only(span):
             continue
-        if span.start < skip:
+        if span.start < skip or _is_designation(text, span):
             continue
         numbers.append(_with_counted(text, span))
     names = [

@@ -4,14 +4,12 @@ quotes: headings, captions, contents lines, addresses and other pieces that are 
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 
-from qa.answer.sentences import Sentence, split_sentences
+from qa.text import ENDS_CLAUSE
+from qa.text.sentences import Sentence, split_sentences
 from qa.types import CAPTION, FIGURE, PARAGRAPH, TABLE, Chunk, row_text, table_rows
-
-logger = logging.getLogger(__name__)
 
 # Sentences shorter than this many words are headings or fragments, never answers on their own.
 MIN_WORDS = 4
@@ -23,7 +21,6 @@ HEADING_LOWER_SHARE = 0.5
 LABEL_TEXT_MAX_WORDS = 40
 
 _WORD = re.compile(r"[^\W_]+")
-_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 # A contents line points at pages ("... p. 173", "Chapter 4 ........ 85"); an address or a
 # contact line has telephone numbers, web or mail addresses; four capitalised words in a row
 # are a running head or a title in capitals.
@@ -110,7 +107,7 @@ def _is_heading(text: str) -> bool:
     lower = sum(w[0].islower() for w in words)
     return (
         len(words) <= HEADING_MAX_WORDS
-        and not _SENTENCE_END.search(text)
+        and not ENDS_CLAUSE.search(text)
         and lower < HEADING_LOWER_SHARE * len(words)
     )
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 
 from qa.clean.boilerplate import strip_boilerplate
@@ -15,15 +14,14 @@ from qa.types import Document, Page
 
 __all__ = ["Vocabulary", "build_vocabulary", "clean_document", "paragraphs"]
 
-logger = logging.getLogger(__name__)
-
 
 def _texts(doc: Document) -> list[str]:
     return [page.text for page in doc.pages] if doc.pages is not None else [doc.text]
 
 
-def build_vocabulary(docs: Sequence[Document]) -> Vocabulary:
-    """Words seen whole across ``docs`` (backed by English word frequencies at lookup)."""
+def build_vocabulary(docs: Iterable[Document]) -> Vocabulary:
+    """Words seen whole across ``docs`` (backed by English word frequencies at lookup); ``docs``
+    is iterated once, so a stream of documents need not be held in memory."""
     return Vocabulary.from_texts(text for doc in docs for text in _texts(doc))
 
 

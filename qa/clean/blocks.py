@@ -20,16 +20,18 @@ paragraph builder sees only prose and the lifted pieces become chunks of their o
 - ``caption``: a short line without a verb-bearing sentence that ends with a date in brackets
   ("Meeting of the leaders (June 2019)").
 - ``paragraph``: everything else, with footnote markers (``[53)]``) moved to ``notes``.
+
+~500 lines: one pass over a page's lines, whose recognisers share its state and its order
+of precedence (a table line is never a caption); split, the precedence would be implicit.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from qa.text import looks_like_heading
+from qa.text import ENDS_SENTENCE, looks_like_heading
 from qa.types import (
     CAPTION,
     FIGURE,
@@ -40,8 +42,6 @@ from qa.types import (
     TABLE,
     Block,
 )
-
-logger = logging.getLogger(__name__)
 
 _LABEL_WORD = r"(?:Chart|Table|Figure|Fig\.|Graph|Diagram|Map|Box|Exhibit)"
 _LABEL_NUMBER = r"[0-9IVX]+(?:\s?[-.–]\s?[0-9IVX]+)*"
@@ -66,7 +66,6 @@ _PIPE_ROW = re.compile(r"(?<![^\s(])\|[^|\n]*\|")
 _BOLD = re.compile(r"\*\*(?P<text>[^*]+?)\*\*")
 _UNIT = re.compile(r"^\(\s*(?:Unit|Units|As of|Source)\b[^)]*\)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s|$)")
-_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]*]*$")
 _WORDS = re.compile(r"[^\W_]+(?:[’'\-][^\W_]+)*")
 _DATED = re.compile(
     r"\((?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+)?"
@@ -97,7 +96,7 @@ NUMBERS_SHARE = 0.5
 
 def _ends_sentence(text: str) -> bool:
     # Only the end can match: searching all of a long text for "$" is quadratic in a loop.
-    return _ENDS_SENTENCE.search(text, max(0, len(text) - 64)) is not None
+    return ENDS_SENTENCE.search(text, max(0, len(text) - 64)) is not None
 
 
 def _words(text: str) -> list[str]:

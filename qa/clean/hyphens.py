@@ -3,12 +3,9 @@ real compound such as ``non-`` + ``traditional`` keeps its hyphen."""
 
 from __future__ import annotations
 
-import logging
 import re
 
 from qa.clean.vocabulary import Vocabulary
-
-logger = logging.getLogger(__name__)
 
 _LINE_END = re.compile(r"\b(?P<left>[A-Za-z]+)-\n[ \t]*(?P<right>[a-z][A-Za-z]*)(?P<rest>[^\n]*)")
 

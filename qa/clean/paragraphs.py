@@ -18,6 +18,7 @@ from qa.clean.blocks import note_numbers, page_blocks
 from qa.clean.hyphens import join_hyphenated
 from qa.clean.ligatures import best_join
 from qa.clean.vocabulary import Vocabulary
+from qa.text import ENDS_SENTENCE, word_set
 from qa.types import (
     HEADING,
     PARAGRAPH,
@@ -33,8 +34,13 @@ from qa.types import (
 
 logger = logging.getLogger(__name__)
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]*]*$")
 _OPEN_ENDINGS = frozenset(",;(-–—/&")
+# Words a sentence never ends on: articles, prepositions, conjunctions, auxiliaries.
+_NEVER_LAST = word_set(
+    "a an the of in on at by for to from with into onto upon and or nor but as than that which "
+    "whose who whom is are was were be been being has have had will would shall should can "
+    "could may might must its their his her our your this these those such both either neither"
+)
 # Longer than any word: how much of a paragraph's end the end-of-text patterns look at.
 _TAIL = 64
 _HYPHEN_END = re.compile(r"(?P<left>[A-Za-z]+)-$")
@@ -71,14 +77,24 @@ def join_text(before: str, after: str) -> str:
 
 
 def ends_sentence(text: str) -> bool:
-    return _SENTENCE_END.search(text, max(0, len(text) - _TAIL)) is not None
+    return ENDS_SENTENCE.search(text, max(0, len(text) - _TAIL)) is not None
 
 
 def continues(before: str, after: str) -> bool:
-    """Whether ``after`` (the next block on the same page) carries on the paragraph ``before``."""
+    """Whether ``after`` (the next block on the same page) carries on the paragraph ``before``.
+
+    A text that stops on a word no sentence ends with ("... was set at") carries on whatever
+    the next block starts with ("KRW 46.7 trillion"): the blank line was a column break.
+    """
     if ends_sentence(before):
         return False
-    return after[0].islower() or after[0].isdigit() or before[-1:] in _OPEN_ENDINGS
+    last = before.rsplit(None, 1)[-1].lower() if before.strip() else ""
+    return (
+        after[0].islower()
+        or after[0].isdigit()
+        or before[-1:] in _OPEN_ENDINGS
+        or last in _NEVER_LAST
+    )
 
 
 class _Builder:

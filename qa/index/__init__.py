@@ -1,1 +1,1 @@
-"""Index backends that keep chunks, pages and vectors outside the index folder (Milvus)."""
+"""Storage: the index folder (SQLite catalog, FAISS/BM25 snapshots, manifest) and Milvus."""

@@ -21,9 +21,7 @@ read ``IndexStore`` offers, three searches, writing. The work lives in the modul
 
 from __future__ import annotations
 
-import itertools
 import json
-import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -39,10 +37,12 @@ from qa.errors import IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch
 from qa.index.milvus_lease import Lease
 from qa.index.milvus_read import current_versions, scan
 from qa.index.milvus_rows import (
+    CHUNK_OUTPUT,
     DUMMY_VECTOR,
     PAGE_OUTPUT,
     StoredPage,
     check_records,
+    chunk_from_row,
     document_info,
     pages_from_rows,
     quote,
@@ -50,10 +50,8 @@ from qa.index.milvus_rows import (
 from qa.index.milvus_schema import Collections, DenseIndex, create_missing
 from qa.index.milvus_search import ChunkSearch, ScoredChunk
 from qa.index.milvus_update import Update, new_version
-from qa.store import DocumentInfo, DocumentRecord, squash
-from qa.types import Page
-
-logger = logging.getLogger(__name__)
+from qa.index.records import DocumentInfo, DocumentRecord
+from qa.types import Chunk, Page
 
 __all__ = ["MilvusIndex", "ScoredChunk"]
 
@@ -70,6 +68,7 @@ _DOCUMENT_FIELDS = (
     "content_hash",
     "page_count",
     "chunks",
+    "added_at",
 )
 
 
@@ -257,21 +256,18 @@ class MilvusIndex:
             return None
         return "\n".join(page.text for _, page in sorted(pages.items()))
 
-    def quote_pages(self, doc_id: str, pages: Sequence[int], quote_text: str) -> tuple[int, ...]:
-        """The pages among ``pages`` whose cleaned text holds the quote (as ``IndexStore``).
+    def page_numbers(self, doc_id: str) -> list[int]:
+        """The numbers of the stored pages of ``doc_id``, in order."""
+        return sorted(self._pages(doc_id))
 
-        One page holding it gives that page, a page break inside it gives both pages, and
-        () means the stored pages do not hold it.
-        """
-        wanted = squash(quote_text)
-        texts = {number: squash(page.text) for number, page in self._pages(doc_id, pages).items()}
-        for page in pages:
-            if page in texts and wanted in texts[page]:
-                return (page,)
-        for first, second in itertools.pairwise(pages):
-            if first in texts and second in texts and wanted in texts[first] + texts[second]:
-                return (first, second)
-        return ()
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """The chunks of ``doc_id`` at its current version, in document order."""
+        version = current_versions(self.client, self.names, [doc_id]).get(doc_id)
+        if version is None:
+            return []
+        where = f"doc_id == {quote(doc_id)} and version == {quote(version)}"
+        rows = scan(self.client, self.names.chunks, where, (*CHUNK_OUTPUT, "position"))
+        return [chunk_from_row(row) for row in sorted(rows, key=lambda row: row["position"])]
 
     def stored_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Embed key -> (dimension,) float32 vector, for the keys some stored chunk has.
@@ -286,6 +282,19 @@ class MilvusIndex:
             where = f"embed_key in [{', '.join(quote(k) for k in batch)}]"
             for row in scan(self.client, self.names.chunks, where, ("embed_key", "vector")):
                 found[row["embed_key"]] = np.asarray(row["vector"], dtype=np.float32)
+        return found
+
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        """Chunk id -> chunk, for the ids stored at their document's current version."""
+        found: dict[str, Chunk] = {}
+        ids = list(dict.fromkeys(chunk_ids))
+        for start in range(0, len(ids), 500):
+            where = f"id in [{', '.join(quote(i) for i in ids[start : start + 500])}]"
+            rows = scan(self.client, self.names.chunks, where, CHUNK_OUTPUT)
+            versions = current_versions(self.client, self.names, {r["doc_id"] for r in rows})
+            for row in rows:
+                if versions.get(row["doc_id"]) == row["version"]:
+                    found[row["id"]] = chunk_from_row(row)
         return found
 
     # --------------------------------------------------------------- searching

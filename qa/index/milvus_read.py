@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -10,8 +9,6 @@ from pymilvus import MilvusClient
 
 from qa.index.milvus_rows import doc_filter
 from qa.index.milvus_schema import Collections
-
-logger = logging.getLogger(__name__)
 
 # Milvus answers at most this many rows per query (offset + limit).
 _WINDOW = 16_384

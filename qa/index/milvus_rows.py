@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from qa.index.records import DocumentInfo, DocumentRecord, StoredChunk
 from qa.retrieval.fields import lexical_text, tokenize_for_bm25
-from qa.store import DocumentInfo, DocumentRecord, StoredChunk
 from qa.types import Chunk
 
 # Milvus's own limits: bytes in a VARCHAR value, elements in an ARRAY value.
@@ -151,6 +151,7 @@ def document_info(row: Mapping[str, Any]) -> DocumentInfo:
         chunks=int(row["chunks"]),
         content_hash=row["content_hash"],
         origin=row["origin"],
+        added_at=row.get("added_at"),
     )
 
 

@@ -6,7 +6,6 @@ Every search keeps only the rows of the version their document is at (see
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +23,6 @@ from qa.index.milvus_rows import (
 )
 from qa.index.milvus_schema import Collections, DenseIndex
 from qa.types import Chunk
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

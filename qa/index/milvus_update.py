@@ -38,7 +38,7 @@ from qa.index.milvus_rows import (
     quote,
 )
 from qa.index.milvus_schema import Collections
-from qa.store import DocumentRecord
+from qa.index.records import DocumentRecord
 
 logger = logging.getLogger(__name__)
 

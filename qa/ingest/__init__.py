@@ -21,11 +21,12 @@ from qa.types import Document
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LoadResult", "Progress", "load_paths"]
+__all__ = ["LoadResult", "Progress", "Reading", "load_paths"]
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``: stages ``reading`` (files), ``cleaning``
-(documents) and ``embedding`` (chunks)."""
+(documents) and ``embedding`` (chunks) of one update, and ``indexing`` (characters of changed
+text, across all the batches of a streamed update)."""
 
 
 @dataclass(frozen=True)
@@ -59,39 +60,71 @@ def load_paths(
     Page-export files are gathered across all ``paths`` and grouped by title into books.
     Every document (and every page of a book) carries the absolute path it was read from.
     """
-    settings = settings or Settings()
-    documents: list[Document] = []
-    errors: list[IngestError] = []
-    exports: list[ExportPage] = []
-    files: list[_File] = []
-    for argument in paths:
+    reading = Reading(paths, settings, progress=progress)
+    documents = tuple(reading)
+    return LoadResult(documents, tuple(reading.errors))
+
+
+class Reading:
+    """The documents of files and folders, read one file at a time (see ``load_paths``).
+
+    Iterating loads each file as it is reached, so a caller that does not keep the documents
+    holds one file's worth at a time; page-export pages are the exception, gathered until the
+    end and then yielded as books. ``errors`` fills up as the iteration goes.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str | Path],
+        settings: Settings | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> None:
+        self.paths = [Path(path) for path in paths]
+        self.settings = settings or Settings()
+        self.progress = progress
+        self.errors: list[IngestError] = []
+
+    def __iter__(self) -> Iterator[Document]:
+        self.errors = []
+        exports: list[ExportPage] = []
+        taken: set[str] = set()
+        files = self._listed()
+        for done, file in enumerate(files):
+            if self.progress is not None:
+                self.progress("reading", done, len(files))
+            loaded = self._load(file)
+            if isinstance(loaded, ExportPage):
+                exports.append(loaded)
+            elif loaded is not None:
+                for doc in loaded.documents:
+                    yield _unique_id(replace(doc, origin=file.origin), taken)
+                self.errors.extend(loaded.errors)
+        if self.progress is not None:
+            self.progress("reading", len(files), len(files))
+        if exports:
+            for doc in _grouped_exports(exports, self.settings, self.errors):
+                yield _unique_id(doc, taken)
+
+    def _listed(self) -> list[_File]:
+        files: list[_File] = []
+        for argument in self.paths:
+            try:
+                files.extend(_files(argument))
+            except IngestError as error:
+                self.errors.append(error)
+        return files
+
+    def _load(self, file: _File) -> LoadResult | ExportPage | None:
         try:
-            files.extend(_files(Path(argument)))
+            return _load_file(file, self.settings)
         except IngestError as error:
-            errors.append(error)
-    for done, file in enumerate(files):
-        if progress is not None:
-            progress("reading", done, len(files))
-        try:
-            loaded = _load_file(file, settings)
-        except IngestError as error:
-            errors.append(error)
-            continue
+            self.errors.append(error)
         except Exception as error:
             # Untrusted input: a parser bug on one odd file must not stop the others.
             logger.exception("unexpected failure reading %s", file.path)
-            errors.append(IngestError(str(file.path), f"cannot read: {error!r}"))
-            continue
-        if isinstance(loaded, ExportPage):
-            exports.append(loaded)
-        else:
-            documents.extend(replace(doc, origin=file.origin) for doc in loaded.documents)
-            errors.extend(loaded.errors)
-    if progress is not None:
-        progress("reading", len(files), len(files))
-    if exports:
-        documents.extend(_grouped_exports(exports, settings, errors))
-    return LoadResult(_unique_ids(documents), tuple(errors))
+            self.errors.append(IngestError(str(file.path), f"cannot read: {error!r}"))
+        return None
 
 
 def _files(argument: Path) -> Iterator[_File]:
@@ -164,20 +197,16 @@ def _grouped_exports(
     return grouped
 
 
-def _unique_ids(documents: list[Document]) -> tuple[Document, ...]:
-    """Give a later document whose id is taken an id that names its source."""
-    taken: set[str] = set()
-    unique: list[Document] = []
-    for document in documents:
-        if document.id in taken:
-            renamed = f"{document.source}#{document.id}"
-            logger.warning(
-                "document id %r is already used; %s gets id %r",
-                document.id,
-                document.source,
-                renamed,
-            )
-            document = replace(document, id=renamed)
-        taken.add(document.id)
-        unique.append(document)
-    return tuple(unique)
+def _unique_id(document: Document, taken: set[str]) -> Document:
+    """``document``, renamed after its source when an earlier document took its id."""
+    if document.id in taken:
+        renamed = f"{document.source}#{document.id}"
+        logger.warning(
+            "document id %r is already used; %s gets id %r",
+            document.id,
+            document.source,
+            renamed,
+        )
+        document = replace(document, id=renamed)
+    taken.add(document.id)
+    return document

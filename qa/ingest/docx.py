@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 import re
 import zipfile
 from collections.abc import Iterable
@@ -19,8 +18,6 @@ from qa.errors import IngestError
 from qa.ingest.plain import clean_title, title_from_stem
 from qa.settings import Settings
 from qa.types import Document
-
-logger = logging.getLogger(__name__)
 
 _HEADING_STYLE = re.compile(r"^heading\s+([1-9])$", re.IGNORECASE)
 _DAMAGED = (PackageNotFoundError, zipfile.BadZipFile, LxmlError, KeyError, ValueError)

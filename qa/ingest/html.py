@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import PurePath
 
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
@@ -11,8 +10,6 @@ from bs4.element import PreformattedString
 from qa.errors import IngestError
 from qa.ingest.plain import clean_title, title_from_stem
 from qa.types import Document
-
-logger = logging.getLogger(__name__)
 
 _DROPPED = ("script", "style", "nav", "noscript", "template", "svg", "iframe", "object")
 _HEADING_LEVELS = {f"h{level}": level for level in range(1, 7)}

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 
 from qa.errors import IngestError
 from qa.types import Document
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from qa.errors import IngestError
-from qa.text import looks_like_heading
+from qa.text import ENDS_CLAUSE, looks_like_heading
 from qa.types import Document, Page
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 _HEADER = re.compile(r"^Page (?P<number>\d+) - (?P<title>\S.*?)\s*$")
 _PAGE_LINE = re.compile(r"^P\. (?P<number>\d+)\s*$")
 _NUMBER_STRIP = re.compile(r"^[\s\u00a0]*\d+(?:[\s\u00a0]+\d+)*[\s\u00a0]*$")
-_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’)\]*]*$")
 _SLUG_DROP = re.compile(r"[^\w]+")
 
 
@@ -96,7 +95,7 @@ def _is_heading(lines: list[str], i: int, base: int, previous_text: str | None) 
         and i > 0
         and _indent(lines[i]) == base
         and looks_like_heading(line)
-        and (previous_text is None or _SENTENCE_END.search(previous_text) is not None)
+        and (previous_text is None or ENDS_CLAUSE.search(previous_text) is not None)
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import PurePath
 
@@ -10,8 +9,6 @@ from qa.errors import IngestError
 from qa.ingest.plain import document_title
 from qa.settings import Settings
 from qa.types import Document, Page
-
-logger = logging.getLogger(__name__)
 
 _PAGE_BREAK = re.compile(r"\f|^-----[ \t]*$", re.MULTILINE)
 # PDF-to-Markdown converters turn the printed page number into a heading ("#### 3"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 from pathlib import PurePath
 
 from pypdf import PdfReader
@@ -13,8 +12,6 @@ from qa.errors import IngestError
 from qa.ingest.plain import clean_title, title_from_stem
 from qa.settings import Settings
 from qa.types import Document, Page
-
-logger = logging.getLogger(__name__)
 
 # pypdf reports damaged files through several exception families besides its own.
 _DAMAGED = (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError)

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import PurePath
 
+from qa.text import name_words
 from qa.types import Document
 
-logger = logging.getLogger(__name__)
-
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-_WORD_BREAK = re.compile(
-    r"[_\-\s.]+"
-    r"|(?<=[a-z])(?=[A-Z])"
-    r"|(?<=[A-Z])(?=[A-Z][a-z])"
-    r"|(?<=[^\W\d_])(?=\d)"
-    r"|(?<=\d)(?=[^\W\d_])"
-)
 # Only the opening of a document can hold its title; later headings name chapters.
 _TITLE_SEARCH_CHARS = 3000
 # A name like ``japan_2022_NationalDefenseStrategy`` was chosen to say what the document is,
@@ -43,7 +34,7 @@ def document_title(text: str, stem: str) -> str:
 
 def title_from_stem(stem: str) -> str:
     """``japan_2022_NationalDefenseStrategy`` -> ``Japan 2022 National Defense Strategy``."""
-    words = [word for word in _WORD_BREAK.split(stem) if word]
+    words = name_words(stem)
     return " ".join(word[0].upper() + word[1:] for word in words) or stem
 
 

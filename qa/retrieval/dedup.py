@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from collections.abc import Sequence
-
-logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+")
 SHINGLE = 3

@@ -6,7 +6,6 @@ a country ("in the 2018 white paper", "Japan's defense strategy") favours that d
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -16,17 +15,15 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 from wordfreq import zipf_frequency
 
+from qa.text import name_words
 from qa.types import Chunk
-
-logger = logging.getLogger(__name__)
 
 # Bump when lexical_text or tokenize_for_bm25 change what a chunk or query turns into: saved BM25
 # files from older rules must be rebuilt, not searched with new query tokens.
-FIELDS_VERSION = 2
+FIELDS_VERSION = 3
 
 # Numbers keep their inner separators ("46.7", "625,000") so figures stay searchable as one token.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _STOPWORDS = frozenset(STOPWORDS_EN)
 
 
@@ -34,8 +31,7 @@ def file_words(source: str | None) -> str:
     """``japan_2022_NationalDefenseStrategy.txt`` -> ``japan 2022 National Defense Strategy``."""
     if not source:
         return ""
-    stem = PurePath(source).stem
-    return " ".join(_CAMEL.sub(" ", part) for part in re.split(r"[_\-\s.]+", stem) if part)
+    return " ".join(name_words(PurePath(source).stem))
 
 
 def _section(chunk: Chunk) -> str:

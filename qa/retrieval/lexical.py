@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
+from qa.retrieval.base import Ranking
 from qa.retrieval.fields import FIELDS_VERSION, tokenize_for_bm25
-
-logger = logging.getLogger(__name__)
 
 _IDS_FILE = "chunk_ids.json"
 _META_FILE = "citeqa.json"
@@ -29,14 +26,6 @@ _TOKEN_CACHE_SIZE = 200_000
 @lru_cache(maxsize=_TOKEN_CACHE_SIZE)
 def _tokens(text: str) -> list[str]:
     return tokenize_for_bm25([text])[0]
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """Chunk ids best first, with their scores (same length)."""
-
-    ids: tuple[str, ...]
-    scores: tuple[float, ...]
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:

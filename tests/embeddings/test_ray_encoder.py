@@ -12,6 +12,8 @@ from embeddings.encoder import Encoder  # noqa: E402
 from embeddings.ray_encoder import RayEncoder  # noqa: E402
 from qa import Engine  # noqa: E402
 from qa.encoder import StreamingEncoder  # noqa: E402
+from qa.indexer import embed_key  # noqa: E402
+from qa.retrieval.fields import dense_text  # noqa: E402
 from tests.conftest import FIXTURES  # noqa: E402
 from tests.embeddings.tiny import write_tiny_model  # noqa: E402
 from tests.fakes import FakeEncoder  # noqa: E402
@@ -33,10 +35,8 @@ def local_ray() -> Iterator[None]:
 
 def _vectors(engine: Engine) -> dict[str, np.ndarray]:
     """Chunk id -> its stored vector."""
-    store = engine.store
-    assert store.cache is not None
-    keys = store.embed_keys()
-    found = store.cache.get_many(engine.encoder.fingerprint, list(keys.values()))
+    keys = {chunk.id: embed_key(dense_text(chunk)) for chunk in engine.store.chunks()}
+    found = engine.store.stored_vectors(keys.values())
     return {chunk_id: found[key] for chunk_id, key in keys.items()}
 
 

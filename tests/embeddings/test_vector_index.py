@@ -194,13 +194,10 @@ def test_ivf_supports_remove_filter_and_persistence(
     assert top.ids[0, 0] == 150
 
 
-def test_auto_kind_goes_approximate_above_threshold_and_back(
-    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(vector_index, "APPROXIMATE_THRESHOLD", 1000)
+def test_auto_kind_goes_approximate_above_threshold_and_back(rng: np.random.Generator) -> None:
     vectors = clustered_rows(rng, 1500, 16, clusters=10)
     ids = np.arange(1500, dtype=np.int64)
-    index = VectorIndex(16)
+    index = VectorIndex(16, approximate_above=1000)
 
     index.add(ids[:900], vectors[:900])
     small = index.is_approximate
@@ -243,3 +240,40 @@ def test_exact_search_breaks_ties_by_smaller_id() -> None:
     vectors = np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32)
     result = exact_search(np.array([9, 4, 1]), vectors, np.array([[1, 0]], dtype=np.float32), 3)
     assert result.ids.tolist() == [[4, 9, 1]]
+
+
+def test_growing_past_the_threshold_in_batches_keeps_recall_against_brute_force(
+    rng: np.random.Generator,
+) -> None:
+    """Batches as a streamed build adds them: exact below the threshold, IVF above it, lists
+    retrained once outgrown; recall@10 against numpy brute force stays >= 0.95, removals too."""
+    vectors = clustered_rows(rng, 16_000, 32, clusters=80)
+    ids = np.arange(16_000, dtype=np.int64) * 7 + 3
+    queries = clustered_rows(rng, 200, 32, clusters=80)
+    index = VectorIndex(32, approximate_above=3000)
+    kinds = []
+    for start in range(0, 16_000, 2000):
+        index.add(ids[start : start + 2000], vectors[start : start + 2000])
+        kinds.append(index.is_approximate)
+        added = ids[: start + 2000]
+        exact = exact_search(added, vectors[: start + 2000], queries, 10)
+        assert recall_at_k(index.search(queries, 10), exact) >= 0.95
+    assert kinds == [False, True, True, True, True, True, True, True]
+
+    index.remove(ids[::3])
+    kept = np.ones(16_000, dtype=bool)
+    kept[::3] = False
+    exact = exact_search(ids[kept], vectors[kept], queries, 10)
+    assert recall_at_k(index.search(queries, 10), exact) >= 0.95
+    assert not np.isin(index.search(queries, 10).ids, ids[::3]).any()
+
+
+def test_the_threshold_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="approximate_above"):
+        VectorIndex(8, approximate_above=0)
+
+
+def test_the_default_threshold_is_the_settings_default() -> None:
+    from qa.settings import Settings
+
+    assert Settings().approximate_above == vector_index.APPROXIMATE_THRESHOLD

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.indexer import content_hash
+from qa.pipeline import content_hash
 from qa.types import Document, Page
 
 # Write steps of one index update, in the order they run; "-rename" is the moment a fully
@@ -68,7 +68,7 @@ def _codeword(rng: random.Random) -> str:
     return "".join(rng.choice(_SYLLABLES) for _ in range(4))
 
 
-def _document(number: int, version: int) -> tuple[Document, str]:
+def invented_report(number: int, version: int) -> tuple[Document, str]:
     """An invented three-page report and a question only its commissioning section answers."""
     rng = random.Random(number * 100 + version)
     unit, harbour, commander = _codeword(rng), _codeword(rng), _codeword(rng)
@@ -96,9 +96,9 @@ def _document(number: int, version: int) -> tuple[Document, str]:
 
 def operations() -> list[Operation]:
     """Thirty adds, three re-adds of changed versions, one unchanged re-add and one remove."""
-    ops = [Operation(document=d, question=q) for d, q in map(_document, range(30), [1] * 30)]
+    ops = [Operation(document=d, question=q) for d, q in map(invented_report, range(30), [1] * 30)]
     for position, number in ((10, 3), (21, 7), (22, 12)):
-        document, question = _document(number, 2)
+        document, question = invented_report(number, 2)
         ops.insert(position, Operation(document=document, question=question))
     ops.insert(26, Operation(remove="report-05"))
     ops.insert(28, ops[2])
@@ -164,21 +164,24 @@ class _RenameHook:
 
 def _instrument(kill_at: tuple[str, int] | None) -> None:
     import embeddings.atomic
+    import qa.index.catalog
+    import qa.index.snapshots
     import qa.indexer
     import qa.retrieval.lexical
-    import qa.store
     from embeddings.cache import EmbeddingCache
     from embeddings.vector_index import VectorIndex
     from qa.retrieval.lexical import LexicalIndex
 
     qa.indexer._prepare = _announce("chunk", qa.indexer._prepare, kill_at)
     EmbeddingCache.put_many = _announce("embed", EmbeddingCache.put_many, kill_at)
-    qa.store.IndexStore.replace_documents = _announce(
-        "commit", qa.store.IndexStore.replace_documents, kill_at
+    qa.index.catalog.Catalog.replace_documents = _announce(
+        "commit", qa.index.catalog.Catalog.replace_documents, kill_at
     )
     VectorIndex.save = _announce("faiss", VectorIndex.save, kill_at)
     LexicalIndex.save = _announce("bm25", LexicalIndex.save, kill_at)
-    qa.store.atomic_write_text = _announce("manifest", qa.store.atomic_write_text, kill_at)
+    qa.index.snapshots.atomic_write_text = _announce(
+        "manifest", qa.index.snapshots.atomic_write_text, kill_at
+    )
     embeddings.atomic.os = _RenameHook(
         {".faiss": "faiss-rename", "manifest.json": "manifest-rename"}, kill_at
     )

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer.sentences import split_sentences
 from qa.chunking import chunk_document
 from qa.clean import build_vocabulary, clean_document
 from qa.ingest.page_export import group_page_exports, parse_page_export
 from qa.settings import Settings
+from qa.text.sentences import split_sentences
 from qa.types import Document, Page
 from tests.conftest import FIXTURES
 

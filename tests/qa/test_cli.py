@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import qa.cli
+import qa.cli.command
 from qa import Engine
 from qa.cli import main
 from tests.conftest import FIXTURES
@@ -29,8 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        qa.cli,
-        "_open_engine",
+        qa.cli.command,
+        "open_engine",
         lambda args, create=False: Engine.open(args.index, encoder=FakeEncoder(), create=create),
     )
 
@@ -221,7 +221,7 @@ def _index_with_a_terminal(folder: Path, *extra: str) -> str:
         import qa.cli
         from qa import Engine
         from tests.fakes import FakeEncoder
-        qa.cli._open_engine = lambda args, create=False: Engine.open(
+        qa.cli.command.open_engine = lambda args, create=False: Engine.open(
             args.index, encoder=FakeEncoder(), create=create
         )
         sys.exit(qa.cli.main(["index", {str(DOCS)!r}, "--index", {str(folder)!r}, *{extra!r}]))
@@ -250,7 +250,8 @@ def _index_with_a_terminal(folder: Path, *extra: str) -> str:
 
 def test_a_terminal_gets_a_progress_bar_per_stage_unless_quiet(tmp_path: Path) -> None:
     drawn = _index_with_a_terminal(tmp_path / "index")
-    for stage in ("reading", "cleaning", "embedding"):
+    # Files as they are read, then the whole run by characters indexed (with its ETA).
+    for stage in ("reading", "indexing"):
         assert stage in drawn
     assert "100%" in drawn
     assert "added" in drawn

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from qa import Engine
-from qa.store import DATABASE, DocumentInfo
+from qa.index.folder import DATABASE
+from qa.index.records import DocumentInfo
 from qa.types import Page
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT, HARBOUR, harbour_page
@@ -89,7 +90,7 @@ def test_progress_reports_each_stage_up_to_its_total(tmp_path: Path) -> None:
         [folder],
         progress=lambda stage, done, total: seen.setdefault(stage, []).append((done, total)),
     )
-    assert list(seen) == ["reading", "cleaning", "embedding"]
+    assert list(seen) == ["reading", "cleaning", "embedding", "indexing"]
     assert seen["reading"][-1] == (2, 2)
     assert seen["cleaning"][-1] == (2, 2)
     for steps in seen.values():
@@ -222,6 +223,25 @@ def test_a_book_indexed_before_pages_kept_their_files_still_keeps_its_pages(
 
     assert _book(engine).pages == 7
     assert _book_pages(engine) == list(range(1, 8))
+
+
+def test_new_chunk_sizes_rechunk_the_documents_indexed_again_and_say_why(tmp_path: Path) -> None:
+    from qa.settings import Settings
+
+    folder = tmp_path / "index"
+    with Engine.open(folder, encoder=FakeEncoder()) as engine:
+        engine.add([ARCTIC, DESERT])
+    smaller = Settings(chunk_min_words=5, chunk_max_words=12)
+    with Engine.open(folder, encoder=FakeEncoder(), settings=smaller) as engine:
+        summary = engine.add([ARCTIC, DESERT])
+        assert set(summary.updated) == {"northland-2031", "southmark-2029"}
+        assert summary.note is not None and "chunk_max_words 170 -> 12" in summary.note
+        assert "chunk_max_words 170 -> 12" in str(summary)
+        assert all(
+            len(c.text.split()) <= 12 for c in engine.store.chunks() if c.kind == "paragraph"
+        )
+        again = engine.add([ARCTIC, DESERT])
+        assert again.note is None and set(again.unchanged) == {"northland-2031", "southmark-2029"}
 
 
 def test_a_streaming_encoder_builds_the_same_index_in_one_job(tmp_path: Path) -> None:

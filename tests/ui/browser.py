@@ -98,4 +98,6 @@ def ask(page: Any, question: str) -> Any:
     page.wait_for_function(
         "n => document.querySelectorAll('#citeqa-chat .citeqa-message').length > n", arg=before
     )
+    # The chat says "Searching" at once; the answer replaces it.
+    page.wait_for_function("() => !document.querySelector('#citeqa-chat .citeqa-searching')")
     return messages.last

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from qa import Engine
-from tests.fakes import FakeEncoder
-from ui.api import build_api
+from qa.errors import IndexBusy, IndexCorrupt, LanguageModelError
+from ui.api import INTERNAL_ERROR, build_api
 from ui.server import EXAMPLE_DIR
 
 UPLOAD_LIMIT = 4096
@@ -18,21 +17,6 @@ NOTE = (
     "The lighthouse keepers of Gullwick counted nineteen grey seals on the northern rocks "
     "during the spring survey.\n"
 )
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
-    engine.add(EXAMPLE_DIR)
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def upload_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "index" / "uploads"
-    folder.mkdir(parents=True)
-    return folder
 
 
 @pytest.fixture
@@ -134,6 +118,36 @@ def test_unknown_document_ids_are_404_json(client: TestClient) -> None:
     delete = client.delete("/api/documents/no-such-doc")
     assert delete.status_code == 404
     assert "no-such-doc" in delete.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (KeyError("vector 7 has no chunk"), 500),
+        (ValueError("shapes (3,) and (4,) not aligned"), 500),
+        (IndexCorrupt("/srv/index/manifest.json is unreadable"), 500),
+        (IndexBusy("another process is writing to the index"), 503),
+        (LanguageModelError("chat endpoint unreachable"), 502),
+    ],
+)
+def test_only_citeqa_errors_reach_the_client(
+    engine: Engine,
+    upload_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+    status: int,
+) -> None:
+    # A bug deep in the engine must not read as "unknown document" or "bad question".
+    def fail(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(engine, "search", fail)
+    app = build_api(engine, upload_dir=upload_dir, upload_limit=UPLOAD_LIMIT)
+    client = TestClient(app, raise_server_exceptions=False)
+    response = client.get("/api/search", params={"q": "budget"})
+    assert response.status_code == status
+    expected = INTERNAL_ERROR if status == 500 else str(error)
+    assert response.json() == {"error": expected}
 
 
 def test_upload_indexes_the_file_under_a_generated_path(

@@ -80,6 +80,8 @@ def test_search_only_mode_lists_passages_with_pages(page: Any) -> None:
     cards = message.locator(".citeqa-card")
     assert cards.count() >= 1
     assert 17 in cited_pages(cards.first.locator(".citeqa-pages").inner_text())
+    # Closed, a result shows its first line; opened, the whole passage.
+    cards.first.locator("summary").click()
     assert "900 military and civilian specialists" in cards.first.inner_text()
 
 

@@ -161,3 +161,32 @@ def test_the_short_answer_is_bold_in_the_answer_text() -> None:
     rendered = answer_html(answer, turn=0)
     assert 'The fleet has <strong class="citeqa-short">four frigates</strong>.' in rendered
     assert "citeqa-short" not in answer_html(replace(answer, found=False), turn=0)
+
+
+def test_a_search_result_is_closed_showing_its_first_line_and_opens_to_its_page_links() -> None:
+    long = Chunk.make(
+        doc_id="wp",
+        title="Test White Paper",
+        pages=(15, 16),
+        section=None,
+        text="The fleet <has> four frigates " + "and more words " * 20 + "\nSecond line.",
+        source=None,
+    )
+    rendered = hits_html([Hit(long, 0.5, 1)], turn=0)
+    assert "<details" in rendered and " open" not in rendered.split(">", 1)[0]
+    preview = rendered.split('class="citeqa-preview">', 1)[1].split("</div>", 1)[0]
+    assert preview.startswith("The fleet &lt;has&gt; four frigates and more words")
+    assert preview.endswith(" …") and "Second line" not in preview
+    assert 'class="citeqa-page" href="#citeqa-page?doc=wp&amp;p=15"' in rendered
+    assert 'href="#citeqa-page?doc=wp&amp;p=16"' in rendered
+
+
+def test_a_citation_card_links_each_cited_page_with_its_quote() -> None:
+    rendered = answer_html(_answer(), turn=0)
+    link = rendered.split('class="citeqa-page" href="', 1)[1].split('"', 1)[0]
+    from html import unescape
+
+    from ui.pagelink import parse_page_href
+
+    assert parse_page_href(unescape(link)).quote == QUOTE
+    assert parse_page_href(unescape(link)).page == 15

@@ -28,14 +28,6 @@ def _files_under(folder: Path) -> set[Path]:
     return {p.relative_to(folder) for p in folder.rglob("*")}
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
-    engine.add(EXAMPLE_DIR)
-    yield engine
-    engine.close()
-
-
 # ---------------------------------------------------------------------------------- uploads
 @pytest.mark.parametrize(
     "name",

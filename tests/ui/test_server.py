@@ -91,6 +91,8 @@ def test_citeqa_serve_passes_its_options_to_the_server(
                 "port": 9001,
                 "auth": ("ann", "pw"),
                 "model": None,
+                "backend": None,
+                "milvus_uri": None,
                 "api_token": None,
                 "insecure_public": False,
             },

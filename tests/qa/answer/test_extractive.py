@@ -6,8 +6,8 @@ import numpy as np
 
 from qa.answer.extractive import best_evidence, extractive_answer, named_coverage, named_terms
 from qa.answer.scoring import lexical_overlap, question_terms, score_sentences
-from qa.answer.sentences import split_sentences
 from qa.settings import Settings
+from qa.text.sentences import split_sentences
 from qa.types import Chunk, Hit
 from tests.fakes import FakeEncoder
 
@@ -250,3 +250,16 @@ def test_long_label_runs_of_a_diagram_are_never_quoted() -> None:
         "Which units make up the command structure?", hits, FakeEncoder(), SETTINGS
     )
     assert all(s.passage == 1 for s in scored)
+
+
+def test_a_count_of_other_models_does_not_answer_how_many_of_a_named_model() -> None:
+    text = (
+        "The coast guard will retire its older patrol boats by 2030. "
+        "It plans to buy four Mark 6 cutters and to study the Mark 7 cutter design."
+    )
+    hits = [hit(1, text, doc="gamma", pages=(8,))]
+    asked = "How many Mark 6 cutters will the coast guard buy?"
+    answered = extractive_answer(asked, hits, FakeEncoder(), SETTINGS)
+    assert answered.found and answered.short == "four"
+    unknown = "How many Mark 7 cutters will the coast guard buy?"
+    assert not extractive_answer(unknown, hits, FakeEncoder(), SETTINGS).found

@@ -25,6 +25,8 @@ from qa.answer.question import Expect, analyse, expected_answer
         ("What was the purpose of the new pension plan?", Expect.REASON),
         ("What categories does the equipment budget fall into?", Expect.LIST),
         ("What does the paper say about cyber security?", Expect.DESCRIPTION),
+        # A vague "what" asks what its "how" clause asks.
+        ("What is the goal for how quickly casualties reach a hospital?", Expect.DURATION),
         # The first interrogative decides, not a later "how long".
         ("What payout rate applies to troops however long they served?", Expect.NUMBER),
     ],

@@ -30,7 +30,7 @@ from qa.answer.spans import spans_of, typed_spans
         (
             "Casualties reach hospital within an hour and a half.",
             Expect.DURATION,
-            ["an hour and a half"],
+            ["within an hour and a half"],
         ),
         ("General Tomas Brandt commands the fleet.", Expect.PERSON, ["Tomas Brandt"]),
         ("The units merged to cut overhead costs.", Expect.REASON, ["to cut overhead costs"]),
@@ -52,3 +52,28 @@ def test_a_year_alone_is_a_date_not_a_figure() -> None:
 def test_an_enumeration_is_one_list_starting_after_its_lead_word() -> None:
     (found,) = spans_of("Aid consists of food, fuel, and medical supplies.", Expect.LIST)
     assert found.text == "food, fuel, and medical supplies"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The navy will commission Mark 4 cutters and Block III drones.",
+        "The force exists under the Coastal Guard Act (No 17 of 2019) Sec 5 (2).",
+        "Article 112 of the charter sets the duties of the reserve.",
+    ],
+)
+def test_a_number_that_names_a_thing_is_not_a_figure(sentence: str) -> None:
+    assert not spans_of(sentence, Expect.NUMBER)
+
+
+def test_a_figure_before_a_designation_still_counts() -> None:
+    (found,) = spans_of("The yard delivered 6 Mark 4 cutters in the spring.", Expect.NUMBER)
+    assert found.text == "6"
+
+
+def test_the_parts_of_a_label_are_not_figures() -> None:
+    assert not spans_of("An overview is shown in [Chart 6-7] and Fig. I-2-4.", Expect.NUMBER)
+
+
+def test_an_ordinal_is_not_a_figure() -> None:
+    assert not spans_of("It was agreed at the 3rd conference and the 52nd meeting.", Expect.NUMBER)

@@ -23,16 +23,17 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
+from qa.answer.citations import quote_pages
 from qa.errors import IndexBusy, IndexNotFound, ModelMismatch
 from qa.index import milvus_update
 from qa.index.milvus import MilvusIndex
 from qa.index.milvus_lease import LEASE_KEY
 from qa.index.milvus_rows import DUMMY_VECTOR, MAX_VARCHAR_BYTES, split_utf8
-from qa.indexer import content_hash, embed_key
-from qa.pipeline import prepare_documents
+from qa.index.records import DocumentRecord, StoredChunk
+from qa.indexer import embed_key
+from qa.pipeline import content_hash, prepare_documents
 from qa.retrieval.fields import dense_text
 from qa.retrieval.fusion import reciprocal_rank_fusion
-from qa.store import DocumentRecord, StoredChunk
 from qa.types import Document, Page
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT
@@ -230,13 +231,13 @@ def test_quote_pages_finds_the_page_or_the_page_break_holding_a_quote(
 ) -> None:
     add(index, ARCTIC)
     doc = "northland-2031"
-    assert index.quote_pages(doc, [12, 13], "a crew of sixty sailors") == (12,)
-    assert index.quote_pages(doc, [12, 13], "Parliament reviews the procurement plan") == (13,)
+    assert quote_pages(index, doc, [12, 13], "a crew of sixty sailors") == (12,)
+    assert quote_pages(index, doc, [12, 13], "Parliament reviews the procurement plan") == (13,)
     # Stored pages hold prose first, headings after it: a quote runs from one page's prose on.
     spanning = "joint maritime operations centre. Defence spending rises"
-    assert index.quote_pages(doc, [12, 13], spanning) == (12, 13)
-    assert index.quote_pages(doc, [12, 13], "submarines") == ()
-    assert index.quote_pages("no-such-document", [12], "crew") == ()
+    assert quote_pages(index, doc, [12, 13], spanning) == (12, 13)
+    assert quote_pages(index, doc, [12, 13], "submarines") == ()
+    assert quote_pages(index, "no-such-document", [12], "crew") == ()
 
 
 def test_a_page_over_the_field_limit_round_trips(index: MilvusIndex) -> None:

@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 
 import qa.errors
-import qa.store
+import qa.index.snapshots
+import qa.index.store
 from qa import Engine
 from qa.errors import IndexBusy, ModelMismatch
-from qa.store import MANIFEST
+from qa.index.folder import MODELS
+from qa.index.snapshots import MANIFEST
+from qa.settings import Settings
+from qa.types import Document
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT
 
@@ -46,7 +50,7 @@ def test_crash_after_commit_before_publishing_rebuilds_search_files(
     def crash(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(qa.store.IndexStore, "publish", crash)
+    monkeypatch.setattr(qa.index.store.IndexStore, "publish", crash)
     with pytest.raises(KeyboardInterrupt):
         engine.add([DESERT])
     monkeypatch.undo()
@@ -68,7 +72,7 @@ def test_crash_while_writing_the_manifest_keeps_the_previous_index(
     def crash(path: Path, text: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(qa.store, "atomic_write_text", crash)
+    monkeypatch.setattr(qa.index.snapshots, "atomic_write_text", crash)
     with pytest.raises(OSError):
         engine.add([DESERT])
     monkeypatch.undo()
@@ -79,7 +83,7 @@ def test_crash_while_writing_the_manifest_keeps_the_previous_index(
     assert reopened.search("ice-capable patrol vessels", k=1)[0].chunk.doc_id == "northland-2031"
 
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _in_another_process(code: str) -> subprocess.Popen[str]:
@@ -100,7 +104,7 @@ def test_a_second_writer_waits_for_the_first_or_fails_at_once(
     holder = _in_another_process(
         f"""
         import time
-        from qa.store import IndexStore
+        from qa.index.store import IndexStore
         with IndexStore({str(folder)!r}).writing():
             print("holding", flush=True)
             time.sleep(1.5)
@@ -149,7 +153,7 @@ def test_a_new_index_folder_may_already_hold_the_converted_model(tmp_path: Path)
     # Engine.open loads the encoder, which caches its converted model in models/, before the
     # store makes the index; other files still mark a folder that is not ours.
     folder = tmp_path / "index"
-    (folder / qa.store.MODELS / "some-model").mkdir(parents=True)
+    (folder / MODELS / "some-model").mkdir(parents=True)
     Engine.open(folder, encoder=FakeEncoder()).add([ARCTIC])
 
     other = tmp_path / "photos"
@@ -157,3 +161,37 @@ def test_a_new_index_folder_may_already_hold_the_converted_model(tmp_path: Path)
     (other / "holiday.jpg").write_bytes(b"\xff\xd8")
     with pytest.raises(qa.errors.IndexNotFound, match="holds other files"):
         Engine.open(other, encoder=FakeEncoder())
+
+
+def test_above_the_threshold_setting_dense_search_is_approximate_and_still_finds(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(approximate_above=60)
+    many = [
+        Document(
+            id=f"depot-{n}",
+            title=f"Depot {n}",
+            text="\n\n".join(
+                f"# Store {m}\n\nDepot {n} store {m} keeps {n * m} crates of {word} rations."
+                for m, word in enumerate(("tinned", "dried", "frozen", "fresh", "salted"))
+            ),
+        )
+        for n in range(30)
+    ]
+    with Engine.open(tmp_path / "index", encoder=FakeEncoder(), settings=settings) as engine:
+        engine.add(many)
+        assert len(engine) > 60
+        assert engine.store._view.vectors.is_approximate
+        engine.add(ARCTIC)
+        hits = engine.search("ice-capable patrol vessels", k=1, mode="dense")
+        assert hits[0].chunk.doc_id == ARCTIC.id
+    with Engine.open(tmp_path / "index", encoder=FakeEncoder(), settings=settings) as reopened:
+        assert reopened.store._view.vectors.is_approximate
+        assert reopened.search("ice-capable patrol vessels", k=1)[0].chunk.doc_id == ARCTIC.id
+
+
+def test_settings_refuse_a_threshold_that_is_not_a_positive_integer() -> None:
+    with pytest.raises(ValueError, match="approximate_above"):
+        Settings(approximate_above=0)
+    with pytest.raises(ValueError, match="batch_chars"):
+        Settings(batch_chars=-5)

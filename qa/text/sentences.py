@@ -6,11 +6,10 @@ exact, and the splitter runs on every passage of every question inside a tight l
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 
-logger = logging.getLogger(__name__)
+from qa.text import word_set
 
 
 @dataclass(frozen=True)
@@ -32,28 +31,23 @@ _INITIALISM = re.compile(r"(?:[a-z]\.){2,}$")  # "u.s.", also inside "japan-u.s.
 _HEADING_NUMBER = re.compile(r"(?:\d+(?:\.\d+)*|[ivxlc]+|[a-z])\.")
 _NEXT_WORD = re.compile(r"\s*[\"'“‘(\[]?([A-Za-z]+)")
 
-
-def _words(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
 # Never end a sentence: titles and Latin abbreviations.
-_ALWAYS_ABBREVIATIONS = _words(
+_ALWAYS_ABBREVIATIONS = word_set(
     "mr. mrs. ms. dr. prof. gen. lt. col. maj. capt. cmdr. adm. sgt. cpl. pvt. gov. sen. "
     "rep. st. mt. jr. sr. e.g. i.e. cf. vs. viz. approx. incl. dept. esp. al. ca."
 )
 # Usually followed by a number or name: "No. 3", "Art. 12", "pp. 4-5", "Jan. 2020".
-_NUMBER_ABBREVIATIONS = _words(
+_NUMBER_ABBREVIATIONS = word_set(
     "no. nos. art. arts. p. pp. para. paras. sec. secs. ch. chap. vol. vols. fig. figs. "
     "jan. feb. mar. apr. jun. jul. aug. sep. sept. oct. nov. dec."
 )
 # After "U.S." or "No.", a new sentence usually opens with one of these words.
-_SENTENCE_OPENERS = _words(
+_SENTENCE_OPENERS = word_set(
     "the this these those that it its in on at as a an we our they their there however "
     "moreover furthermore also since when while after before for from with by such"
 )
 # A short line ending in one of these words is a wrapped line, not a heading.
-_CONTINUATION_WORDS = _words("of the and or to in for on at by with a an as from")
+_CONTINUATION_WORDS = word_set("of the and or to in for on at by with a an as from")
 _HEADING_MAX_WORDS = 10
 
 

@@ -1,11 +1,8 @@
-"""Small text predicates shared by the ingest, cleaning and answer stages."""
+"""Text helpers shared by the ingest, cleaning, retrieval and answer stages."""
 
 from __future__ import annotations
 
-import logging
 import re
-
-logger = logging.getLogger(__name__)
 
 # Headings of official documents are numbered or title-cased; a line where many content words
 # start in lower case is a sentence, or a piece of one, whatever its layout says.
@@ -15,6 +12,23 @@ _HEADING_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+# A line ending as a sentence does: closing quotes, brackets or emphasis may follow the mark.
+ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]*]*$")
+# ... or as a clause does, which a list item or a lead-in line may.
+ENDS_CLAUSE = re.compile(r"[.!?…:;][\"'”’)\]*]*$")
+# Where a file name breaks into words: separators, camelCase, ``ROKDefense``, ``2022Report``.
+_NAME_BREAK = re.compile(
+    r"[_\-\s.]+"
+    r"|(?<=[a-z])(?=[A-Z])"
+    r"|(?<=[A-Z])(?=[A-Z][a-z])"
+    r"|(?<=[^\W\d_])(?=\d)"
+    r"|(?<=\d)(?=[^\W\d_])"
+)
+
+
+def name_words(stem: str) -> list[str]:
+    """``japan_2022_NationalDefenseStrategy`` -> ``["japan", "2022", "National", ...]``."""
+    return [word for word in _NAME_BREAK.split(stem) if word]
 
 
 # Words a title leaves in lower case ("Defence of the Realm", "Training and Education").
@@ -47,3 +61,19 @@ def looks_like_heading(line: str) -> bool:
         return body != text  # a bare number ("3.") is a heading only if numbered
     capitalised = sum(1 for w in words if w[0].isupper())
     return capitalised / len(words) >= TITLE_CASE_SHARE
+
+
+# A year that names a document or an agreement ("Japan's 2022 National Defense Strategy", "the
+# 2020 white paper", "the October 2018 Alliance Guiding Principles") dates the source, not the
+# fact asked about.
+DOCUMENT_YEAR = re.compile(
+    r"\b((?:19|20)\d{2})\s+(?:[\w’'\-]+\s+){0,3}?(?:white\s+paper|paper|strategy|review|"
+    r"report|concept|assessment|doctrine|update|edition|summary|policy|principles|agreement|"
+    r"accord|treaty|act|law|declaration|statement|communiqu[eé]|guidelines)\b",
+    re.IGNORECASE,
+)
+
+
+def document_years(question: str) -> tuple[str, ...]:
+    """The years ``question`` uses to name a document ("the 2023 Defence Strategic Review")."""
+    return tuple(dict.fromkeys(m.group(1) for m in DOCUMENT_YEAR.finditer(question)))

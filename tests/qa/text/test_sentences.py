@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.sentences import Sentence, split_sentences
+from qa.text.sentences import Sentence, split_sentences
 
 
 def texts(source: str) -> list[str]:

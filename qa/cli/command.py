@@ -1,0 +1,94 @@
+"""What a ``citeqa`` subcommand is, and the pieces several subcommands share.
+
+A subcommand is a ``Command``: its help line, a function that adds its arguments to its parser
+and one that runs it and returns the exit status. The run function imports what it needs when
+it runs, so that a quick command does not pay for loading the embedding model and FAISS.
+Packages outside qa add commands of their own through the ``citeqa.commands`` entry points
+(see ``qa.cli``), built from this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa.errors import CiteqaError
+from qa.types import Chunk, block_name, pages_label
+
+if TYPE_CHECKING:
+    from qa.engine import Engine
+
+USAGE_ERROR = 2
+FAILURE = 1
+
+
+class UsageError(CiteqaError):
+    """A command-line mistake found before any work starts."""
+
+
+@dataclass(frozen=True)
+class Command:
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def add_index_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index",
+        metavar="DIR",
+        default=None,
+        help="index folder (default: $CITEQA_INDEX or ~/.citeqa/index)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("faiss", "milvus"),
+        default=None,
+        help="where the index lives (default: $CITEQA_BACKEND or faiss, the index folder)",
+    )
+    parser.add_argument(
+        "--milvus-uri",
+        metavar="URI",
+        default=None,
+        help="Milvus for --backend milvus: FILE.db (embedded Milvus Lite) or "
+        "http://host:19530 (token in $CITEQA_MILVUS_TOKEN); default $CITEQA_MILVUS_URI",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="FOLDER",
+        default=None,
+        help="sentence-transformers model folder (default: the bundled all-MiniLM-L6-v2)",
+    )
+
+
+def open_engine(args: argparse.Namespace, *, create: bool = False) -> Engine:
+    """The engine on ``--index``; reading commands never create an index folder."""
+    from qa.engine import Engine
+
+    return Engine.open(
+        args.index,
+        model=args.model,
+        create=create,
+        backend=args.backend,
+        milvus_uri=args.milvus_uri,
+    )
+
+
+def existing_paths(paths: Sequence[str]) -> list[Path]:
+    missing = [path for path in paths if not Path(path).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    return [Path(path) for path in paths]
+
+
+def chunk_heading(chunk: Chunk) -> str:
+    name = block_name(chunk.kind, chunk.block_label)
+    where = ", ".join(part for part in (name, pages_label(chunk.pages)) if part)
+    section = f" — {chunk.section}" if chunk.section else ""
+    return (
+        f"=== {chunk.title}{', ' + where if where else ''}{section}  "
+        f"[{chunk.kind} {chunk.doc_id} {chunk.id}]"
+    )

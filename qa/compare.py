@@ -1,0 +1,281 @@
+"""Compare documents: the same question answered once per document, side by side.
+
+An analyst's commonest question over a collection of editions is a comparison ("How did the
+defence budget change between the 2018 and 2020 white papers?"). One mixed answer from whichever
+passages score best hides which edition says what, so each document is asked on its own, with
+its own citations, and says "not found" when it does not answer.
+
+The documents are chosen by the caller, or read from the question: a year followed by the kind
+of document ("the 2018 and 2020 white papers", "the 2022 edition", "Japan's 2022 National Defense
+Strategy") names the document of that year whose title fits the question best; editions of one
+series are preferred together.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from qa.errors import InvalidQuestion, UnknownDocument
+from qa.text import word_set
+from qa.types import Answer
+
+logger = logging.getLogger(__name__)
+
+MIN_DOCUMENTS = 2
+MAX_DOCUMENTS = 4
+
+_TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)?")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+# Words that join the years of one mention: "the 2016, 2018 and 2020 editions".
+_CONNECTORS = word_set("and or vs versus")
+# Kinds of document a year can name: "the 2020 edition", "the 2018 white papers".
+_DOCUMENT_NOUNS = word_set(
+    "paper papers whitepaper whitepapers edition editions version versions report reports "
+    "strategy strategies review reviews update updates doctrine doctrines concept concepts "
+    "assessment assessments plan plans policy policies document documents issue issues"
+)
+# Years said relative to an edition ("the budget for the following year"), and how far from
+# the edition's own year each lies.
+_RELATIVE_YEARS = (
+    (re.compile(r"\bthe (?:following|next|coming|subsequent) year\b", re.IGNORECASE), 1),
+    (re.compile(r"\bthe (?:previous|preceding|prior|past) year\b", re.IGNORECASE), -1),
+    (re.compile(r"\b(?:this|the current|the same) year\b", re.IGNORECASE), 0),
+)
+# Framing that asks for a comparison without being part of what is asked.
+_FRAMING = re.compile(
+    r"^\s*(?:please\s+)?(?:compare|contrast)\s+(?P<docs>.+?)\s+"
+    r"(?:on|about|regarding|concerning|with regard to|in terms of)\s+(?P<topic>.+?)\s*[?.!]*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A document the question names: ``spans`` are the offsets ``(start, end)`` of the years
+    that name it."""
+
+    doc_id: str
+    spans: tuple[tuple[int, int], ...]
+
+
+def title_words(doc_id: str, title: str) -> frozenset[str]:
+    """Lower-cased words of a document's id and title, camel case and underscores split:
+    ``southkorea_2018_DefenseWhitePaper`` -> southkorea, 2018, defense, white, paper."""
+    text = " ".join(_CAMEL.sub(" ", part) for part in re.split(r"[_\-\s.]+", f"{doc_id} {title}"))
+    return frozenset(w.lower() for w in _TOKEN.findall(text))
+
+
+def _question_words(tokens: Sequence[str]) -> set[str]:
+    """The words of a question, without possessives, and each pair of neighbours joined
+    ("South Korea's" -> south, korea, southkorea) to meet names written as one word."""
+    plain = [re.sub(r"[’']s$", "", t.lower()) for t in tokens]
+    return {*plain, *(a + b for a, b in itertools.pairwise(plain))}
+
+
+def _skip_list(tokens: Sequence[re.Match[str]], start: int, step: int = 1) -> int:
+    """The index of the first token from ``start`` (going by ``step``) that is neither a year
+    nor a connector."""
+    while 0 <= start < len(tokens) and (
+        _YEAR.match(tokens[start].group(0)) or tokens[start].group(0).lower() in _CONNECTORS
+    ):
+        start += step
+    return start
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """A year naming a document, and the words around it ("South Korea's 2018 Defense White
+    Paper"), which say best which document of that year it is."""
+
+    year: str
+    span: tuple[int, int]
+    context: frozenset[str]
+
+
+def _mentions(
+    tokens: Sequence[re.Match[str]], words_of: dict[str, frozenset[str]]
+) -> list[_Mention]:
+    """Each year followed by the kind of document it dates: a document noun, or two words of
+    the title of a document of that year."""
+    found = []
+    words = [t.group(0) for t in tokens]
+    for i, year in enumerate(words):
+        if not _YEAR.match(year):
+            continue
+        titles = set().union(*(w for w in words_of.values() if year in w)) - {year}
+        after = _skip_list(tokens, i + 1)
+        following = [w.lower() for w in words[after : after + 4]]
+        for run, word in enumerate(following):
+            if word in _DOCUMENT_NOUNS or (run >= 1 and word in titles):
+                before = _skip_list(tokens, i - 1, step=-1)
+                around = words[max(0, before - 2) : before + 1] + words[after : after + 4]
+                found.append(_Mention(year, tokens[i].span(), frozenset(_question_words(around))))
+                break
+            if word not in titles:
+                break
+    return found
+
+
+# How much the words around a year count against the rest of the question, and the words the
+# documents named share (editions of one series): ties are broken, the question decides.
+CONTEXT_WEIGHT = 2.0
+SERIES_WEIGHT = 0.5
+
+
+def named_documents(question: str, titles: dict[str, str]) -> list[Named]:
+    """The documents ``question`` names by year, in the order it names them.
+
+    ``titles`` maps every indexed document id to its title. Several documents of one year are
+    told apart by the words their titles share (idf-weighted) with the words around the year,
+    then with the whole question, then with the other documents named.
+    """
+    words_of = {doc_id: title_words(doc_id, title) for doc_id, title in titles.items()}
+    tokens = list(_TOKEN.finditer(question))
+    mentions = _mentions(tokens, words_of)
+    years = list(dict.fromkeys(m.year for m in mentions))
+    if not years:
+        return []
+    df = Counter(w for words in words_of.values() for w in words if not _YEAR.match(w))
+
+    def weight(words: frozenset[str] | set[str]) -> float:
+        return sum(math.log(1 + len(words_of) / df[w]) for w in words if w in df)
+
+    asked = _question_words([t.group(0) for t in tokens])
+    context = [frozenset().union(*(m.context for m in mentions if m.year == y)) for y in years]
+    candidates = [sorted(d for d, w in words_of.items() if year in w) for year in years]
+
+    def fit(combination: tuple[str, ...]) -> float:
+        own = sum(
+            CONTEXT_WEIGHT * weight(words_of[d] & near) + weight(words_of[d] & asked)
+            for d, near in zip(combination, context, strict=True)
+        )
+        series = sum(
+            weight(words_of[a] & words_of[b]) for a, b in itertools.combinations(combination, 2)
+        )
+        return own + SERIES_WEIGHT * series
+
+    # Few documents share a year, so trying every combination stays cheap.
+    best = dict(zip(years, max(itertools.product(*candidates), key=fit), strict=True))
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for mention in mentions:
+        spans.setdefault(best[mention.year], []).append(mention.span)
+    return [Named(doc_id, tuple(s)) for doc_id, s in spans.items()]
+
+
+_LIST_BEFORE = re.compile(r"(?:19|20)\d{2}(?P<joint>\s*,|\s+(?:and|or|vs\.?|versus))\s+$", re.I)
+_LIST_AFTER = re.compile(
+    r"^(?P<joint>\s*,|\s+(?:and|or|vs\.?|versus))(?=\s+(?:19|20)\d{2}\b)", re.I
+)
+
+
+def _with_connector(question: str, span: tuple[int, int]) -> tuple[int, int]:
+    """``span`` of a year in a list of years widened to take its "and" or comma along:
+    dropping 2018 from "the 2016 and 2018 papers" leaves "the 2016 papers"."""
+    start, end = span
+    before = _LIST_BEFORE.search(question[:start])
+    if before:
+        return before.start("joint"), end
+    after = _LIST_AFTER.match(question[end:])
+    if after:
+        return start, end + after.end("joint")
+    return span
+
+
+_ONE_EDITION = re.compile(
+    r"\b(?P<head>(?:19|20)\d{2}(?:\s+[\w’'\-]+){0,3}?\s+)"
+    r"(?P<noun>papers|whitepapers|editions|versions|reports|reviews|updates|documents|"
+    r"strategies|policies)\b(?P<each>\s+each\b)?",
+    re.IGNORECASE,
+)
+
+
+def _singular(match: re.Match[str]) -> str:
+    noun = match.group("noun")
+    one = noun[:-3] + "y" if noun.lower().endswith("ies") else noun[:-1]
+    return match.group("head") + one
+
+
+def edition_year(words: frozenset[str]) -> int | None:
+    """The one year in a document's title words, or None when it has none or several."""
+    years = [w for w in words if _YEAR.match(w)]
+    return int(years[0]) if len(years) == 1 else None
+
+
+def focused_question(
+    question: str, named: Sequence[Named], doc_id: str, year: int | None = None
+) -> str:
+    """``question`` as asked of ``doc_id`` alone.
+
+    The years naming the other documents are dropped (they would pull this document's passages
+    about those years); "the following year" becomes the year after this edition's ``year``;
+    "compare X on TOPIC" becomes a question about the topic.
+    """
+    framed = _FRAMING.match(question)
+    if framed:
+        question = f"What does it say about {framed.group('topic')}?"
+    else:
+        drop = sorted(
+            _with_connector(question, span) for n in named if n.doc_id != doc_id for span in n.spans
+        )
+        out, position = [], 0
+        for start, end in drop:
+            out.append(question[position : max(start, position)])
+            position = max(end, position)
+        out.append(question[position:])
+        question = "".join(out)
+        if drop:
+            # One edition left: "the 2016 white papers each say" -> "the 2016 white paper says".
+            question = _ONE_EDITION.sub(_singular, question)
+    if year is not None:
+        for pattern, offset in _RELATIVE_YEARS:
+            question = pattern.sub(str(year + offset), question)
+    return re.sub(r"\s{2,}", " ", question).strip()
+
+
+def check_documents(docs: Sequence[str], known: set[str]) -> list[str]:
+    """``docs`` without repeats; 2-4 known document ids, else an error saying what is wrong."""
+    chosen = list(dict.fromkeys(docs))
+    unknown = [d for d in chosen if d not in known]
+    if unknown:
+        raise UnknownDocument(f"unknown document id(s): {', '.join(map(repr, unknown))}")
+    if not MIN_DOCUMENTS <= len(chosen) <= MAX_DOCUMENTS:
+        raise InvalidQuestion(
+            f"compare takes {MIN_DOCUMENTS} to {MAX_DOCUMENTS} different documents, "
+            f"got {len(chosen)}"
+        )
+    return chosen
+
+
+Ask = Callable[[str, str], Answer]
+
+
+def compare(
+    question: str, titles: dict[str, str], ask: Ask, docs: Sequence[str] | None = None
+) -> dict[str, Answer]:
+    """One answer per document: ``ask(question, doc_id)`` for each of ``docs``, or of the
+    documents the question names when ``docs`` is None. Each answer keeps the question as
+    asked; ``resolved_question`` says what was asked of that document when it differs."""
+    named = named_documents(question, titles)
+    if docs is None:
+        docs = [n.doc_id for n in named]
+        if len(docs) < MIN_DOCUMENTS:
+            raise InvalidQuestion(
+                "choose 2 to 4 documents to compare, or name them in the question "
+                "(for example 'the 2018 and 2020 white papers')"
+            )
+    chosen = check_documents(docs, set(titles))
+    answers = {}
+    for doc_id in chosen:
+        year = edition_year(title_words(doc_id, titles[doc_id]))
+        focused = focused_question(question, named, doc_id, year)
+        answer = ask(focused, doc_id)
+        resolved = focused if focused != question.strip() else answer.resolved_question
+        answers[doc_id] = replace(answer, question=question.strip(), resolved_question=resolved)
+    return answers
