@@ -109,7 +109,8 @@ class Encoder:
     model, else on torch; "openvino" insists (``BackendUnavailableError`` otherwise); "torch"
     never tries OpenVINO. Converted models are cached under ``cache_dir`` (default
     ``default_cache_dir()``). ``batch_size`` defaults to the backend's best (16 on OpenVINO,
-    32 on torch).
+    32 on torch). ``threads`` caps the cores the model runs on (default: every core this
+    process may use), e.g. for one of several encoders sharing a machine.
     """
 
     def __init__(
@@ -120,6 +121,7 @@ class Encoder:
         batch_size: int | None = None,
         backend: str = "auto",
         cache_dir: str | Path | None = None,
+        threads: int | None = None,
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
@@ -127,12 +129,15 @@ class Encoder:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        if threads is not None and threads <= 0:
+            raise ValueError(f"threads must be positive, got {threads}")
         self.folder = resolve_model_folder(model)
         if precision == "auto":
             precision = "bf16" if cpu_supports_bf16() else "fp32"
         self.precision = precision
         self.batch_size = batch_size
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.threads = threads
         self._requested_backend = backend
         self._model: Backend | None = None
         self._fingerprint: str | None = None
@@ -180,6 +185,7 @@ class Encoder:
                     self.precision,
                     self.cache_dir,
                     lambda: open_plain_torch(self.folder, pipeline, "fp32"),
+                    threads=self.threads,
                 )
             except (ImportError, ConversionError) as exc:
                 reason = exc
@@ -193,7 +199,7 @@ class Encoder:
         # pay for torch.
         import torch
 
-        torch.set_num_threads(_usable_cores())
+        torch.set_num_threads(self.threads or _usable_cores())
         if pipeline is None:
             return SentenceTransformersBackend(self.folder, self.precision)
         return open_plain_torch(self.folder, pipeline, self.precision)
@@ -230,7 +236,10 @@ class Encoder:
         assert model is not None
         if len(texts) == 0:
             return np.zeros((0, model.dimension), dtype=np.float32)
+        batch_size = self.batch_size or model.batch_size
+        if model.thread_safe:
+            return l2_normalize(model.embed(texts, batch_size))
         # One forward pass at a time: torch already spreads each over every core, and
         # concurrent requests each starting their own thread team thrash a small CPU.
         with self._forward:
-            return l2_normalize(model.embed(texts, self.batch_size or model.batch_size))
+            return l2_normalize(model.embed(texts, batch_size))

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 class Backend(Protocol):
     name: str
+    # Whether ``embed`` may run in several threads at once.
+    thread_safe: bool
     dimension: int
     max_seq_length: int
     # Texts per forward pass unless the caller sets one.
@@ -57,6 +59,7 @@ class PooledBackend(ABC):
     dimension: int
     max_seq_length: int
     batch_size = 32
+    thread_safe = False
 
     def __init__(self, pooling: str) -> None:
         import torch
@@ -171,6 +174,7 @@ class SentenceTransformersBackend:
 
     name = "sentence-transformers"
     batch_size = 32
+    thread_safe = False
 
     def __init__(self, folder: Path, precision: str) -> None:
         from sentence_transformers import SentenceTransformer

@@ -155,6 +155,8 @@ def test_names_that_are_not_folders_are_refused_without_download(tmp_path: Path)
         Encoder(tmp_path, precision="fp8")
     with pytest.raises(ValueError, match="backend"):
         Encoder(tmp_path, backend="onnx")
+    with pytest.raises(ValueError, match="threads"):
+        Encoder(tmp_path, threads=0)
 
 
 def test_l2_normalize_keeps_zero_rows() -> None:
