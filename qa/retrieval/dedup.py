@@ -27,18 +27,23 @@ def containment(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) ->
     return len(a & b) / min(len(a), len(b))
 
 
-def collapse_near_duplicates(texts: Sequence[str], threshold: float) -> list[int]:
-    """Indices of ``texts`` (rank order) to keep, in order.
+def collapse_near_duplicates(
+    texts: Sequence[str], threshold: float, limit: int | None = None
+) -> list[int]:
+    """Indices of ``texts`` (rank order) to keep, in order; at most ``limit`` of them.
 
     A text is dropped when its word-3-gram containment with an already kept text is at least
     ``threshold``; containment rather than Jaccard so a short chunk repeated inside a longer one
-    also counts. Empty texts are always kept (they overlap nothing).
+    also counts. Empty texts are always kept (they overlap nothing). Texts after the
+    ``limit``-th kept one are not compared at all: the comparisons cost quadratic time.
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
     kept: list[int] = []
     kept_sets: list[frozenset[tuple[str, ...]]] = []
     for i, text in enumerate(texts):
+        if limit is not None and len(kept) >= limit:
+            break
         current = shingles(text)
         if any(containment(current, other) >= threshold for other in kept_sets):
             continue

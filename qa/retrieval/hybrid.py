@@ -70,9 +70,11 @@ class HybridRetriever:
         fused, names = self._fuse(query, query_vector, depth, allowed, mode, prefer)
         candidates = fused[: CANDIDATES_PER_HIT * k]
         chunks = [self.index.chunk(item.id) for item in candidates]
-        keep = collapse_near_duplicates([c.text for c in chunks], self.settings.dedup_overlap)
+        keep = collapse_near_duplicates(
+            [c.text for c in chunks], self.settings.dedup_overlap, limit=k
+        )
         hits = []
-        for rank, index in enumerate(keep[:k], start=1):
+        for rank, index in enumerate(keep, start=1):
             ranks = dict(zip(names, candidates[index].ranks, strict=True))
             hits.append(
                 Hit(

@@ -35,3 +35,9 @@ def test_distinct_and_empty_texts_are_all_kept() -> None:
 def test_bad_threshold_is_rejected() -> None:
     with pytest.raises(ValueError):
         collapse_near_duplicates(["a"], threshold=0.0)
+
+
+def test_a_limit_keeps_the_same_first_texts_and_stops_there() -> None:
+    texts = [BASE, BASE, "Quite another text about the harbour.", "A third one on ranges."]
+    assert collapse_near_duplicates(texts, threshold=0.8) == [0, 2, 3]
+    assert collapse_near_duplicates(texts, threshold=0.8, limit=2) == [0, 2]
