@@ -336,7 +336,8 @@ def main() -> int:
 
     from sentence_transformers import SentenceTransformer
 
-    from embeddings.encoder import Encoder, default_model_path
+    from embeddings.encoder import Encoder
+    from embeddings.model_folder import default_model_path
 
     encoders: dict[str, Encoder] = {}
     loads = []

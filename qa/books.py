@@ -72,13 +72,10 @@ def assemble(
             continue
         dropped.setdefault(doc_id, set()).add(number)
 
-    books = {doc_id for doc_id, _ in page_origins.values()} | {
-        # A book has no file of its own; indexes written before books kept pages recorded
-        # the folder they were read from instead.
-        doc_id
-        for doc_id, origin in stored_origins.items()
-        if not origin or Path(origin).is_dir()
-    }
+    # A book has no file of its own; indexes written before books kept pages recorded the
+    # folder they were read from instead.
+    books = {doc_id for doc_id, _ in page_origins.values()}
+    books |= {d for d, origin in stored_origins.items() if not origin or Path(origin).is_dir()}
     assembled = []
     for doc in documents:
         if doc.is_book and doc.id in books:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from qa.books import assemble, combine
 from qa.clean import Vocabulary
-from qa.encoder import Encoder
+from qa.encoder import Encoder, encode_batches
 from qa.errors import IngestError
 from qa.index.base import Index
 from qa.index.records import DocumentRecord, StoredChunk
@@ -248,11 +248,13 @@ def _embed_missing(
     total = len(missing)
     if progress is not None:
         progress("embedding", 0, total)
-    for start in range(0, total, _ENCODE_BATCH):
-        keys = missing[start : start + _ENCODE_BATCH]
-        vectors = encoder.encode([texts_by_key[k] for k in keys])
+    done = 0
+    texts = [texts_by_key[k] for k in missing]
+    for rows, vectors in encode_batches(encoder, texts, _ENCODE_BATCH):
+        keys = [missing[row] for row in rows]
         # Written batch by batch so a crash keeps the work already paid for.
         store.store_vectors(keys, vectors)
+        done += len(keys)
         if progress is not None:
-            progress("embedding", min(start + len(keys), total), total)
+            progress("embedding", done, total)
     return total, reused

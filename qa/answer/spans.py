@@ -5,6 +5,7 @@ a slice of the quoted sentence, never rewritten text.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -191,6 +192,13 @@ def _is_designation(text: str, span: Span) -> bool:
 
 def typed_spans(text: str) -> list[Span]:
     """Every typed phrase in ``text`` (a sentence), in order of position; kinds may overlap."""
+    return list(_typed_spans(text))
+
+
+# Scoring looks for phrases in each candidate sentence three times (the kind asked for, the
+# words around it, what it counts), and later questions revisit the same passages.
+@functools.lru_cache(maxsize=8192)
+def _typed_spans(text: str) -> tuple[Span, ...]:
     numbering = _NUMBERING.match(text)
     skip = numbering.end() if numbering else 0
     dates = _spans(_DATE, Expect.DATE, text)
@@ -213,7 +221,7 @@ def typed_spans(text: str) -> list[Span]:
     ]
     reasons = _spans(_REASON, Expect.REASON, text)
     spans = [*dates, *durations, *numbers, *_people(names), *names, *_defined(text), *reasons]
-    return sorted(spans, key=lambda s: (s.start, -s.end))
+    return tuple(sorted(spans, key=lambda s: (s.start, -s.end)))
 
 
 _ACRONYM_SKIPS = word_set("of and for the on in to")

@@ -45,7 +45,7 @@ _USAGE_ERRORS = (
     ModelError,
 )
 # Libraries that log chatter at INFO/DEBUG on their own loggers (bm25s even forces DEBUG).
-_QUIET_LIBRARIES = ("bm25s", "pypdf", "httpx", "urllib3", "filelock", "faiss")
+_QUIET_LIBRARIES = ("bm25s", "pypdf", "httpx", "urllib3", "filelock", "faiss", "ray")
 
 BUILTIN: dict[str, Command] = {
     "chunks": documents.CHUNKS,

@@ -6,13 +6,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.cli import command
-from qa.cli.command import FAILURE, Command, add_index_options, chunk_heading
+from qa.cli.command import FAILURE, Command, UsageError, add_index_options, chunk_heading
+from qa.errors import ModelError
 
 if TYPE_CHECKING:
     from tqdm import tqdm
+
+    from qa.engine import Engine
 
 
 def _chunks_arguments(parser: argparse.ArgumentParser) -> None:
@@ -108,12 +112,45 @@ def _no_wait_option(parser: argparse.ArgumentParser) -> None:
 def _index_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to index")
     _no_wait_option(parser)
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="embed on a Ray cluster (needs the [ray] extra): ADDRESS such as auto or "
+        "ray://HOST:10001; without one, $RAY_ADDRESS or a Ray started on this machine",
+    )
     add_index_options(parser)
+
+
+def _ray_engine(args: argparse.Namespace) -> Engine:
+    """The engine on ``--index`` with its embedding done by Ray Data actors."""
+    from embeddings.model_folder import ModelNotFoundError
+    from embeddings.ray_encoder import RayEncoder
+    from qa.engine import Engine, default_index_dir
+    from qa.index.folder import MODELS
+
+    index = Path(args.index) if args.index else default_index_dir()
+    try:
+        encoder = RayEncoder(args.model, address=args.ray or None, cache_dir=index / MODELS)
+    except ImportError as exc:
+        raise UsageError(f"--ray needs Ray: pip install 'citeqa[ray]' ({exc})") from exc
+    except ModelNotFoundError as exc:
+        raise ModelError(str(exc)) from exc
+    return Engine.open(
+        index,
+        encoder=encoder,
+        create=True,
+        backend=args.backend,
+        milvus_uri=args.milvus_uri,
+    )
 
 
 def _run_index(args: argparse.Namespace) -> int:
     paths = command.existing_paths(args.paths)
-    engine = command.open_engine(args, create=True)
+    on_ray = args.ray is not None
+    engine = _ray_engine(args) if on_ray else command.open_engine(args, create=True)
     bars = _Bars(enabled=not args.quiet and sys.stderr.isatty())
     try:
         summary = engine.add(paths, progress=bars, wait=not args.no_wait)

@@ -4,8 +4,8 @@
 ``search_lexical``; updates through ``next_lexical``, ``apply`` and ``publish``; nothing
 outside reads its parts.
 
-About 350 lines: opening, catching up with other processes and publishing are one
-protocol whose crash-safety depends on their order, so they stay together.
+About 375 lines: opening, catching up with other processes, publishing and batched commits
+are one protocol whose crash-safety depends on their order, so they stay together.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -9,6 +10,8 @@ _WORD = re.compile(r"\w+")
 SHINGLE = 3
 
 
+# Every question compares its candidate passages pairwise, and popular passages come back.
+@functools.lru_cache(maxsize=4096)
 def shingles(text: str, size: int = SHINGLE) -> frozenset[tuple[str, ...]]:
     """Lower-cased word ``size``-grams; a text shorter than ``size`` words is one shingle."""
     words = _WORD.findall(text.lower())

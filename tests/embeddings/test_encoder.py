@@ -9,17 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import (
-    Encoder,
-    ModelNotFoundError,
-    PlainPipeline,
-    _TorchBertBackend,
-    cpu_supports_bf16,
-    default_model_path,
-    l2_normalize,
-    padded_batches,
-    read_plain_pipeline,
-)
+from embeddings.encoder import Encoder, cpu_supports_bf16, l2_normalize
+from embeddings.model_folder import ModelNotFoundError, default_model_path
+from embeddings.torch_backends import TorchBertBackend
 from qa.encoder import Encoder as EncoderProtocol
 from tests.embeddings.tiny import write_tiny_model
 
@@ -83,7 +75,7 @@ def test_torch_bert_and_transformers_give_one_fingerprint_and_the_same_vectors(
 ) -> None:
     torch_bert = Encoder(tiny_models[0], precision="fp32", backend="torch")
     vectors = torch_bert.encode(_TEXTS)
-    monkeypatch.setattr(_TorchBertBackend, "open", classmethod(lambda cls, *args: None))
+    monkeypatch.setattr(TorchBertBackend, "open", classmethod(lambda cls, *args: None))
     transformers = Encoder(tiny_models[0], precision="fp32", backend="torch")
 
     assert (torch_bert.backend, transformers.backend) == ("torch-bert", "transformers")
@@ -133,54 +125,6 @@ def test_plain_bert_loads_without_importing_transformers(tiny_models: tuple[Path
     assert done.stdout.split() == ["torch-bert"]
 
 
-def _write_pipeline(folder: Path, pooling: dict[str, object], settings: dict[str, object]) -> Path:
-    """Only the sentence-transformers description files, in the v2-v5 layout."""
-    (folder / "1_Pooling").mkdir(parents=True)
-    kinds = ("Transformer", "Pooling", "Normalize")
-    modules = [
-        {
-            "idx": i,
-            "name": str(i),
-            "path": ["", "1_Pooling", "2_Normalize"][i],
-            "type": f"sentence_transformers.models.{kind}",
-        }
-        for i, kind in enumerate(kinds)
-    ]
-    (folder / "modules.json").write_text(json.dumps(modules))
-    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
-    (folder / "sentence_bert_config.json").write_text(json.dumps(settings))
-    return folder
-
-
-_CLS = {
-    "word_embedding_dimension": 8,
-    "pooling_mode_cls_token": True,
-    "pooling_mode_mean_tokens": False,
-    "pooling_mode_max_tokens": False,
-}
-
-
-def test_older_sentence_transformers_layouts_are_read(tmp_path: Path) -> None:
-    folder = _write_pipeline(
-        tmp_path / "cls", _CLS, {"max_seq_length": 128, "do_lower_case": False}
-    )
-    assert read_plain_pipeline(folder) == PlainPipeline(pooling="cls", max_seq_length=128)
-
-
-@pytest.mark.parametrize(
-    ("pooling", "settings"),
-    [
-        ({**_CLS, "pooling_mode_mean_tokens": True}, {}),
-        (_CLS, {"do_lower_case": True}),
-        (_CLS, {"model_args": {"trust_remote_code": True}}),
-    ],
-)
-def test_pipelines_the_fast_path_cannot_reproduce_are_left_to_sentence_transformers(
-    tmp_path: Path, pooling: dict[str, object], settings: dict[str, object]
-) -> None:
-    assert read_plain_pipeline(_write_pipeline(tmp_path, pooling, settings)) is None
-
-
 def test_fingerprint_follows_weights_not_instances(tiny_models: tuple[Path, Path]) -> None:
     first, other = tiny_models
     same = {Encoder(first, precision=p).fingerprint for p in ("fp32", "bf16")}
@@ -211,6 +155,8 @@ def test_names_that_are_not_folders_are_refused_without_download(tmp_path: Path)
         Encoder(tmp_path, precision="fp8")
     with pytest.raises(ValueError, match="backend"):
         Encoder(tmp_path, backend="onnx")
+    with pytest.raises(ValueError, match="threads"):
+        Encoder(tmp_path, threads=0)
 
 
 def test_l2_normalize_keeps_zero_rows() -> None:
@@ -286,21 +232,3 @@ def test_bf16_agrees_with_fp32(real_fp32: Encoder) -> None:
     cosines = np.sum(bf16.encode(_REAL_TEXTS) * real_fp32.encode(_REAL_TEXTS), axis=1)
     assert bf16.backend == "torch-bert"
     assert cosines.min() > 0.999
-
-
-def test_padded_batches_cover_every_text_longest_first() -> None:
-    rng = np.random.default_rng(0)
-    token_ids = [list(rng.integers(1, 99, size=n)) for n in rng.integers(1, 40, size=23)]
-
-    batches = list(padded_batches(token_ids, 4))
-    rows = np.concatenate([batch[0] for batch in batches])
-
-    assert sorted(rows) == list(range(23))
-    assert [len(token_ids[i]) for i in rows] == sorted(map(len, token_ids), reverse=True)
-    for batch_rows, ids, mask in batches:
-        assert len(batch_rows) <= 4 and ids.dtype == mask.dtype == np.int64
-        assert ids.shape == mask.shape == (len(batch_rows), len(token_ids[batch_rows[0]]))
-        for row, i in enumerate(batch_rows):
-            length = len(token_ids[i])
-            assert list(ids[row, :length]) == token_ids[i] and not ids[row, length:].any()
-            assert mask[row].sum() == length and mask[row, :length].all()

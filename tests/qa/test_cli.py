@@ -290,3 +290,13 @@ def test_ask_prints_the_short_answer_first(index: str, capsys: pytest.CaptureFix
     assert answer["short"]
     assert main(["ask", "How many patrol boats guard the harbour?", "--index", index]) == 0
     assert capsys.readouterr().out.startswith(f"Answer: **{answer['short']}**\n")
+
+
+def test_index_on_ray_without_ray_says_how_to_get_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+
+    assert main(["index", str(DOCS), "--index", str(tmp_path / "index"), "--ray"]) == 2
+    assert "pip install 'citeqa[ray]'" in capsys.readouterr().err
+    assert not (tmp_path / "index").exists()

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from qa import Engine
 from qa.index.folder import DATABASE
@@ -10,6 +13,16 @@ from qa.index.records import DocumentInfo
 from qa.types import Page
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT, HARBOUR, harbour_page
+
+
+class _LastBatchFirst(FakeEncoder):
+    """A streaming encoder handing batches back last first, as workers that finish at different
+    times do (see ``qa.encoder.StreamingEncoder``)."""
+
+    def encode_stream(self, texts: Sequence[str]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for start in reversed(range(0, len(texts), 3)):
+            rows = np.arange(start, min(start + 3, len(texts)))
+            yield rows, self.encode([texts[i] for i in rows])
 
 
 def test_unchanged_documents_are_not_reembedded(tmp_path: Path) -> None:
@@ -229,3 +242,22 @@ def test_new_chunk_sizes_rechunk_the_documents_indexed_again_and_say_why(tmp_pat
         )
         again = engine.add([ARCTIC, DESERT])
         assert again.note is None and set(again.unchanged) == {"northland-2031", "southmark-2029"}
+
+
+def test_a_streaming_encoder_builds_the_same_index_in_one_job(tmp_path: Path) -> None:
+    plain = Engine.open(tmp_path / "plain", encoder=FakeEncoder())
+    plain.add([ARCTIC, DESERT])
+    streaming = _LastBatchFirst()
+    streamed = Engine.open(tmp_path / "streamed", encoder=streaming)
+    seen: list[tuple[str, int, int]] = []
+
+    summary = streamed.add([ARCTIC, DESERT], progress=lambda *event: seen.append(event))
+
+    embedding = [(done, total) for stage, done, total in seen if stage == "embedding"]
+    assert embedding[-1] == (summary.chunks_embedded, summary.chunks_embedded)
+    assert streaming.calls == -(-summary.chunks_embedded // 3)
+    streamed.store.check_integrity()
+    for question in ("aquifers recharged", "ice patrol", "border security"):
+        assert [h.chunk.id for h in streamed.search(question)] == [
+            h.chunk.id for h in plain.search(question)
+        ]

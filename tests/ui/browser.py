@@ -63,6 +63,8 @@ def serving(engine: Engine, upload_dir: Path) -> Iterator[str]:
 def chromium(sync_api: Any) -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing")
+    # Assertions wait as long as actions do: a loaded machine answers slower than 5 s.
+    sync_api.expect.set_options(timeout=TIMEOUT_MS)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

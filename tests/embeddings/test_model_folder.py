@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from embeddings.model_folder import PlainPipeline, read_plain_pipeline
+
+
+def _write_pipeline(folder: Path, pooling: dict[str, object], settings: dict[str, object]) -> Path:
+    """Only the sentence-transformers description files, in the v2-v5 layout."""
+    (folder / "1_Pooling").mkdir(parents=True)
+    kinds = ("Transformer", "Pooling", "Normalize")
+    modules = [
+        {
+            "idx": i,
+            "name": str(i),
+            "path": ["", "1_Pooling", "2_Normalize"][i],
+            "type": f"sentence_transformers.models.{kind}",
+        }
+        for i, kind in enumerate(kinds)
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    (folder / "sentence_bert_config.json").write_text(json.dumps(settings))
+    return folder
+
+
+_CLS = {
+    "word_embedding_dimension": 8,
+    "pooling_mode_cls_token": True,
+    "pooling_mode_mean_tokens": False,
+    "pooling_mode_max_tokens": False,
+}
+
+
+def test_older_sentence_transformers_layouts_are_read(tmp_path: Path) -> None:
+    folder = _write_pipeline(
+        tmp_path / "cls", _CLS, {"max_seq_length": 128, "do_lower_case": False}
+    )
+    assert read_plain_pipeline(folder) == PlainPipeline(pooling="cls", max_seq_length=128)
+
+
+@pytest.mark.parametrize(
+    ("pooling", "settings"),
+    [
+        ({**_CLS, "pooling_mode_mean_tokens": True}, {}),
+        (_CLS, {"do_lower_case": True}),
+        (_CLS, {"model_args": {"trust_remote_code": True}}),
+    ],
+)
+def test_pipelines_the_fast_path_cannot_reproduce_are_left_to_sentence_transformers(
+    tmp_path: Path, pooling: dict[str, object], settings: dict[str, object]
+) -> None:
+    assert read_plain_pipeline(_write_pipeline(tmp_path, pooling, settings)) is None
