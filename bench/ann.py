@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+# This checkout's packages, not whatever an editable install points at.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from embeddings import vector_index
 from embeddings.vector_index import SearchResult, VectorIndex, exact_search, recall_at_k
 
 K = 10
@@ -140,7 +145,14 @@ def main() -> None:
         return index
 
     row("flat (exact)", lambda _: flat_index(d), vectors, queries, exact, True)
-    row("ivf (nlist 4*sqrt n, /16)", ivf, vectors, queries, exact, True)
+    row(
+        f"ivf (4*sqrt n lists, 1/{vector_index._NPROBE_FRACTION})",
+        ivf,
+        vectors,
+        queries,
+        exact,
+        True,
+    )
     for m, ef in ((16, 64), (32, 96), (32, 160)):
         row(
             f"hnsw M{m} efSearch {ef}",
