@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from qa.clean.paragraphs import paragraphs
 from qa.settings import Settings
+from qa.text.acronyms import expansions, glossary, rare
 from qa.text.sentences import split_sentences
 from qa.types import (
     FOOTNOTE,
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 PARAGRAPH_SEPARATOR = "\n"
 # Bump when cleaning or chunking changes the chunks a document gives: indexes then redo it.
-CHUNKING_VERSION = 3
+CHUNKING_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,8 @@ def chunk_paragraphs(
     pieces = [
         piece for paragraph in found for piece in _pieces(paragraph, settings.chunk_max_words)
     ]
+    packed = _pack(pieces, settings.chunk_min_words, settings.chunk_max_words)
+    known = rare(glossary(p.text for p in found), [piece.text for piece in packed])
     chunks = [
         Chunk.make(
             doc_id=doc.id,
@@ -260,8 +263,9 @@ def chunk_paragraphs(
             kind=PARAGRAPH if piece.prose else piece.kind,
             block_label=piece.label,
             notes=piece.notes,
+            glossary=expansions(piece.text, known),
         )
-        for piece in _pack(pieces, settings.chunk_min_words, settings.chunk_max_words)
+        for piece in packed
     ]
     logger.debug("%s: %d chunks", doc.id, len(chunks))
     return chunks

@@ -191,8 +191,9 @@ def chunk_id(doc_id: str, text: str) -> str:
 class Chunk:
     """A retrieval unit. ``kind`` is the block kind it was cut from (see ``BLOCK_KINDS``);
     ``block_label`` names a table or figure ("Chart 6-7") or holds a footnote's number;
-    ``notes`` are the footnote numbers marked in the text. A table's ``text`` is its title
-    line(s), then its rows as a Markdown table."""
+    ``notes`` are the footnote numbers marked in the text; ``glossary`` holds the long forms
+    of acronyms the text uses without spelling out ("GP: guard posts"), defined elsewhere in
+    the document. A table's ``text`` is its title line(s), then its rows as a Markdown table."""
 
     id: str
     doc_id: str
@@ -204,6 +205,7 @@ class Chunk:
     kind: str = PARAGRAPH
     block_label: str | None = None
     notes: tuple[str, ...] = ()
+    glossary: tuple[str, ...] = ()
 
     @classmethod
     def make(
@@ -218,6 +220,7 @@ class Chunk:
         kind: str = PARAGRAPH,
         block_label: str | None = None,
         notes: tuple[str, ...] = (),
+        glossary: tuple[str, ...] = (),
     ) -> Chunk:
         return cls(
             chunk_id(doc_id, text),
@@ -230,6 +233,7 @@ class Chunk:
             kind,
             block_label,
             tuple(notes),
+            tuple(glossary),
         )
 
     @property
@@ -247,6 +251,7 @@ class Chunk:
             "kind": self.kind,
             "block_label": self.block_label,
             "notes": list(self.notes),
+            "glossary": list(self.glossary),
             "text": self.text,
             "source": self.source,
         }

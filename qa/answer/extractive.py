@@ -22,6 +22,8 @@ from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fields import stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
+from qa.text import word_set
+from qa.text.acronyms import spelled_out
 from qa.types import Answer, Hit
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ NOT_FOUND = "The indexed documents do not appear to answer this question."
 # unanswerable dev questions: they cover at most 0.43 of their names, answerable ones 0.67+.
 NAMED_PASSAGES = 3
 _WORD = re.compile(r"[^\W_]+")
+# Capitalised at the start of a question inside another ("... (What share of GDP ...)"): no name.
+_ASKING_WORDS = word_set("what which who whom whose when where why how")
 # Names and codes in a question: capitalised words past the first, and words with digits.
 # A number keeps its decimal point ("Reform 2.0"): split, its digits would match any figure.
 _NAME = re.compile(r"\b(?:[A-Z][\w\-]*|[\w\-]*\d(?:[.,]\d|[\w\-])*)")
@@ -92,13 +96,14 @@ def named_terms(question: str) -> frozenset[str]:
     first = _WORD.match(body)
     if first is not None:
         body = body[first.end() :]
-    return frozenset(tokenize_for_bm25([" ".join(_NAME.findall(body))])[0])
+    names = [n for n in _NAME.findall(body) if n.lower() not in _ASKING_WORDS]
+    return frozenset(tokenize_for_bm25([" ".join(names)])[0])
 
 
 def _present(hits: Sequence[Hit]) -> set[str]:
     present: set[str] = set()
     for hit in hits[:NAMED_PASSAGES]:
-        present.update(tokenize_for_bm25([hit.chunk.text])[0])
+        present.update(tokenize_for_bm25([" ".join((hit.chunk.text, *hit.chunk.glossary))])[0])
         present.update(document_stems(hit))
     return present
 
@@ -199,12 +204,14 @@ def _counts(sentence: str, wanted: set[str], codes: set[str]) -> bool:
     return False
 
 
-def _uncounted(analysis: QuestionAnalysis, carrying: Sequence[ScoredSentence]) -> bool:
+def _uncounted(
+    analysis: QuestionAnalysis, carrying: Sequence[ScoredSentence], hits: Sequence[Hit]
+) -> bool:
     """A "how many X" question whose figures all count something other than X.
 
-    X is enough mentioned anywhere in a sentence with a figure, except a numbered model
-    ("Type 32 frigates"), which must follow a figure in its clause: a sentence naming it
-    beside other models' counts does not count it.
+    X is enough mentioned anywhere in a sentence with a figure (also as an acronym: "WPs"
+    for "watch posts"), except a numbered model ("Type 32 frigates"), which must follow a
+    figure in its clause: a sentence naming it beside other models' counts does not count it.
     """
     if analysis.expect is not Expect.NUMBER or not analysis.counted or not analysis.countable:
         return False
@@ -212,7 +219,13 @@ def _uncounted(analysis: QuestionAnalysis, carrying: Sequence[ScoredSentence]) -
     codes = set(_DIGITS.findall(analysis.counted))
     if codes:
         return not any(_counts(s.sentence.text, wanted, codes) for s in carrying)
-    return not any(wanted & set(stem_words(words(s.scored))) for s in carrying)
+    return not any(
+        wanted
+        & set(
+            stem_words(words(f"{s.scored} {spelled_out(s.scored, hits[s.passage].chunk.glossary)}"))
+        )
+        for s in carrying
+    )
 
 
 def why_not_found(
@@ -236,7 +249,7 @@ def why_not_found(
     carrying = [s for s in scored if s.evidence >= settings.min_evidence and s.carries]
     if kind is not None and not carrying:
         return f"no passage on this gives {kind}"
-    if _uncounted(analysis, carrying):
+    if _uncounted(analysis, carrying, hits):
         return f"no passage gives the number of {analysis.counted}"
     unit = _missing_unit(question, carrying)
     if unit:

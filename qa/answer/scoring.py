@@ -27,6 +27,7 @@ from qa.answer.units import is_quotable, passage_units
 from qa.encoder import Encoder
 from qa.retrieval.fields import file_words, stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
+from qa.text.acronyms import spelled_out
 from qa.text.sentences import Sentence
 from qa.types import CAPTION, FIGURE, Hit
 
@@ -51,6 +52,9 @@ YEAR_CONFLICT_WEIGHT = 0.06
 # Prose says what a chart only labels: in the ranking, label text counts for less.
 LABEL_TEXT_WEIGHT = 0.75
 BORROWED_WEIGHT = 0.3
+# A name the question asks about, found only elsewhere in the sentence's passage, counts this
+# much: the sentence may say "300,000 personnel have been cut" in a passage about the PLA.
+PASSAGE_CONTEXT_WEIGHT = 0.5
 # Encoding sentences dominates answer time; only the most promising ones by words and rank are
 # embedded, and vectors are remembered because follow-up questions revisit the same passages.
 MAX_ENCODED = 16
@@ -114,7 +118,10 @@ def question_terms(question: str, own_words: Sequence[str] | None = None) -> dic
 
 
 def lexical_overlap(
-    terms: dict[str, float], text: str, context: frozenset[str] = frozenset()
+    terms: dict[str, float],
+    text: str,
+    context: frozenset[str] = frozenset(),
+    passage: frozenset[str] = frozenset(),
 ) -> float:
     """Weighted share of question ``terms`` found in ``text`` or ``context``, in [0, 1].
 
@@ -126,7 +133,9 @@ def lexical_overlap(
     if total <= 0:
         return 0.0
     present = context.union(tokenize_for_bm25([text])[0])
-    return sum(w for t, w in terms.items() if t in present) / total
+    found = sum(w for t, w in terms.items() if t in present)
+    around = sum(w for t, w in terms.items() if t in passage and t not in present)
+    return (found + PASSAGE_CONTEXT_WEIGHT * around) / total
 
 
 def evidence_scores(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
@@ -233,6 +242,13 @@ def document_stems(hit: Hit) -> frozenset[str]:
     return frozenset(tokenize_for_bm25([named])[0])
 
 
+def _spelled_out(text: str, hit: Hit) -> frozenset[str]:
+    """Stems of the long forms of the acronyms ``text`` uses: "GPs" stands for "guard posts"."""
+    if not hit.chunk.glossary:
+        return frozenset()
+    return frozenset(tokenize_for_bm25([spelled_out(text, hit.chunk.glossary)])[0])
+
+
 def _bonus(
     texts: Sequence[str], typed: np.ndarray, analysis: QuestionAnalysis, terms: dict[str, float]
 ) -> np.ndarray:
@@ -295,7 +311,16 @@ def score_sentences(
         return []
     terms = question_terms(question, own_words)
     headers = [document_stems(hit) for hit in passages]
-    lexical = np.array([lexical_overlap(terms, u.scored, headers[p]) for p, _, u in candidates])
+    names = frozenset(tokenize_for_bm25([" ".join(analysis.names)])[0])
+    around = [names.intersection(tokenize_for_bm25([hit.chunk.text])[0]) for hit in passages]
+    lexical = np.array(
+        [
+            lexical_overlap(
+                terms, u.scored, headers[p] | _spelled_out(u.scored, passages[p]), around[p]
+            )
+            for p, _, u in candidates
+        ]
+    )
     prior = rank_prior(np.array([p for p, _, _ in candidates]))
     texts = [u.scored for _, _, u in candidates]
     typed = np.array([carries(text, analysis) for text in texts], dtype=bool)

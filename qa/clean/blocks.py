@@ -74,6 +74,9 @@ _DATED = re.compile(
 _SEPARATOR_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
 _PLACEHOLDER_CELL = re.compile(r"^Col\d+$")
 _SPACES = re.compile(r"\s+")
+# The second line of a wrapped heading that the export indented like a paragraph: a few
+# capitalised words right before a side heading's bold run ("OPCON Transition **Development").
+_HEADING_TAIL = re.compile(r"^\s*(?P<tail>(?:[A-Z][\w’'-]*[ \t]+){0,4}[A-Z][\w’'-]*)[ \t]+(?=\*\*)")
 
 # A run reads as prose when at least this share of its words are lower case (chart labels and
 # table cells are names and numbers), over at least PROSE_MIN_WORDS words.
@@ -289,6 +292,11 @@ class _PageReader:
     def prose(self, text: str) -> None:
         if not _flat(text):
             return
+        previous = self.blocks[-1] if self.blocks else None
+        tail = _HEADING_TAIL.match(text) if previous and previous.kind == HEADING else None
+        if previous is not None and tail is not None:
+            self.blocks[-1] = Block(HEADING, f"{previous.text} {tail['tail']}")
+            text = text[tail.end() :]
         self.blocks.extend(_prose_blocks(text))
 
     def heading(self, text: str) -> None:

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     embed_key TEXT NOT NULL,
     kind TEXT NOT NULL DEFAULT 'paragraph',
     label TEXT,
-    notes TEXT NOT NULL DEFAULT '[]'
+    notes TEXT NOT NULL DEFAULT '[]',
+    glossary TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, position);
 CREATE TABLE IF NOT EXISTS pages (
@@ -60,6 +61,7 @@ _ADDED_COLUMNS = {
         ("kind", "TEXT NOT NULL DEFAULT 'paragraph'"),
         ("label", "TEXT"),
         ("notes", "TEXT NOT NULL DEFAULT '[]'"),
+        ("glossary", "TEXT NOT NULL DEFAULT '[]'"),
     ),
 }
 
@@ -124,7 +126,7 @@ class Catalog:
         """Every chunk by vector id, in document order."""
         rows = self.db.execute(
             "SELECT vector_id, id, doc_id, title, pages, section, text, source, kind, label, "
-            "notes FROM chunks ORDER BY doc_id, position"
+            "notes, glossary FROM chunks ORDER BY doc_id, position"
         ).fetchall()
         return {
             vid: Chunk(
@@ -138,8 +140,22 @@ class Catalog:
                 kind,
                 label,
                 tuple(json.loads(notes)),
+                tuple(json.loads(glossary)),
             )
-            for vid, cid, doc_id, title, pages, section, text, source, kind, label, notes in rows
+            for (
+                vid,
+                cid,
+                doc_id,
+                title,
+                pages,
+                section,
+                text,
+                source,
+                kind,
+                label,
+                notes,
+                glossary,
+            ) in rows
         }
 
     def chunk_count(self) -> int:
@@ -240,7 +256,7 @@ class Catalog:
             ),
         )
         self.db.executemany(
-            "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [_chunk_row(doc_id, position, s) for position, s in enumerate(record.chunks)],
         )
         loaded = {page.number: page for page in record.book_pages}
@@ -276,4 +292,5 @@ def _chunk_row(doc_id: str, position: int, stored: StoredChunk) -> tuple[object,
         chunk.kind,
         chunk.block_label,
         json.dumps(list(chunk.notes)),
+        json.dumps(list(chunk.glossary)),
     )

@@ -20,7 +20,7 @@ from qa.types import Chunk
 
 # Bump when lexical_text or tokenize_for_bm25 change what a chunk or query turns into: saved BM25
 # files from older rules must be rebuilt, not searched with new query tokens.
-FIELDS_VERSION = 3
+FIELDS_VERSION = 4
 
 # Numbers keep their inner separators ("46.7", "625,000") so figures stay searchable as one token.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
@@ -83,7 +83,7 @@ def lexical_text(chunk: Chunk) -> str:
     """
     named = document_words(chunk)
     header = " | ".join(p for p in (" ".join([named] * DOCUMENT_REPEAT), _section(chunk)) if p)
-    return f"{header}\n{chunk.text}" if header else chunk.text
+    return _with_glossary(f"{header}\n{chunk.text}" if header else chunk.text, chunk)
 
 
 def dense_text(chunk: Chunk) -> str:
@@ -93,7 +93,13 @@ def dense_text(chunk: Chunk) -> str:
     reads as noise, and the title already names the document.
     """
     header = " — ".join(p for p in (chunk.title, _section(chunk)) if p)
-    return f"{header}\n{chunk.text}" if header else chunk.text
+    return _with_glossary(f"{header}\n{chunk.text}" if header else chunk.text, chunk)
+
+
+def _with_glossary(text: str, chunk: Chunk) -> str:
+    """``text`` then the long forms of the chunk's acronyms: a question in full words ("guard
+    posts") finds a passage that only says "GPs"."""
+    return f"{text}\n{'; '.join(chunk.glossary)}" if chunk.glossary else text
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,14 @@ class Sentence:
 _CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(\s+)(?=[\"'“‘(\[]?[A-Z0-9])")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _LINE_BREAK = re.compile(r"(?<=\S)[ \t]*\n\s*(?=[\"'“‘(\[•\-–*]?[A-Z0-9•\-–*|])")
+# Items of an enumerated text open a sentence: circled numbers (① ... ⑳, ❶ ... ❿) wherever
+# they stand; "1)" or "(1)" at a line start, or "1)" right after a word, which no sentence
+# does ("... fishing activities 1) Organization of the team ① The two sides"); an inline list
+# follows a colon, a comma or a conjunction ("three tasks: 1) Patrols, 2) Drills and 3) ...").
+_ENUMERATOR = re.compile(r"(?<=\S)\s+(?=[\u2460-\u2473\u2776-\u277f\u278a-\u2793]\s*\S)")
+_LIST_ITEM = re.compile(r"(?<=\S)[ \t]*\n\s*(?=\(?\d{1,2}\)\s+[A-Z])")
+_INLINE_ITEM = re.compile(r"\b(?P<word>[a-z]+)(?P<gap>[ \t]+)(?=\d{1,2}\)\s+[A-Z])")
+_CONJUNCTIONS = word_set("and or nor")
 _LAST_TOKEN = re.compile(r"(\S+)$")
 _INITIALISM = re.compile(r"(?:[a-z]\.){2,}$")  # "u.s.", also inside "japan-u.s."
 _HEADING_NUMBER = re.compile(r"(?:\d+(?:\.\d+)*|[ivxlc]+|[a-z])\.")
@@ -90,7 +98,11 @@ def _breaks(text: str) -> list[tuple[int, int]]:
         end, start = match.start(1), match.end(1)
         if _is_boundary(text, match.start(), start):
             found.append((end, start))
-    found.extend((m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text))
+    for pattern in (_PARAGRAPH_BREAK, _ENUMERATOR, _LIST_ITEM):
+        found.extend((m.start(), m.end()) for m in pattern.finditer(text))
+    for match in _INLINE_ITEM.finditer(text):
+        if match["word"] not in _CONJUNCTIONS:
+            found.append((match.start("gap"), match.end("gap")))
     for match in _LINE_BREAK.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
         line = text[line_start : match.start()]

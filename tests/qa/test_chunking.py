@@ -7,6 +7,7 @@ import pytest
 from qa.chunking import chunk_document
 from qa.clean import build_vocabulary, clean_document
 from qa.ingest.page_export import group_page_exports, parse_page_export
+from qa.retrieval.fields import dense_text, lexical_text
 from qa.settings import Settings
 from qa.text.sentences import split_sentences
 from qa.types import Document, Page
@@ -61,6 +62,19 @@ def test_chunk_cites_only_the_pages_its_text_lies_on() -> None:
     assert [c.pages for c in crossing] == [(7, 8)]
     assert chunks[0].pages == (7,)
     assert chunks[-1].pages == (8,)
+
+
+def test_a_chunk_using_an_acronym_defined_elsewhere_carries_its_long_form() -> None:
+    defined = "The harbour watch posts (WPs) were built in 2029 along the northern breakwater."
+    used = "Two WPs were closed in the winter of 2031 after the storm damaged the breakwater."
+    doc = Document(id="d", title="Review", text=f"{defined}\n\n{used}")
+    first, second = chunk_document(doc, Settings(8, 20))
+    assert first.glossary == ()  # it spells the long form out itself
+    assert second.glossary == ("WP: watch posts",)
+    # Both retrievers read the long form with the text: "watch posts" finds "Two WPs".
+    assert dense_text(second).endswith("\nWP: watch posts")
+    assert lexical_text(second).endswith("\nWP: watch posts")
+    assert "watch posts" not in second.text
 
 
 def test_ids_are_stable_and_carry_document_fields() -> None:

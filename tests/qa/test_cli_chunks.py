@@ -33,7 +33,17 @@ def test_jsonl_output_has_one_object_per_chunk_and_errors_go_to_stderr(
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     assert rows
-    fields = {"id", "doc_id", "title", "pages", "section", "kind", "block_label", "notes"}
+    fields = {
+        "id",
+        "doc_id",
+        "title",
+        "pages",
+        "section",
+        "kind",
+        "block_label",
+        "notes",
+        "glossary",
+    }
     assert all(set(row) == fields | {"text", "source"} for row in rows)
     stations = next(row for row in rows if "four new stations" in row["text"])
     assert stations["pages"] == [4]

@@ -166,6 +166,35 @@ def test_question_words_weigh_by_rarity_and_match_figures() -> None:
     assert lexical_overlap(title_terms, "Missiles matter.", frozenset({"japan", "strategi"})) == 1.0
 
 
+def test_acronyms_and_the_passage_subject_count_towards_a_sentence() -> None:
+    terms = question_terms("How many watch posts did the Harbour Authority close?")
+    sentence = "Two WPs were closed in March."
+    bare = lexical_overlap(terms, sentence)
+    spelled = lexical_overlap(terms, sentence, frozenset({"watch", "post"}))
+    # "Harbour Authority" is only named elsewhere in the passage: it counts, but less.
+    around = lexical_overlap(
+        terms, sentence, frozenset({"watch", "post"}), frozenset({"harbour", "author"})
+    )
+    assert bare < spelled < around < 1.0
+
+
+def test_a_passage_glossary_answers_a_question_in_full_words() -> None:
+    chunk = Chunk.make(
+        doc_id="alpha",
+        title="alpha White Paper",
+        pages=(5,),
+        section=None,
+        text="Four WPs were closed on the northern breakwater in 2031.",
+        source=None,
+        glossary=("WP: watch posts",),
+    )
+    hits = [Hit(chunk=chunk, score=1.0, rank=1), HITS[2]]
+    question = "How many watch posts were closed on the breakwater?"
+    answer = extractive_answer(question, hits, FakeEncoder(), SETTINGS)
+    assert answer.found
+    assert "Four WPs were closed" in answer.text
+
+
 def test_question_about_names_the_passages_never_mention_abstains() -> None:
     # Same wording as an answerable question, but about a fleet the passages do not cover.
     question = "How many diesel submarines did the Ruritanian Navy of Zembla commission in 2019?"
@@ -177,6 +206,8 @@ def test_question_about_names_the_passages_never_mention_abstains() -> None:
 def test_named_coverage_counts_names_and_codes_but_not_the_first_word() -> None:
     assert named_terms("Which fleet did Zembla order in 2019?") == frozenset({"zembla", "2019"})
     assert named_coverage("What did the navy commission in 2019?", HITS) == 1.0
+    # A follow-up resolved with the question it follows: its "What" is no name either.
+    assert named_terms("And the budget? (What did Zembla order?)") == frozenset({"zembla"})
     assert named_coverage("What did Zembla commission in 2019?", HITS) == 0.5
 
 

@@ -124,6 +124,26 @@ def test_export_sentence_interrupted_by_a_side_heading_reads_as_one_sentence() -
     assert chunk.text.endswith(f"\nCutter Deployment\n{SENTENCE}")
 
 
+def test_heading_wrapped_onto_an_indented_line_before_a_side_heading_stays_whole() -> None:
+    doc = _export_doc(
+        _export(
+            41,
+            "Earlier work ended here.",
+            "",
+            f"{INDENT}2. Keeping the Northern Sound Open for Coastal",
+            "",
+            f"{INDENT} Fishing Fleets **Cutter** The coast guard keeps four cutters on station in"
+            " the",
+            f"{INDENT}**Deployment** northern sound, and two more stand ready in the harbour for",
+            f"{INDENT}winter storms.",
+        )
+    )
+    assert SENTENCE in _prose(doc)
+    chunk = chunk_document(doc)[-1]
+    assert SENTENCE in chunk.text
+    assert chunk.section == "2. Keeping the Northern Sound Open for Coastal Fishing Fleets"
+
+
 def test_sentence_across_a_page_break_with_a_footnote_at_the_page_foot() -> None:
     doc = _export_doc(
         _export(

@@ -89,6 +89,22 @@ def test_lowercase_after_period_and_ellipsis_do_not_split() -> None:
     ]
 
 
+def test_enumerated_items_open_sentences() -> None:
+    source = (
+        "3. Joint patrols in the outer harbour 1) Organization of the patrol "
+        "① Each side assigns two boats of the\n"
+        "coast guard. ② A boat flies a yellow flag (see 2) above) while on patrol.\n"
+        "(3) Reports go to three offices: 1) Harbour, 2) Coast and 3) Navy."
+    )
+    assert texts(source) == [
+        "3. Joint patrols in the outer harbour",
+        "1) Organization of the patrol",
+        "① Each side assigns two boats of the\ncoast guard.",
+        "② A boat flies a yellow flag (see 2) above) while on patrol.",
+        "(3) Reports go to three offices: 1) Harbour, 2) Coast and 3) Navy.",
+    ]
+
+
 def test_empty_and_whitespace() -> None:
     assert split_sentences("") == []
     assert split_sentences(" \n\n ") == []
