@@ -57,7 +57,7 @@ BORROWED_WEIGHT = 0.3
 PASSAGE_CONTEXT_WEIGHT = 0.5
 # Encoding sentences dominates answer time; only the most promising ones by words and rank are
 # embedded, and vectors are remembered because follow-up questions revisit the same passages.
-MAX_ENCODED = 16
+MAX_ENCODED = 12
 CACHE_SIZE = 8192
 # Words that shape a question without saying what it is about.
 _QUESTION_WORDS = frozenset(
