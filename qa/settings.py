@@ -20,7 +20,7 @@ class Settings:
     fusion_depth: int = 100
     rrf_k: int = 30
     dense_weight: float = 1.0
-    lexical_weight: float = 2.0
+    lexical_weight: float = 2.5
     dedup_overlap: float = 0.8
 
     # Answers

@@ -16,7 +16,7 @@ from qa.text import document_years
 from qa.types import Hit
 
 SEARCH_MODES = ("hybrid", "dense", "lexical")
-# Weight of "near the pages the previous answer cited" beside dense (1) and BM25 (2).
+# Weight of "near the pages the previous answer cited" beside dense (1) and BM25 (2.5).
 CONTEXT_WEIGHT = 0.5
 # Weight of "from the edition the question names by year" ("the 2023 review").
 EDITION_WEIGHT = 0.5
