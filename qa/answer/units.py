@@ -30,6 +30,8 @@ _CONTACT = re.compile(
     re.IGNORECASE,
 )
 _CAPITALS = re.compile(r"\b(?:[A-Z][A-Z’'\-]{2,}\s+){4,}")
+# Five bare numbers in a row are a chart's axis or a table's header row run into the text.
+_NUMBER_RUN = re.compile(r"(?:(?<!\S)\(?\d[\d,.]*\)?%?\s+){4}\(?\d[\d,.]*\)?%?(?!\S)")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,12 @@ def is_sentence(text: str) -> bool:
     words = _WORD.findall(text)
     if len(words) < MIN_WORDS or sum(w.isalpha() for w in words) < MIN_WORDS - 1:
         return False
-    return not (_CONTENTS.search(text) or _CONTACT.search(text) or _CAPITALS.search(text))
+    return not (
+        _CONTENTS.search(text)
+        or _CONTACT.search(text)
+        or _CAPITALS.search(text)
+        or _NUMBER_RUN.search(text)
+    )
 
 
 def _is_heading(text: str) -> bool:

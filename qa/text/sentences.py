@@ -23,7 +23,7 @@ class Sentence:
 
 # Terminal punctuation, any closing quotes/brackets, whitespace, then something that can open a
 # sentence (an optional opening quote/bracket before a capital or a digit).
-_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(\s+)(?=[\"'“‘(\[]?[A-Z0-9])")
+_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]_*]*(\s+)(?=[\"'“‘(\[]?[A-Z0-9])")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _LINE_BREAK = re.compile(r"(?<=\S)[ \t]*\n\s*(?=[\"'“‘(\[•\-–*]?[A-Z0-9•\-–*|])")
 # Items of an enumerated text open a sentence: circled numbers (① ... ⑳, ❶ ... ❿) wherever

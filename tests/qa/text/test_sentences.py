@@ -89,6 +89,13 @@ def test_lowercase_after_period_and_ellipsis_do_not_split() -> None:
     ]
 
 
+def test_markdown_emphasis_after_a_full_stop_ends_the_sentence() -> None:
+    assert texts("The memo moved the budget (Paper 12, 2031)._ Description of the project") == [
+        "The memo moved the budget (Paper 12, 2031)._",
+        "Description of the project",
+    ]
+
+
 def test_enumerated_items_open_sentences() -> None:
     source = (
         "3. Joint patrols in the outer harbour 1) Organization of the patrol "
