@@ -16,11 +16,12 @@ VectorLookup = Callable[[Sequence[str]], np.ndarray]
 """``lookup(embed_keys)``: their (len(embed_keys), dim) float32 vectors, in order."""
 
 
-def lexical_over(chunks: Sequence[Chunk]) -> LexicalIndex:
-    """A BM25 index of ``chunks`` (empty when there are none)."""
+def lexical_over(chunks: Sequence[Chunk], previous: LexicalIndex | None = None) -> LexicalIndex:
+    """A BM25 index of ``chunks`` (empty when there are none), reusing the terms of the texts
+    ``previous`` holds."""
     lexical = LexicalIndex()
     if chunks:
-        lexical.build([c.id for c in chunks], [lexical_text(c) for c in chunks])
+        lexical.build([c.id for c in chunks], [lexical_text(c) for c in chunks], previous)
     return lexical
 
 
@@ -97,7 +98,8 @@ class SearchView:
         for record in records:
             by_doc[record.doc_id] = [s.chunk for s in record.chunks]
         # The same order a reopened store reads them in, so ties rank the same.
-        return lexical_over([c for doc_id in sorted(by_doc) for c in by_doc[doc_id]])
+        ordered = [c for doc_id in sorted(by_doc) for c in by_doc[doc_id]]
+        return lexical_over(ordered, self.lexical)
 
     def replace(
         self,

@@ -68,7 +68,13 @@ def _split_compound(word: str) -> str:
 
 def document_words(chunk: Chunk) -> str:
     """The chunk's title and file name words, plus the parts of compound words in them."""
-    named = " ".join(p for p in (chunk.title, file_words(chunk.source)) if p)
+    return _document_words(chunk.title, chunk.source)
+
+
+@lru_cache(maxsize=4096)
+def _document_words(title: str, source: str | None) -> str:
+    # Every chunk of a document asks the same: once per document, not per chunk.
+    named = " ".join(p for p in (title, file_words(source)) if p)
     unique = dict.fromkeys(_TOKEN.findall(named.lower()))
     parts = " ".join(filter(None, (_split_compound(w) for w in unique)))
     return f"{named} {parts}".strip()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.retrieval import lexical
 from qa.retrieval.fields import (
     DOCUMENT_REPEAT,
     FIELDS_VERSION,
@@ -93,6 +94,31 @@ def test_rebuild_replaces_contents_and_empty_build_empties(index: LexicalIndex) 
     assert index.search("runway", k=5).ids == ()
     with pytest.raises(ValueError):
         index.save(Path("never-written"))
+
+
+def test_a_rebuild_tokenizes_only_new_texts_and_ranks_as_a_fresh_build(
+    index: LexicalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reloaded from disk, the index still knows its texts' terms.
+    index.save(tmp_path / "bm25")
+    previous = LexicalIndex.load(tmp_path / "bm25")
+
+    tokenized: list[str] = []
+
+    def counting(texts: list[str]) -> list[list[str]]:
+        tokenized.extend(texts)
+        return tokenize_for_bm25(texts)
+
+    monkeypatch.setattr(lexical, "tokenize_for_bm25", counting)
+    texts = {**{k: v for k, v in TEXTS.items() if k != "c2"}, "c6": "Submarine crews train."}
+    rebuilt = LexicalIndex()
+    rebuilt.build(list(texts), list(texts.values()), previous)
+    assert tokenized == ["Submarine crews train."]
+
+    fresh = LexicalIndex()
+    fresh.build(list(texts), list(texts.values()))
+    for query in ("submarines navy", "train crews", "budget won", "reserve depots"):
+        assert rebuilt.search(query, k=5) == fresh.search(query, k=5)
 
 
 def test_build_rejects_duplicate_ids_and_length_mismatch() -> None:
