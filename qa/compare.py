@@ -208,21 +208,62 @@ def edition_year(words: frozenset[str]) -> int | None:
     return int(years[0]) if len(years) == 1 else None
 
 
+# Clauses of a question that asks each document in turn: "..., and in 2020 according to ...".
+_CLAUSE = re.compile(r",\s+(?:and|while|whereas|but)\s+|;\s+", re.IGNORECASE)
+# A date that a clause about another document asks about: "at the end of 2018", "in 2018".
+_DATED_PHRASE = re.compile(
+    r"(?:\s+(?:at|by|in|until|as of|since|for)(?:\s+the\s+(?:end|start|beginning|middle)\s+of)?)?"
+    r"\s+(?:19|20)\d{2}\b",
+    re.IGNORECASE,
+)
+
+
+def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(start <= s < end for s, _ in spans)
+
+
+def _other_clauses(question: str, named: Sequence[Named], doc_id: str) -> list[tuple[int, int]]:
+    """What to drop of the clauses that ask about other documents only: a later clause whole
+    ("..., and in 2020 according to the 2020 edition"), and the dates the first one asks about
+    (it holds what every document is asked: "How many troops ... at the end of 2018 ...")."""
+    bounds = [0, *(m.start() for m in _CLAUSE.finditer(question)), len(question)]
+    own = [s for n in named if n.doc_id == doc_id for s in n.spans]
+    others = [s for n in named if n.doc_id != doc_id for s in n.spans]
+    drop: list[tuple[int, int]] = []
+    for i, (start, end) in enumerate(itertools.pairwise(bounds)):
+        if not _inside(others, start, end) or _inside(own, start, end):
+            continue
+        if i > 0:
+            drop.append((start, end - 1 if question[end - 1 : end] in "?.!" else end))
+        else:
+            drop.extend(m.span() for m in _DATED_PHRASE.finditer(question, start, end))
+    return drop
+
+
 def focused_question(
     question: str, named: Sequence[Named], doc_id: str, year: int | None = None
 ) -> str:
     """``question`` as asked of ``doc_id`` alone.
 
     The years naming the other documents are dropped (they would pull this document's passages
-    about those years); "the following year" becomes the year after this edition's ``year``;
-    "compare X on TOPIC" becomes a question about the topic.
+    about those years), as are the clauses and dates asked of them only; "the following year"
+    becomes the year after this edition's ``year``; "compare X on TOPIC" becomes a question
+    about the topic.
     """
     framed = _FRAMING.match(question)
     if framed:
         question = f"What does it say about {framed.group('topic')}?"
     else:
         drop = sorted(
-            _with_connector(question, span) for n in named if n.doc_id != doc_id for span in n.spans
+            [
+                *(
+                    _with_connector(question, span)
+                    for n in named
+                    if n.doc_id != doc_id
+                    for span in n.spans
+                ),
+                *_other_clauses(question, named, doc_id),
+            ]
         )
         out, position = [], 0
         for start, end in drop:

@@ -75,6 +75,22 @@ def test_a_focused_question_drops_the_other_editions_years_and_dates_relative_ye
     )
 
 
+def test_a_clause_asked_of_another_edition_is_dropped_with_its_dates() -> None:
+    question = (
+        "How many cutters did the coast guard have at the end of 2019 according to the 2019 "
+        "white paper, and in 2021 according to the 2021 edition?"
+    )
+    named = named_documents(question, TITLES)
+    assert focused_question(question, named, OLD) == (
+        "How many cutters did the coast guard have at the end of 2019 according to the 2019 "
+        "white paper?"
+    )
+    assert focused_question(question, named, NEW) == (
+        "How many cutters did the coast guard have according to the white paper, and in 2021 "
+        "according to the 2021 edition?"
+    )
+
+
 def test_edition_year_needs_exactly_one_year() -> None:
     assert edition_year(title_words(OLD, TITLES[OLD])) == 2019
     assert edition_year(title_words("review", "Review 2016-2020")) is None
