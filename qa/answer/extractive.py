@@ -283,6 +283,24 @@ def _quote(text: str, chosen: Sequence[ScoredSentence]) -> str:
     return max(chosen, key=lambda s: s.score).sentence.text
 
 
+def _runs(hit: Hit, sentences: Sequence[ScoredSentence]) -> list[list[ScoredSentence]]:
+    """The chosen sentences of one passage as quotes: runs of neighbours in one paragraph, in
+    reading order, so that every sentence of the answer is in the quote its marker cites (a
+    table's rows are one quote)."""
+    in_order = sorted(sentences, key=lambda s: s.index)
+    if in_order[0].row is not None:
+        return [in_order]
+    runs = [[in_order[0]]]
+    for sentence in in_order[1:]:
+        last = runs[-1][-1]
+        between = hit.chunk.text[last.sentence.end : sentence.sentence.start]
+        if sentence.index == last.index + 1 and "\n" not in between:
+            runs[-1].append(sentence)
+        else:
+            runs.append([sentence])
+    return runs
+
+
 def _answer_found(
     question: str,
     analysis: QuestionAnalysis,
@@ -296,15 +314,9 @@ def _answer_found(
         by_passage.setdefault(s.passage, []).append(s)
     parts: list[str] = []
     citations = []
-    for n, (p, sentences) in enumerate(by_passage.items(), start=1):
+    quotes = [(p, run) for p, sentences in by_passage.items() for run in _runs(hits[p], sentences)]
+    for n, (p, in_order) in enumerate(quotes, start=1):
         hit = hits[p]
-        in_order = sorted(sentences, key=lambda s: s.index)
-        if (
-            in_order[0].row is None
-            and "\n" in hit.chunk.text[in_order[0].sentence.start : in_order[-1].sentence.end]
-        ):
-            # Sentences of different paragraphs are not one quote: keep the best one.
-            in_order = [max(in_order, key=lambda s: s.score)]
         joiner = ROW_JOINER if in_order[0].row is not None else " "
         parts.append(joiner.join(s.sentence.text for s in in_order) + f" [{n}]")
         rows = [s.row for s in in_order if s.row is not None]

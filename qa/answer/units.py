@@ -29,6 +29,7 @@ _CONTACT = re.compile(
     r"https?://|\bwww\.|\b[\w.+-]+@[\w-]+\.\w+|\+\d{1,3}[-\s]\d|\b(?:tel|telephone|fax)\b\s*[:.]",
     re.IGNORECASE,
 )
+_NEXT_ITEM = re.compile(r"\s+\d{1,2}\.$")
 _CAPITALS = re.compile(r"\b(?:[A-Z][A-Z’'\-]{2,}\s+){4,}")
 # Five bare numbers in a row are a chart's axis or a table's header row run into the text.
 _NUMBER_RUN = re.compile(r"(?:(?<!\S)\(?\d[\d,.]*\)?%?\s+){4}\(?\d[\d,.]*\)?%?(?!\S)")
@@ -109,7 +110,9 @@ def is_sentence(text: str) -> bool:
 
 
 def _is_heading(text: str) -> bool:
-    """A short title-case line without a full stop: a heading that leads a chunk's text."""
+    """A short title-case line without a full stop: a heading that leads a chunk's text (also
+    with the number of the item after it run in: "Withdrawal of Guard Posts 1.")."""
+    text = _NEXT_ITEM.sub("", text)
     words = _WORD.findall(text)
     lower = sum(w[0].islower() for w in words)
     return (

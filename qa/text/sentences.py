@@ -31,6 +31,8 @@ _LINE_BREAK = re.compile(r"(?<=\S)[ \t]*\n\s*(?=[\"'“‘(\[•\-–*]?[A-Z0-9�
 # does ("... fishing activities 1) Organization of the team ① The two sides"); an inline list
 # follows a colon, a comma or a conjunction ("three tasks: 1) Patrols, 2) Drills and 3) ...").
 _ENUMERATOR = re.compile(r"(?<=\S)\s+(?=[\u2460-\u2473\u2776-\u277f\u278a-\u2793]\s*\S)")
+# A label in lenticular brackets ("【Annex 1】") stands apart from the sentences around it.
+_LABEL = re.compile(r"(?<=\S)\s+(?=【)|(?<=】)\s+(?=\S)")
 _LIST_ITEM = re.compile(r"(?<=\S)[ \t]*\n\s*(?=\(?\d{1,2}\)\s+[A-Z])")
 _INLINE_ITEM = re.compile(r"\b(?P<word>[a-z]+)(?P<gap>[ \t]+)(?=\d{1,2}\)\s+[A-Z])")
 _CONJUNCTIONS = word_set("and or nor")
@@ -98,7 +100,7 @@ def _breaks(text: str) -> list[tuple[int, int]]:
         end, start = match.start(1), match.end(1)
         if _is_boundary(text, match.start(), start):
             found.append((end, start))
-    for pattern in (_PARAGRAPH_BREAK, _ENUMERATOR, _LIST_ITEM):
+    for pattern in (_PARAGRAPH_BREAK, _ENUMERATOR, _LIST_ITEM, _LABEL):
         found.extend((m.start(), m.end()) for m in pattern.finditer(text))
     for match in _INLINE_ITEM.finditer(text):
         if match["word"] not in _CONJUNCTIONS:

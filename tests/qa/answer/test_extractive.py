@@ -4,8 +4,15 @@ import re
 
 import numpy as np
 
-from qa.answer.extractive import best_evidence, extractive_answer, named_coverage, named_terms
-from qa.answer.scoring import lexical_overlap, question_terms, score_sentences
+from qa.answer.extractive import (
+    _answer_found,
+    best_evidence,
+    extractive_answer,
+    named_coverage,
+    named_terms,
+)
+from qa.answer.question import analyse
+from qa.answer.scoring import ScoredSentence, lexical_overlap, question_terms, score_sentences
 from qa.settings import Settings
 from qa.text.sentences import split_sentences
 from qa.types import Chunk, Hit
@@ -75,6 +82,19 @@ def test_markers_match_citations_and_quotes_are_verbatim() -> None:
     for n, segment in enumerate(re.split(r"\s*\[\d+\]\s*", answer.text)[:-1], start=1):
         chunk_text = by_id[answer.citations[n - 1].chunk_id].text
         assert all(s.text in chunk_text for s in split_sentences(segment))
+
+
+def test_sentences_apart_in_one_passage_get_a_quote_each() -> None:
+    navy = hit(1, NAVY, doc="alpha", pages=(12,))
+    chosen = [
+        ScoredSentence(0, i, s, 0.5, 0.5, 0.5, 0.5)
+        for i, s in enumerate(split_sentences(NAVY))
+        if "commissioned" in s.text or "Harbour pilots" in s.text
+    ]
+    answer = _answer_found("q?", analyse("q?"), [navy], chosen, None)
+    # One sentence lies between them: each is quoted under its own marker.
+    assert [c.quote for c in answer.citations] == [chosen[0].sentence.text, chosen[1].sentence.text]
+    assert answer.text == f"{chosen[0].sentence.text} [1] {chosen[1].sentence.text} [2]"
 
 
 def test_sentences_from_one_passage_keep_reading_order() -> None:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.units import is_sentence
+from qa.answer.units import is_quotable, is_sentence, passage_units
+from qa.types import Chunk
 
 
 @pytest.mark.parametrize(
@@ -16,6 +17,19 @@ from qa.answer.units import is_sentence
 )
 def test_chart_axes_contents_and_contact_lines_are_not_sentences(text: str) -> None:
     assert not is_sentence(text)
+
+
+def test_a_heading_with_the_next_item_number_run_in_is_not_quoted() -> None:
+    chunk = Chunk.make(
+        doc_id="d",
+        title="Review",
+        pages=(3,),
+        section=None,
+        text="Withdrawal of Harbour Watch Posts within the Sound 1. The posts were closed in May.",
+        source=None,
+    )
+    quotable = [u.sentence.text for u in passage_units(chunk) if is_quotable(chunk, u)]
+    assert quotable == ["The posts were closed in May."]
 
 
 def test_a_sentence_with_a_few_figures_is_one() -> None:

@@ -96,6 +96,14 @@ def test_markdown_emphasis_after_a_full_stop_ends_the_sentence() -> None:
     ]
 
 
+def test_a_bracketed_annex_label_after_a_sentence_is_not_part_of_it() -> None:
+    assert texts("The posts were closed within a year. 【Annex 1】 The patrols go on.") == [
+        "The posts were closed within a year.",
+        "【Annex 1】",
+        "The patrols go on.",
+    ]
+
+
 def test_enumerated_items_open_sentences() -> None:
     source = (
         "3. Joint patrols in the outer harbour 1) Organization of the patrol "
