@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from qa.errors import IngestError
-from qa.text import ENDS_CLAUSE, looks_like_heading
+from qa.text import ENDS_CLAUSE, looks_like_heading, word_set
 from qa.types import Document, Page
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,17 @@ _HEADER = re.compile(r"^Page (?P<number>\d+) - (?P<title>\S.*?)\s*$")
 _PAGE_LINE = re.compile(r"^P\. (?P<number>\d+)\s*$")
 _NUMBER_STRIP = re.compile(r"^[\s\u00a0]*\d+(?:[\s\u00a0]+\d+)*[\s\u00a0]*$")
 _SLUG_DROP = re.compile(r"[^\w]+")
+# A page that opens an appendix or a chapter starts with its title, run into what follows
+# ("Appendix 6 UNSC Resolutions on Sanctions **Classification** ...", "Appendix 2 Comparing
+# Defense Budgets Around the World As of 2019").
+_OPENER = re.compile(r"^(?:Special\s+)?(?:Appendix|Annex|Chapter)\s*\d+\b")
+_TITLE_MINOR = word_set("of the and on in for to with by a an at from between")
+_TITLE_STOP = word_set(
+    "As Unit Unit: The January February March April May June July August September October "
+    "November December"
+)
+TITLE_MIN_WORDS = 2
+TITLE_MAX_WORDS = 15
 
 
 @dataclass(frozen=True)
@@ -99,15 +110,51 @@ def _is_heading(lines: list[str], i: int, base: int, previous_text: str | None) 
     )
 
 
+def _opening_title(line: str) -> tuple[str, str] | None:
+    """(title, rest) when ``line`` opens an appendix or a chapter: the label, then the title's
+    capitalised words up to bold text, a table, a unit or date line, or a sentence."""
+    opener = _OPENER.match(line)
+    if opener is None:
+        return None
+    words = line[opener.end() :].split()
+    taken = 0
+    for word in words:
+        stop = (
+            word.startswith(("**", "|", "["))
+            or word in _TITLE_STOP
+            or any(ch.isdigit() for ch in word)
+            or not (word[0].isupper() or word in _TITLE_MINOR)
+        )
+        if stop or taken == TITLE_MAX_WORDS:
+            break
+        taken += 1
+    while taken and words[taken - 1] in _TITLE_MINOR:
+        taken -= 1
+    if taken < TITLE_MIN_WORDS:
+        return None  # "Chapter 3 includes ...": a sentence about a chapter
+    title = " ".join([opener.group(0), *words[:taken]])
+    return title, " ".join(words[taken:])
+
+
 def _canonical(body: list[str]) -> str:
     indents = [_indent(line) for line in body if line.strip() and _indent(line) > 0]
     base = min(indents) if indents else 0
     out: list[str] = []
     previous_text: str | None = None
+    first = next((i for i, line in enumerate(body) if line.strip()), None)
     for i, line in enumerate(body):
         text = line.strip()
+        opening = _opening_title(text) if i == first else None
         if not text:
             out.append("")
+        elif opening is not None:
+            title, rest = opening
+            out.extend(["", f"# {title}", ""])
+            if rest:
+                out.append(rest)
+                previous_text = rest
+            else:
+                previous_text = None
         elif _is_heading(body, i, base, previous_text):
             out.extend(["", f"# {text}", ""])
             previous_text = None

@@ -54,6 +54,46 @@ def test_indent_marks_paragraphs_and_lone_lines_are_headings() -> None:
 
 
 @pytest.mark.parametrize(
+    ("first_line", "heading", "rest"),
+    [
+        (
+            "Appendix 4 Harbour Fleets of the Two Coasts",
+            "Appendix 4 Harbour Fleets of the Two Coasts",
+            "",
+        ),
+        (
+            "Appendix 6 Pilot Licences Issued **Class** **Year**",
+            "Appendix 6 Pilot Licences Issued",
+            "**Class** **Year**",
+        ),
+        (
+            "Appendix 2 Comparing Port Budgets As of 2031",
+            "Appendix 2 Comparing Port Budgets",
+            "As of 2031",
+        ),
+        (
+            "Appendix 9 Chronicle of Ferry Incidents March 1, 2030 - May",
+            "Appendix 9 Chronicle of Ferry Incidents",
+            "March 1, 2030 - May",
+        ),
+    ],
+)
+def test_a_page_opening_an_appendix_starts_with_its_title_as_a_heading(
+    first_line: str, heading: str, rest: str
+) -> None:
+    body = f"{first_line}\n{' ' * 28}|2030|2031| |---|---| |12|14|\n"
+    text = parse_page_export(f"Page 90 - Harbour Safety Review\nP. 90\n\n{body}", "p90.txt").text
+    assert text.startswith(f"# {heading}\n")
+    assert (rest in text) if rest else True
+
+
+def test_a_sentence_about_a_chapter_is_no_heading() -> None:
+    body = "Chapter 3 describes the pilots who guide ferries through the outer channel.\n"
+    text = parse_page_export(f"Page 9 - Harbour Safety Review\nP. 9\n\n{body}", "p9.txt").text
+    assert not text.startswith("#")
+
+
+@pytest.mark.parametrize(
     "text",
     ["", "Page x - Title\nP. x\n", "Page 2 - Title\n", "Page 2 - Title\nP. 3\n\nbody"],
 )
