@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,9 +25,6 @@ MAX_ARRAY = 4_096
 # Collections that only hold data still need one vector field in Milvus.
 DUMMY_DIM = 2
 DUMMY_VECTOR = [0.0] * DUMMY_DIM
-PARAGRAPH = "paragraph"
-# The layout work adds ``Chunk.kind``; until then every chunk is a paragraph.
-_CHUNK_HAS_KIND = "kind" in {f.name for f in fields(Chunk)}
 CHUNK_OUTPUT = ("id", "doc_id", "version", "title", "pages", "section", "source", "kind", "text")
 PAGE_OUTPUT = ("number", "part", "text", "raw", "has_raw", "origin")
 
@@ -177,7 +174,7 @@ def _chunk_row(
         "pages": list(chunk.pages),
         "section": chunk.section,
         "source": chunk.source,
-        "kind": getattr(chunk, "kind", PARAGRAPH),
+        "kind": chunk.kind,
         "embed_key": stored.embed_key,
         "lexical": lexical_terms(lexical_text(chunk)),
         "text": chunk.text,
@@ -186,8 +183,7 @@ def _chunk_row(
 
 
 def chunk_from_row(row: Mapping[str, Any]) -> Chunk:
-    """The chunk a row holds (``kind`` only where ``Chunk`` has that attribute)."""
-    extra = {"kind": row["kind"]} if _CHUNK_HAS_KIND else {}
+    """The chunk a row holds."""
     return Chunk(
         id=row["id"],
         doc_id=row["doc_id"],
@@ -196,7 +192,7 @@ def chunk_from_row(row: Mapping[str, Any]) -> Chunk:
         section=row["section"],
         text=row["text"],
         source=row["source"],
-        **extra,
+        kind=row["kind"],
     )
 
 
