@@ -15,7 +15,13 @@ import numpy as np
 
 from qa.answer.citations import PageLocator, cite
 from qa.answer.question import Expect, QuestionAnalysis, analyse
-from qa.answer.scoring import ScoredSentence, document_stems, score_sentences
+from qa.answer.scoring import (
+    ScoredSentence,
+    document_stems,
+    passage_stems,
+    score_sentences,
+    spelled_out_stems,
+)
 from qa.answer.shortanswer import short_answer
 from qa.answer.spans import typed_spans
 from qa.encoder import Encoder
@@ -23,7 +29,6 @@ from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fields import stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
 from qa.text import word_set
-from qa.text.acronyms import spelled_out
 from qa.types import Answer, Hit
 
 logger = logging.getLogger(__name__)
@@ -103,7 +108,7 @@ def named_terms(question: str) -> frozenset[str]:
 def _present(hits: Sequence[Hit]) -> set[str]:
     present: set[str] = set()
     for hit in hits[:NAMED_PASSAGES]:
-        present.update(tokenize_for_bm25([" ".join((hit.chunk.text, *hit.chunk.glossary))])[0])
+        present.update(passage_stems(hit))
         present.update(document_stems(hit))
     return present
 
@@ -220,10 +225,7 @@ def _uncounted(
     if codes:
         return not any(_counts(s.sentence.text, wanted, codes) for s in carrying)
     return not any(
-        wanted
-        & set(
-            stem_words(words(f"{s.scored} {spelled_out(s.scored, hits[s.passage].chunk.glossary)}"))
-        )
+        wanted & (set(stem_words(words(s.scored))) | spelled_out_stems(s.scored, hits[s.passage]))
         for s in carrying
     )
 

@@ -242,8 +242,20 @@ def document_stems(hit: Hit) -> frozenset[str]:
     return frozenset(tokenize_for_bm25([named])[0])
 
 
-def _spelled_out(text: str, hit: Hit) -> frozenset[str]:
-    """Stems of the long forms of the acronyms ``text`` uses: "GPs" stands for "guard posts"."""
+def passage_stems(hit: Hit, *, glossary: bool = True) -> frozenset[str]:
+    """Stems of the hit's text and (with ``glossary``) of the long forms of its acronyms."""
+    return _passage_stems(hit.chunk.text, hit.chunk.glossary if glossary else ())
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _passage_stems(text: str, glossary: tuple[str, ...]) -> frozenset[str]:
+    # Abstention and scoring both read the top passages, and follow-ups revisit them.
+    return frozenset(tokenize_for_bm25([" ".join((text, *glossary))])[0])
+
+
+def spelled_out_stems(text: str, hit: Hit) -> frozenset[str]:
+    """Stems of the long forms of the acronyms ``text`` (a piece of the hit) uses: "GPs"
+    stands for "guard posts"."""
     if not hit.chunk.glossary:
         return frozenset()
     return frozenset(tokenize_for_bm25([spelled_out(text, hit.chunk.glossary)])[0])
@@ -312,11 +324,11 @@ def score_sentences(
     terms = question_terms(question, own_words)
     headers = [document_stems(hit) for hit in passages]
     names = frozenset(tokenize_for_bm25([" ".join(analysis.names)])[0])
-    around = [names.intersection(tokenize_for_bm25([hit.chunk.text])[0]) for hit in passages]
+    around = [names & passage_stems(hit, glossary=False) for hit in passages]
     lexical = np.array(
         [
             lexical_overlap(
-                terms, u.scored, headers[p] | _spelled_out(u.scored, passages[p]), around[p]
+                terms, u.scored, headers[p] | spelled_out_stems(u.scored, passages[p]), around[p]
             )
             for p, _, u in candidates
         ]

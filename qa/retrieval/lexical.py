@@ -78,9 +78,9 @@ class LexicalIndex:
             return
         vocab = dict(previous._vocab) if previous is not None else {}
         known = previous._terms if previous is not None else {}
+        keys = [text_key(text) for text in texts]
         terms: dict[bytes, np.ndarray] = {}
-        for text in texts:
-            key = text_key(text)
+        for key, text in zip(keys, texts, strict=True):
             if key in terms:
                 continue
             found = known.get(key)
@@ -88,7 +88,7 @@ class LexicalIndex:
                 tokens = tokenize_for_bm25([text])[0]
                 found = np.array([vocab.setdefault(t, len(vocab)) for t in tokens], np.int32)
             terms[key] = found
-        corpus = [terms[text_key(text)].tolist() for text in texts]
+        corpus = [terms[key].tolist() for key in keys]
         # Terms no kept text uses still take a column: they score nothing.
         bm25 = bm25s.BM25()
         bm25.index(Tokenized(ids=corpus, vocab=vocab), show_progress=False)
@@ -149,14 +149,14 @@ class LexicalIndex:
         keys = list(self._terms)
         lengths = np.array([len(self._terms[k]) for k in keys], dtype=np.int64)
         flat = np.concatenate([self._terms[k] for k in keys]) if keys else np.zeros(0, np.int32)
-        vocab = np.array(sorted(self._vocab, key=self._vocab.__getitem__), dtype=object)
+        vocab = sorted(self._vocab, key=self._vocab.__getitem__)
         with path.open("wb") as handle:
             np.savez(
                 handle,
                 keys=np.frombuffer(b"".join(keys), dtype="S12"),
                 lengths=lengths,
                 flat=flat.astype(np.int32),
-                vocab=np.array(vocab.tolist(), dtype=str),
+                vocab=np.array(vocab, dtype=str),
             )
 
     def _load_terms(self, path: Path) -> None:

@@ -102,32 +102,31 @@ def rare(known: Mapping[str, str], texts: list[str]) -> dict[str, str]:
         return dict(known)
     counts = dict.fromkeys(known, 0)
     for text in texts:
-        for item in expansions(text, known, limit=None):
-            counts[item.partition(": ")[0]] += 1
+        for abbr in _used(text, known):
+            counts[abbr] += 1
     return {a: f for a, f in known.items() if counts[a] <= EVERYDAY_SHARE * len(texts)}
 
 
-def expansions(
-    text: str, known: Mapping[str, str], limit: int | None = MAX_EXPANSIONS
-) -> tuple[str, ...]:
-    """``"ABBR: long form"`` for the acronyms in ``known`` that ``text`` uses (also in the
-    plural, "GPs") without spelling them out, in order of first use."""
+def _used(text: str, known: Mapping[str, str]) -> list[str]:
+    """The acronyms of ``known`` that ``text`` uses (also in the plural, "GPs") without
+    spelling them out, in order of first use."""
     lowered = text.lower()
     used: dict[str, None] = {}
     for token in _TOKEN.findall(text):
         abbr = token[:-1] if token.endswith("s") and token[:-1] in known else token
-        if abbr not in known:
-            continue
-        long_form = known[abbr]
-        if long_form.lower() not in lowered:
-            used[f"{abbr}: {long_form}"] = None
-            if limit is not None and len(used) == limit:
-                break
-    return tuple(used)
+        if abbr in known and abbr not in used and known[abbr].lower() not in lowered:
+            used[abbr] = None
+    return list(used)
+
+
+def expansions(text: str, known: Mapping[str, str]) -> tuple[str, ...]:
+    """``"ABBR: long form"`` for the first ``MAX_EXPANSIONS`` acronyms that ``text`` uses
+    without spelling them out (a chunk's ``glossary``)."""
+    return tuple(f"{abbr}: {known[abbr]}" for abbr in _used(text, known)[:MAX_EXPANSIONS])
 
 
 def spelled_out(text: str, chunk_glossary: Iterable[str]) -> str:
     """The long forms, from a chunk's ``glossary`` ("GP: guard posts"), of the acronyms that
     ``text`` (a piece of that chunk) uses, joined by spaces."""
     known = dict(item.split(": ", 1) for item in chunk_glossary)
-    return " ".join(item.split(": ", 1)[1] for item in expansions(text, known, limit=None))
+    return " ".join(known[abbr] for abbr in _used(text, known))
