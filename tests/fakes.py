@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
+
+from qa import Engine
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -43,3 +47,12 @@ class FakeEncoder:
             out[i] = out[i] / norm if norm > 0 else _token_vector("\x00empty", self._dimension)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / norms).astype(np.float32)
+
+
+@contextmanager
+def fake_engine(folder: Path, source: Path) -> Iterator[Engine]:
+    """An index at ``folder`` of the files at ``source``, embedded by ``FakeEncoder``."""
+    engine = Engine.open(folder, encoder=FakeEncoder())
+    engine.add(source)
+    yield engine
+    engine.close()

@@ -10,7 +10,7 @@ import pytest
 
 from qa import Engine
 from tests.conftest import FIXTURES
-from tests.fakes import FakeEncoder
+from tests.fakes import fake_engine
 
 EDITIONS = FIXTURES / "editions"
 OLD = "northmark_2019_DefenceWhitePaper"
@@ -20,7 +20,5 @@ OTHER = "eastport_2021_MaritimeStrategy"
 
 @pytest.fixture
 def editions(tmp_path: Path) -> Iterator[Engine]:
-    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
-    engine.add(EDITIONS)
-    yield engine
-    engine.close()
+    with fake_engine(tmp_path / "index", EDITIONS) as engine:
+        yield engine

@@ -10,7 +10,7 @@ from PIL import Image
 from qa import Engine
 from qa.errors import UnknownDocument
 from qa.pages import IMAGE_WIDTH, neighbours, quote_spans
-from tests.fakes import FakeEncoder
+from tests.fakes import FakeEncoder, fake_engine
 from tests.qa.ingest.test_pdf import make_pdf
 from ui.server import EXAMPLE_DIR
 
@@ -66,10 +66,8 @@ def test_neighbours_are_stored_pages_not_plus_or_minus_one() -> None:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
-    engine.add(EXAMPLE_DIR)
-    yield engine
-    engine.close()
+    with fake_engine(tmp_path / "index", EXAMPLE_DIR) as engine:
+        yield engine
 
 
 def test_a_cited_page_opens_whole_with_the_quote_marked(engine: Engine) -> None:

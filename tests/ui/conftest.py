@@ -8,16 +8,14 @@ from pathlib import Path
 import pytest
 
 from qa import Engine
-from tests.fakes import FakeEncoder
+from tests.fakes import fake_engine
 from ui.server import EXAMPLE_DIR
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
-    engine.add(EXAMPLE_DIR)
-    yield engine
-    engine.close()
+    with fake_engine(tmp_path / "index", EXAMPLE_DIR) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa import Engine
-from tests.fakes import FakeEncoder
+from tests.fakes import fake_engine
 from tests.qa.editions import EDITIONS, NEW, OLD
 from tests.qa.ingest.test_pdf import make_pdf
 from ui.api import build_api
@@ -17,10 +17,8 @@ from ui.api import build_api
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
-    engine.add(EDITIONS)
-    yield engine
-    engine.close()
+    with fake_engine(tmp_path / "index", EDITIONS) as engine:
+        yield engine
 
 
 @pytest.fixture
