@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from qa.errors import InvalidQuestion, UnknownDocument
-from qa.text import word_set
+from qa.text import name_words, word_set
 from qa.types import Answer
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ MIN_DOCUMENTS = 2
 MAX_DOCUMENTS = 4
 
 _TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)?")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
 # Words that join the years of one mention: "the 2016, 2018 and 2020 editions".
 _CONNECTORS = word_set("and or vs versus")
@@ -68,7 +67,7 @@ class Named:
 def title_words(doc_id: str, title: str) -> frozenset[str]:
     """Lower-cased words of a document's id and title, camel case and underscores split:
     ``southkorea_2018_DefenseWhitePaper`` -> southkorea, 2018, defense, white, paper."""
-    text = " ".join(_CAMEL.sub(" ", part) for part in re.split(r"[_\-\s.]+", f"{doc_id} {title}"))
+    text = " ".join(name_words(f"{doc_id} {title}"))
     return frozenset(w.lower() for w in _TOKEN.findall(text))
 
 
