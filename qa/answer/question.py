@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from qa.text import DOCUMENT_YEAR, word_set
+from qa.text import DOCUMENT_YEAR, YEAR, word_set
 
 
 class Expect(StrEnum):
@@ -66,7 +66,6 @@ _HOW: tuple[tuple[re.Pattern[str], Expect], ...] = (
 )
 _WH = re.compile(r"\b(who|whom|whose|when|where|why|how|what|which)\b", re.IGNORECASE)
 _NAMED = re.compile(r"\bwhat is the name\b|\bwhat (?:is|are) [\w\s]{1,40} called\b", re.I)
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _UNIT = re.compile(
     r"%|\b(?:kcal|calories|percent|per cent|km|㎢|kilometres?|kilometers?|tons?|tonnes?|kg|"
     r"troops|personnel|soldiers|servicemembers|members|ships|aircraft|tanks|countries|"
@@ -192,7 +191,7 @@ def _names(question: str) -> tuple[str, ...]:
 
 def _fact_years(question: str) -> tuple[str, ...]:
     dating = {m.start(1) for m in DOCUMENT_YEAR.finditer(question)}
-    years = [m.group(0) for m in _YEAR.finditer(question) if m.start() not in dating]
+    years = [m.group(0) for m in YEAR.finditer(question) if m.start() not in dating]
     return tuple(dict.fromkeys(years))
 
 

@@ -11,7 +11,6 @@ kept in one place so the score can be read as one formula.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from qa.answer.units import is_quotable, passage_units
 from qa.encoder import Encoder
 from qa.retrieval.fields import file_words, stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
+from qa.text import YEAR
 from qa.text.acronyms import spelled_out
 from qa.text.sentences import Sentence
 from qa.types import CAPTION, FIGURE, Hit
@@ -69,7 +69,6 @@ _QUESTION_WORDS = frozenset(
         ]
     )[0]
 )
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 @dataclass(frozen=True)
@@ -198,7 +197,7 @@ def year_fit(text: str, analysis: QuestionAnalysis) -> int:
     years (the 2021 budget for a question about 2020), 0 when it names none or none is asked."""
     if not analysis.years:
         return 0
-    named = set(_YEAR.findall(text))
+    named = set(YEAR.findall(text))
     if not named:
         return 0
     return 1 if named & set(analysis.years) else -1

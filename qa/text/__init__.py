@@ -63,6 +63,7 @@ def looks_like_heading(line: str) -> bool:
     return capitalised / len(words) >= TITLE_CASE_SHARE
 
 
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # A year that names a document or an agreement ("Japan's 2022 National Defense Strategy", "the
 # 2020 white paper", "the October 2018 Alliance Guiding Principles") dates the source, not the
 # fact asked about.
