@@ -14,7 +14,8 @@ paragraph builder sees only prose and the lifted pieces become chunks of their o
 - ``footnote``: ``**53)**`` (or a line ``53)`` whose marker ``[53)]`` is on the page or the one
   before) up to the next block or the page end; prose resumes earlier when a segment starts in
   lower case after the note ended a sentence (the body sentence it interrupted goes on).
-- ``heading``: ``#`` lines; ``side-heading``: bold runs at a line start (with the bold pieces
+- ``heading``: ``#`` lines, and lines set wholly in bold that read as a heading (PDF converters
+  write headings that way); ``side-heading``: bold runs at a line start (with the bold pieces
   that continue them within a few words), which the export interleaves with the body, and a
   lone cell between pipes.
 - ``caption``: a short line without a verb-bearing sentence that ends with a date in brackets
@@ -31,7 +32,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from qa.text import ENDS_SENTENCE, looks_like_heading
+from qa.text import ENDS_SENTENCE, looks_like_heading, numbered_heading
 from qa.types import (
     CAPTION,
     FIGURE,
@@ -62,8 +63,9 @@ _ANGLE_TITLE = re.compile(r"^[ \t]*<(?=[A-Z][^<>\n]*(?:>|$))", re.MULTILINE)
 _BOLD_NOTE = re.compile(r"\*\*\s*(?P<n>\d{1,3})\)\s*\*\*")
 _LINE_NOTE = re.compile(r"^[ \t]*(?P<n>\d{1,3})\)[ \t]+(?=\S)", re.MULTILINE)
 _MARKER = re.compile(r"\[\s*\^?\s*(?P<n>\d{1,3})\s*\)?\s*\]")
-_PIPE_ROW = re.compile(r"(?<![^\s(])\|[^|\n]*\|")
+_PIPE_ROW = re.compile(r"(?<![^\s(*])\|[^|\n]*\|")
 _BOLD = re.compile(r"\*\*(?P<text>[^*]+?)\*\*")
+_BOLD_LINE = re.compile(r"^[ \t]*\*\*[^*]+\*\*[ \t]*$")
 _UNIT = re.compile(r"^\(\s*(?:Unit|Units|As of|Source)\b[^)]*\)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s|$)")
 _WORDS = re.compile(r"[^\W_]+(?:[’'\-][^\W_]+)*")
@@ -91,6 +93,9 @@ OPEN_PROSE_LOWER_SHARE = 0.6
 # Side headings are short; their pieces come back within a few words of each other.
 SIDE_HEADING_MAX_WORDS = 15
 SIDE_HEADING_GAP_WORDS = 40
+# A heading in bold wraps onto a second line at most ("**Section 2 National Defense Policy**",
+# "**and Military Strategy**").
+BOLD_HEADING_MAX_LINES = 2
 CAPTION_MAX_WORDS = 15
 # A segment of bare numbers: most of its tokens are figures.
 NUMBERS_MIN_TOKENS = 4
@@ -464,13 +469,37 @@ def _gap(text: str, first: re.Match[str], second: re.Match[str]) -> int:
     return len(_words(text[first.end() : second.start()]))
 
 
+def _bold_heading(lines: list[str]) -> bool:
+    """Whether a run of lines is a heading set in bold on lines of its own ("**1. National
+    Defense Objectives**"), as PDF converters write the headings they do not mark with ``#``:
+    every line one bold run, together reading as a heading (or numbered as one: small capitals
+    come out in lower case), and no note or figure label."""
+    if len(lines) > BOLD_HEADING_MAX_LINES or not all(_BOLD_LINE.match(line) for line in lines):
+        return False
+    text = _flat(" ".join(lines))
+    return (
+        _BOLD_NOTE.match(lines[0].strip()) is None
+        and _LINE_NOTE.match(text) is None
+        and "|" not in text
+        and not (_BARE.match(text) or _BRACKETED.match(text) or _ANGLE_TITLE.match(text))
+        and (looks_like_heading(text) or numbered_heading(text))
+    )
+
+
 def _segments(page_text: str) -> Iterator[tuple[bool, str]]:
-    """(is_heading, text) for each run of non-blank lines and each ``#`` line."""
+    """(is_heading, text) for each run of non-blank lines and each ``#`` line; a run of bold
+    lines that reads as a heading is one too."""
     lines: list[str] = []
+
+    def run() -> tuple[bool, str]:
+        if _bold_heading(lines):
+            return True, _flat(" ".join(lines))
+        return False, "\n".join(lines)
+
     for line in page_text.split("\n"):
         if line.lstrip().startswith("#"):
             if lines:
-                yield False, "\n".join(lines)
+                yield run()
                 lines = []
             heading = line.strip().lstrip("#").strip()
             if heading:
@@ -478,10 +507,10 @@ def _segments(page_text: str) -> Iterator[tuple[bool, str]]:
         elif line.strip():
             lines.append(line)
         elif lines:
-            yield False, "\n".join(lines)
+            yield run()
             lines = []
     if lines:
-        yield False, "\n".join(lines)
+        yield run()
 
 
 def note_numbers(text: str) -> frozenset[str]:
@@ -506,7 +535,7 @@ def page_blocks(page_text: str, notes: frozenset[str] = frozenset()) -> list[Blo
         if _BARE.match(text) or _BRACKETED.match(text) or _ANGLE_TITLE.match(text):
             reader.close()
             reader.segment(text)
-        elif not looks_like_heading(_flat(text)):
+        elif not (looks_like_heading(_flat(text)) or numbered_heading(_flat(text))):
             # Loaders mark pieces of sentences as headings too: read them with what follows.
             carried = text
         else:

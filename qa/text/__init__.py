@@ -63,6 +63,27 @@ def looks_like_heading(line: str) -> bool:
     return capitalised / len(words) >= TITLE_CASE_SHARE
 
 
+# A heading's own number: "1.", "2-3", "IV.", "Section 2" (a bare letter may open a sentence,
+# and "1)" a list item).
+_OWN_NUMBER = re.compile(
+    r"^(?:(?:chapter|section|part|appendix|annex|article)\s+)?"
+    r"(?:\d{1,2}(?:[.\-]\d{1,2})*[.:]?|[IVXLC]+\.)\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def numbered_heading(line: str) -> bool:
+    """Whether ``line`` opens with a heading number and is short enough for a heading, whatever
+    the case of its words (converters lose small capitals: "1. national Defense Objectives")."""
+    text = " ".join(line.split())
+    return (
+        bool(_OWN_NUMBER.match(text))
+        and len(text.split()) <= HEADING_MAX_WORDS
+        and not ENDS_CLAUSE.search(text)
+        and text[-1] != ","
+    )
+
+
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # A year that names a document or an agreement ("Japan's 2022 National Defense Strategy", "the
 # 2020 white paper", "the October 2018 Alliance Guiding Principles") dates the source, not the

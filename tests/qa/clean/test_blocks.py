@@ -240,7 +240,39 @@ def test_photo_caption_before_a_footnote_is_a_caption() -> None:
 
 def test_bold_line_heading_and_numbers_without_label() -> None:
     blocks = page_blocks("**Fleet Readiness**\n\n2029 2030 2031 2032\n41 45 48 52\n\nAll is well.")
-    assert [b.kind for b in blocks] == [SIDE_HEADING, FIGURE, PARAGRAPH]
+    assert [b.kind for b in blocks] == [HEADING, FIGURE, PARAGRAPH]
+
+
+def test_bold_lines_of_their_own_are_a_heading_even_in_lost_small_capitals() -> None:
+    text = (
+        "**Section 2 Coastal Defence Policy**\n**and Harbour Strategy**\n\n"
+        "The ministry keeps four cutters on station.\n\n"
+        "**1. national Coastal Objectives**\n\n"
+        "The objectives are listed below."
+    )
+    blocks = page_blocks(text)
+    assert [(b.kind, b.text) for b in blocks if b.kind == HEADING] == [
+        (HEADING, "Section 2 Coastal Defence Policy and Harbour Strategy"),
+        (HEADING, "1. national Coastal Objectives"),
+    ]
+
+
+def test_bold_lone_cell_is_a_side_heading() -> None:
+    blocks = page_blocks("**| Harbour Budget |** To ensure the cutters sail, the budget grew.")
+    assert [(b.kind, b.text) for b in blocks] == [
+        (SIDE_HEADING, "Harbour Budget"),
+        (PARAGRAPH, "To ensure the cutters sail, the budget grew."),
+    ]
+
+
+def test_bold_sentence_note_or_run_leading_a_line_is_no_heading() -> None:
+    blocks = page_blocks(
+        "**The harbour was closed for a week.**\n\n"
+        "**2) an agreement on fishing rights**\n\n"
+        "**Cutter** The coast guard keeps four cutters on station."
+    )
+    assert HEADING not in [b.kind for b in blocks]
+    assert [b.kind for b in blocks][-2:] == [SIDE_HEADING, PARAGRAPH]
 
 
 def test_prose_start_skips_chart_values() -> None:

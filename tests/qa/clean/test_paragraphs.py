@@ -28,6 +28,14 @@ def test_heading_sets_section_and_is_its_own_paragraph() -> None:
     ]
 
 
+def test_bold_heading_line_sets_section() -> None:
+    found = paragraphs(_doc("Intro text.\n\n**2. Training of Pilots**\n\nPilots train yearly."))
+    assert [(p.text, p.section) for p in found][1:] == [
+        ("2. Training of Pilots", "2. Training of Pilots"),
+        ("Pilots train yearly.", "2. Training of Pilots"),
+    ]
+
+
 def test_paragraph_running_off_the_page_continues_on_the_next() -> None:
     found = paragraphs(_doc("Done here.\n\nThe board asked for", "", "their support. Next."))
     assert found[-1].text == "The board asked for their support. Next."
