@@ -121,7 +121,13 @@ def test_second_load_reuses_the_cached_model(
     torch_vectors: np.ndarray,
     tmp_path: Path,
 ) -> None:
-    encoder = Encoder(tiny, batch_size=2, backend="openvino", cache_dir=_copy(converted, tmp_path))
+    encoder = Encoder(
+        tiny,
+        precision="fp32",
+        batch_size=2,
+        backend="openvino",
+        cache_dir=_copy(converted, tmp_path),
+    )
 
     np.testing.assert_allclose(encoder.encode(_TEXTS), torch_vectors, atol=1e-5)
     assert encoder.backend == "openvino"
@@ -164,7 +170,7 @@ def test_damaged_or_partial_cache_is_ignored_and_rebuilt(
     cache = _copy(converted, tmp_path)
     damage(_entry(cache))  # type: ignore[operator]
 
-    rebuilt = Encoder(tiny, batch_size=2, backend="openvino", cache_dir=cache)
+    rebuilt = Encoder(tiny, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache)
     np.testing.assert_allclose(rebuilt.encode(_TEXTS), torch_vectors, atol=1e-5)
     assert len(conversions) == 1
 
@@ -180,7 +186,7 @@ def test_without_openvino_auto_falls_back_to_torch(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setitem(sys.modules, "openvino", None)
-    encoder = Encoder(tiny, batch_size=2, cache_dir=tmp_path)
+    encoder = Encoder(tiny, precision="fp32", batch_size=2, cache_dir=tmp_path)
 
     with caplog.at_level(logging.INFO, logger="embeddings.encoder"):
         encoder.load()
@@ -217,7 +223,7 @@ def test_models_that_do_not_convert_faithfully_run_on_torch(
     conversion: Callable[[Path], object],
 ) -> None:
     monkeypatch.setattr(ov_backend, "_convert", lambda *args: conversion(converted))
-    encoder = Encoder(tiny, batch_size=2, cache_dir=tmp_path)
+    encoder = Encoder(tiny, precision="fp32", batch_size=2, cache_dir=tmp_path)
 
     assert encoder.backend == "torch-bert"
     np.testing.assert_allclose(encoder.encode(_TEXTS), torch_vectors, atol=1e-5)
@@ -241,7 +247,7 @@ def test_an_unwritable_cache_still_embeds_with_openvino(
 ) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
-    encoder = Encoder(tiny, batch_size=2, cache_dir=not_a_folder)
+    encoder = Encoder(tiny, precision="fp32", batch_size=2, cache_dir=not_a_folder)
 
     assert encoder.backend == "openvino"
     np.testing.assert_allclose(encoder.encode(_TEXTS), torch_vectors, atol=1e-5)
