@@ -47,6 +47,10 @@ _HYPHEN_END = re.compile(r"(?P<left>[A-Za-z]+)-$")
 _LIGATURE_END = re.compile(r"\b(?P<left>[A-Za-z]*f)$")
 _WORD_START = re.compile(r"^(?P<right>[a-z][A-Za-z]*)")
 _NO_CORPUS = Vocabulary()
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+# A page reads as double-spaced when most of its runs of lines are single lines.
+DOUBLE_SPACED_MIN_RUNS = 6
+DOUBLE_SPACED_SHARE = 0.7
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -97,6 +101,14 @@ def continues(before: str, after: str) -> bool:
     )
 
 
+def double_spaced(page_text: str) -> bool:
+    """Whether the page's lines are set apart by blank lines (a double-spaced export): then a
+    blank line says nothing, and only a finished sentence ends a paragraph."""
+    runs = [len(run.splitlines()) for run in _BLANK_LINES.split(page_text.strip()) if run.strip()]
+    single = sum(1 for n in runs if n == 1)
+    return len(runs) >= DOUBLE_SPACED_MIN_RUNS and single >= DOUBLE_SPACED_SHARE * len(runs)
+
+
 class _Builder:
     """Accumulates one paragraph's pieces and the page each piece came from."""
 
@@ -145,6 +157,7 @@ def paragraphs(doc: Document) -> list[Paragraph]:
     notes: frozenset[str] = frozenset()
     for number, text in pages:
         first_on_page = True
+        spaced = double_spaced(text)
         for block in page_blocks(text, notes):
             if block.kind in (HEADING, SIDE_HEADING):
                 if current is not None and ends_sentence(current.text):
@@ -164,7 +177,7 @@ def paragraphs(doc: Document) -> list[Paragraph]:
                 found.append(_lifted(block, number, section))
             elif current is not None and (
                 not ends_sentence(current.text)
-                if first_on_page
+                if first_on_page or spaced
                 else continues(current.text, block.text)
             ):
                 current.add(_join_lines(block.text.split("\n")), number)

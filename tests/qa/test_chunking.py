@@ -47,6 +47,16 @@ def test_tiny_paragraphs_merge_within_a_section_only() -> None:
     assert all(c.pages == () for c in chunks)
 
 
+def test_a_side_heading_leads_the_text_under_it_not_the_chunk_before() -> None:
+    before, after = _sentence(1), f"{_sentence(2)} {_sentence(3)}"
+    text = f"# Ships\n\n{before}\n\n| Tugs |\n\n{after}"
+    chunks = chunk_document(Document(id="d", title="t", text=text), Settings(8, 40))
+    assert [(c.section, c.text) for c in chunks] == [
+        ("Ships", f"Ships\n{before}"),
+        ("Ships", f"Tugs\n{after}"),
+    ]
+
+
 def test_paragraphs_of_good_size_stay_apart() -> None:
     first, second = _sentence(1) + " " + _sentence(2), _sentence(3) + " " + _sentence(4)
     doc = Document(id="d", title="t", text=f"{first}\n\n{second}")

@@ -36,6 +36,31 @@ def test_bold_heading_line_sets_section() -> None:
     ]
 
 
+_SPACED_LINES = [
+    "The coast guard keeps four cutters on station in the northern",
+    "Sound, and two more stand ready in the harbour for the winter.",
+    "Fog lifts by noon on most days of the year in the",
+    "Outer Banks, where the ferries run twice a day.",
+    "Tugs wait at the pier.",
+    "Crews train every week.",
+]
+
+
+def test_double_spaced_page_breaks_paragraphs_only_after_sentences() -> None:
+    found = paragraphs(_doc("\n\n".join(_SPACED_LINES)))
+    assert [p.text for p in found] == [
+        " ".join(_SPACED_LINES[:2]),
+        " ".join(_SPACED_LINES[2:4]),
+        _SPACED_LINES[4],
+        _SPACED_LINES[5],
+    ]
+
+
+def test_blank_line_before_a_capital_still_ends_a_paragraph_on_a_plain_page() -> None:
+    text = "The harbour was quiet\nall week, said the master\n\nSound crews disagreed.\nThey left."
+    assert len(paragraphs(_doc(text))) == 2
+
+
 def test_paragraph_running_off_the_page_continues_on_the_next() -> None:
     found = paragraphs(_doc("Done here.\n\nThe board asked for", "", "their support. Next."))
     assert found[-1].text == "The board asked for their support. Next."
