@@ -16,6 +16,7 @@ import numpy as np
 from qa.answer.citations import PageLocator, cite
 from qa.answer.question import Expect, QuestionAnalysis, analyse
 from qa.answer.scoring import (
+    CLAUSE_BREAK,
     ScoredSentence,
     document_stems,
     passage_stems,
@@ -191,8 +192,6 @@ def _counted_words(counted: str) -> tuple[set[str], bool]:
 
 
 _DIGITS = re.compile(r"(?<!\S)\d[\w\-]*")
-# The thing a figure counts is named before the clause moves on to another.
-_CLAUSE_BREAK = re.compile(r"\s(?:and|or|but|while|whereas)\s|[,;:()]|\.(?:\s|$)")
 # How far after a figure the thing it counts may be named ("8 of the new Type 32 frigates").
 COUNTED_WINDOW_CHARS = 40
 
@@ -203,7 +202,7 @@ def _counts(sentence: str, wanted: set[str], codes: set[str]) -> bool:
     for span in typed_spans(sentence):
         if span.kind is Expect.NUMBER:
             after = sentence[span.end : span.end + COUNTED_WINDOW_CHARS]
-            after = _CLAUSE_BREAK.split(after, maxsplit=1)[0]
+            after = CLAUSE_BREAK.split(after, maxsplit=1)[0]
             if wanted <= set(stem_words(words(after))) and codes <= set(_DIGITS.findall(after)):
                 return True
     return False
