@@ -201,6 +201,31 @@ def _singular(match: re.Match[str]) -> str:
     return match.group("head") + one
 
 
+# A plural verb right before the editions it asked about ("How do South Korea's 2016 and 2018
+# papers define"), to agree with the one edition left ("How does ... 2016 paper define").
+_PLURAL_VERB = re.compile(
+    r"\b(?P<verb>do|have|are|were)(?P<subject>(?:\s+[\w’'\-]+){0,3}?\s+)$", re.IGNORECASE
+)
+_SINGULAR_VERBS = {"do": "does", "have": "has", "are": "is", "were": "was"}
+
+
+def _one_edition(question: str) -> str:
+    """``question`` about one edition: "do the 2016 white papers each say" -> "does the 2016
+    white paper say"."""
+    out, position = [], 0
+    for match in _ONE_EDITION.finditer(question):
+        before = question[position : match.start()]
+        verb = _PLURAL_VERB.search(before)
+        if verb is not None:
+            one = _SINGULAR_VERBS[verb["verb"].lower()]
+            one = one.capitalize() if verb["verb"][0].isupper() else one
+            before = before[: verb.start()] + one + verb["subject"]
+        out.append(before + _singular(match))
+        position = match.end()
+    out.append(question[position:])
+    return "".join(out)
+
+
 def edition_year(words: frozenset[str]) -> int | None:
     """The one year in a document's title words, or None when it has none or several."""
     years = [w for w in words if _YEAR.match(w)]
@@ -217,25 +242,55 @@ _DATED_PHRASE = re.compile(
 )
 
 
+# Where a clause says which document it asks: "according to South Korea's 2018 Defense White
+# Paper", "in the 2019 edition".
+_ATTRIBUTION = re.compile(
+    r"\s+(?:according to|as reported in|in)\s+(?:the\s+)?(?:[\w’'\-]+\s+){0,2}?"
+    r"(?:19|20)\d{2}(?:\s+[\w’'\-]+){0,3}?\s+(?:"
+    + "|".join(sorted(_DOCUMENT_NOUNS, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE,
+)
+# A clause that only adds when and where to the question before it: "..., and in 2021
+# according to the 2021 edition".
+_ELLIPTIC = re.compile(r"^(?:in|at|by|for|from|during|since|as of|according to|under)\b", re.I)
+_ASKS = re.compile(r"\b(?:what|which|who|whom|whose|how|when|where|why)\b", re.IGNORECASE)
+
+
 def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return any(start <= s < end for s, _ in spans)
 
 
 def _other_clauses(question: str, named: Sequence[Named], doc_id: str) -> list[tuple[int, int]]:
     """What to drop of the clauses that ask about other documents only: a later clause whole
-    ("..., and in 2020 according to the 2020 edition"), and the dates the first one asks about
-    (it holds what every document is asked: "How many troops ... at the end of 2018 ...")."""
-    bounds = [0, *(m.start() for m in _CLAUSE.finditer(question)), len(question)]
+    ("..., and in 2020 according to the 2020 edition"), and the dates and the document the
+    first one names (it holds what every document is asked: "How many troops ... at the end of
+    2018 according to the 2018 paper"), which this document's own later clause then completes
+    ("How many troops ... in 2020 according to the 2020 edition")."""
+    connectors = list(_CLAUSE.finditer(question))
+    bounds = [0, *(m.start() for m in connectors), len(question)]
     own = [s for n in named if n.doc_id == doc_id for s in n.spans]
     others = [s for n in named if n.doc_id != doc_id for s in n.spans]
     drop: list[tuple[int, int]] = []
+    trimmed = False
     for i, (start, end) in enumerate(itertools.pairwise(bounds)):
-        if not _inside(others, start, end) or _inside(own, start, end):
+        if _inside(own, start, end):
+            clause = question[connectors[i - 1].end() : end] if i > 0 else ""
+            if trimmed and _ELLIPTIC.match(clause) and not _ASKS.search(clause):
+                drop.append((start, connectors[i - 1].end() - 1))
+            continue
+        if not _inside(others, start, end):
             continue
         if i > 0:
             drop.append((start, end - 1 if question[end - 1 : end] in "?.!" else end))
         else:
             drop.extend(m.span() for m in _DATED_PHRASE.finditer(question, start, end))
+            drop.extend(
+                m.span()
+                for m in _ATTRIBUTION.finditer(question, start, end)
+                if _inside(others, *m.span())
+            )
+            trimmed = True
     return drop
 
 
@@ -271,8 +326,8 @@ def focused_question(
         out.append(question[position:])
         question = "".join(out)
         if drop:
-            # One edition left: "the 2016 white papers each say" -> "the 2016 white paper says".
-            question = _ONE_EDITION.sub(_singular, question)
+            # One edition left: its nouns and verb in the singular.
+            question = _one_edition(question)
     if year is not None:
         for pattern, offset in _RELATIVE_YEARS:
             question = pattern.sub(str(year + offset), question)

@@ -60,14 +60,14 @@ def test_a_focused_question_drops_the_other_editions_years_and_dates_relative_ye
     question = "What budget for the following year do the 2019 and 2021 white papers report?"
     named = named_documents(question, TITLES)
     assert focused_question(question, named, OLD, 2019) == (
-        "What budget for 2020 do the 2019 white paper report?"
+        "What budget for 2020 does the 2019 white paper report?"
     )
     assert focused_question(question, named, NEW, 2021) == (
-        "What budget for 2022 do the 2021 white paper report?"
+        "What budget for 2022 does the 2021 white paper report?"
     )
     each = "How do the 2019 and 2021 editions each define the border regiment?"
     assert focused_question(each, named_documents(each, TITLES), NEW) == (
-        "How do the 2021 edition define the border regiment?"
+        "How does the 2021 edition define the border regiment?"
     )
     framed = "Compare the 2019 and 2021 white papers on conscription"
     assert focused_question(framed, named_documents(framed, TITLES), OLD) == (
@@ -85,9 +85,17 @@ def test_a_clause_asked_of_another_edition_is_dropped_with_its_dates() -> None:
         "How many cutters did the coast guard have at the end of 2019 according to the 2019 "
         "white paper?"
     )
+    # The other edition's clause gives what is asked; this edition's clause when and where.
     assert focused_question(question, named, NEW) == (
-        "How many cutters did the coast guard have according to the white paper, and in 2021 "
-        "according to the 2021 edition?"
+        "How many cutters did the coast guard have in 2021 according to the 2021 edition?"
+    )
+    asking = (
+        "What reform does the 2019 white paper promote, and what plan does the 2021 edition "
+        "promote instead?"
+    )
+    assert focused_question(asking, named_documents(asking, TITLES), NEW) == (
+        "What reform does the white paper promote, and what plan does the 2021 edition "
+        "promote instead?"
     )
 
 
