@@ -298,9 +298,12 @@ class Engine:
         the question names them ("the 2018 and 2020 white papers"; see ``qa.compare``)."""
         check_question(question, self.settings.max_query_chars)
         titles = {d.doc_id: d.title for d in self.documents()}
-        return compare(
-            question, titles, lambda q, doc: self.ask(q, k=k, docs=[doc], mode=mode), docs
-        )
+        passages = self.settings.compare_passages
+
+        def ask_alone(focused: str, doc: str) -> Answer:
+            return self._ask(focused, k, [doc], mode, None, passages=passages)
+
+        return compare(question, titles, ask_alone, docs)
 
     def search(
         self,
@@ -357,6 +360,20 @@ class Engine:
         The index is locked only while passages are retrieved: composing the answer (a
         language-model call can take a minute) works on the hits, which never change.
         """
+        return self._ask(question, k, docs, mode, history)
+
+    def _ask(
+        self,
+        question: str,
+        k: int | None,
+        docs: Sequence[str] | None,
+        mode: str | None,
+        history: Sequence[Turn] | None,
+        *,
+        passages: int | None = None,
+    ) -> Answer:
+        """``ask``, an extractive answer reading ``passages`` hits instead of
+        ``settings.answer_passages``."""
         answer_mode = mode or ("generative" if self.settings.llm_base_url else "extractive")
         if answer_mode not in ANSWER_MODES:
             raise InvalidQuestion(f"mode must be one of {ANSWER_MODES}, got {answer_mode!r}")
@@ -366,12 +383,14 @@ class Engine:
                 "generative mode needs llm_base_url and llm_model "
                 "(settings or CITEQA_LLM_BASE_URL / CITEQA_LLM_MODEL)"
             )
+        if passages is not None and answer_mode == "extractive":
+            settings = replace(settings, answer_passages=passages)
         depth = max(self._validate_k(k), settings.answer_passages)
         resolution = self.resolve(question, history)
         self._catch_up()
         with self._lock.read():
             retrieved = self._retrieve(resolution, depth, docs, None)
-        answer = self._compose(resolution, retrieved, answer_mode)
+        answer = self._compose(resolution, retrieved, answer_mode, settings)
         if resolution.followup:
             answer = replace(answer, question=question.strip(), resolved_question=resolution.query)
         return answer
@@ -386,17 +405,19 @@ class Engine:
             timeout=settings.llm_timeout,
         )
 
-    def _compose(self, resolution: Resolution, retrieved: _Retrieved, answer_mode: str) -> Answer:
+    def _compose(
+        self, resolution: Resolution, retrieved: _Retrieved, answer_mode: str, settings: Settings
+    ) -> Answer:
         question = resolution.query
         if answer_mode == "generative":
             return generative_answer(
-                question, retrieved.hits, self._chat_client(), self.settings, locate=self._locate
+                question, retrieved.hits, self._chat_client(), settings, locate=self._locate
             )
         return extractive_answer(
             question,
             retrieved.hits,
             self.encoder,
-            self.settings,
+            settings,
             query_vector=retrieved.query_vector,
             locate=self._locate,
             own_words=resolution.own_words if resolution.followup else None,

@@ -26,6 +26,9 @@ class Settings:
     # Answers
     answer_passages: int = 8
     answer_sentences: int = 3
+    # Compare asks each document alone, where the document-level cues that rank passages across
+    # a collection are gone: its answer reads further down that document's ranking.
+    compare_passages: int = 30
     min_evidence: float = 0.35
     min_named_coverage: float = 0.55
 
@@ -67,6 +70,7 @@ class Settings:
             "rrf_k",
             "answer_passages",
             "answer_sentences",
+            "compare_passages",
             "batch_chars",
             "approximate_above",
             "max_file_bytes",

@@ -57,13 +57,17 @@ YEAR_MATCH_WEIGHT = 0.03
 YEAR_CONFLICT_WEIGHT = 0.06
 # Prose says what a chart only labels: in the ranking, label text counts for less.
 LABEL_TEXT_WEIGHT = 0.75
+# ... and a table row, whose figures need its header to be read, a little less than a sentence.
+TABLE_ROW_WEIGHT = 0.9
 BORROWED_WEIGHT = 0.3
 # A name the question asks about, found only elsewhere in the sentence's passage, counts this
 # much: the sentence may say "300,000 personnel have been cut" in a passage about the PLA.
 PASSAGE_CONTEXT_WEIGHT = 0.5
 # Encoding sentences dominates answer time; only the most promising ones by words and rank are
-# embedded, and vectors are remembered because follow-up questions revisit the same passages.
-MAX_ENCODED = 12
+# embedded (1.5 per passage read, at least 12), and vectors are remembered because follow-up
+# questions revisit the same passages.
+MIN_ENCODED = 12
+ENCODED_PER_PASSAGE = 1.5
 CACHE_SIZE = 8192
 # Words that shape a question without saying what it is about.
 _QUESTION_WORDS = frozenset(
@@ -318,9 +322,10 @@ def score_sentences(
 
     ``analysis`` is ``analyse(question)`` unless given.
 
-    At most ``MAX_ENCODED`` candidates (the most promising by question words, kind of phrase,
-    year and passage rank) are embedded, in at most one ``encoder.encode`` call for those not
-    already cached (the question joins that batch unless ``query_vector`` is given).
+    At most 1.5 candidates per passage (at least ``MIN_ENCODED``; the most promising by question
+    words, kind of phrase, year and passage rank) are embedded, in at most one
+    ``encoder.encode`` call for those not already cached (the question joins that batch unless
+    ``query_vector`` is given).
     """
     analysis = analysis or analyse(question)
     passages = hits[: settings.answer_passages]
@@ -348,9 +353,10 @@ def score_sentences(
     texts = [u.scored for _, _, u in candidates]
     typed = np.array([carries(text, analysis) for text in texts], dtype=bool)
     bonus = _bonus(texts, typed, analysis, terms)
-    if len(candidates) > MAX_ENCODED:
+    encoded = max(MIN_ENCODED, round(ENCODED_PER_PASSAGE * len(passages)))
+    if len(candidates) > encoded:
         promise = LEXICAL_WEIGHT * lexical + PRIOR_WEIGHT * prior + bonus
-        chosen = np.sort(np.argsort(-promise, kind="stable")[:MAX_ENCODED])
+        chosen = np.sort(np.argsort(-promise, kind="stable")[:encoded])
         candidates = [candidates[i] for i in chosen]
         lexical, prior, typed, bonus = lexical[chosen], prior[chosen], typed[chosen], bonus[chosen]
     dense = _similarities(encoder, question, [u.scored for _, _, u in candidates], query_vector)
@@ -358,7 +364,9 @@ def score_sentences(
     labels = np.array(
         [passages[p].chunk.kind in (FIGURE, CAPTION) for p, _, _ in candidates], dtype=bool
     )
-    score = np.where(labels, LABEL_TEXT_WEIGHT * evidence, evidence) + PRIOR_WEIGHT * prior + bonus
+    rows = np.array([u.row is not None for _, _, u in candidates], dtype=bool)
+    weight = np.where(labels, LABEL_TEXT_WEIGHT, np.where(rows, TABLE_ROW_WEIGHT, 1.0))
+    score = weight * evidence + PRIOR_WEIGHT * prior + bonus
     scored = [
         ScoredSentence(
             p, i, u.sentence, float(d), float(lx), float(e), float(sc), u.row, bool(t), u.scored

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qa import Engine
@@ -125,6 +127,18 @@ def test_a_document_that_does_not_say_is_not_found_in_its_column(editions: Engin
     assert list(answers) == [OLD, NEW]
     assert answers[OLD].found and "established in 2017" in answers[OLD].text
     assert not answers[NEW].found
+
+
+def test_each_column_reads_further_down_its_document_than_a_chat_answer(
+    editions: Engine,
+) -> None:
+    question = "How many active soldiers does the Northmark Army comprise?"
+    wider = replace(editions.settings, answer_passages=1, top_k=1, compare_passages=3)
+    with Engine.open(editions.folder, encoder=editions.encoder, settings=wider) as engine:
+        columns = engine.compare(question, [NEW, OLD])
+        assert len(engine.ask(question, docs=[NEW]).hits) == 1
+    assert len(columns[NEW].hits) == len(columns[OLD].hits) == 3
+    assert "14,500 active soldiers" in columns[NEW].text
 
 
 def test_compare_refuses_what_it_cannot_compare(editions: Engine) -> None:
