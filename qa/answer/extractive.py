@@ -16,7 +16,6 @@ import numpy as np
 from qa.answer.citations import PageLocator, cite
 from qa.answer.question import Expect, QuestionAnalysis, analyse
 from qa.answer.scoring import (
-    CLAUSE_BREAK,
     ScoredSentence,
     document_stems,
     passage_stems,
@@ -24,7 +23,7 @@ from qa.answer.scoring import (
     spelled_out_stems,
 )
 from qa.answer.shortanswer import short_answer
-from qa.answer.spans import typed_spans
+from qa.answer.spans import CLAUSE_BREAK, typed_spans
 from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fields import stem_words, tokenize_for_bm25, words

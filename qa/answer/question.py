@@ -72,8 +72,11 @@ _UNIT = re.compile(
     r"won|krw|usd|eur|dollars|euros|yen|yuan|lira|uah)\b",
     re.IGNORECASE,
 )
-# "how many troops did ...": the thing counted, up to the verb or preposition after it.
-_COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:\w[\w\-]*\s+){0,3}\w[\w\-]*)", re.I)
+# "how many troops did ...", "the number of troops in ...": the thing counted, up to the verb or
+# preposition after it.
+_COUNTED = re.compile(
+    r"\b(?:how (?:many|much)|(?:total\s+)?number of)\s+((?:\w[\w\-]*\s+){0,3}\w[\w\-]*)", re.I
+)
 _COUNTED_END = word_set(
     "did do does is are was were has have had will would can could make made serve in of to for "
     "on at by with from"
@@ -203,5 +206,5 @@ def analyse(question: str) -> QuestionAnalysis:
         units=tuple(dict.fromkeys(m.group(0).lower() for m in _UNIT.finditer(question))),
         counted=_counted(question),
         names=_names(question),
-        countable=re.search(r"\bhow many\b", question, re.IGNORECASE) is not None,
+        countable=re.search(r"\bhow many\b|\bnumber of\b", question, re.IGNORECASE) is not None,
     )

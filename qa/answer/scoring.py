@@ -11,7 +11,6 @@ kept in one place so the score can be read as one formula.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ import numpy as np
 from wordfreq import zipf_frequency
 
 from qa.answer.question import Expect, QuestionAnalysis, analyse
-from qa.answer.spans import Span, spans_of
+from qa.answer.spans import Span, counts, spans_of
 from qa.answer.units import is_quotable, passage_units
 from qa.encoder import Encoder
 from qa.retrieval.fields import file_words, stem_words, tokenize_for_bm25, words
@@ -48,11 +47,6 @@ FOCUS_WEIGHT = 0.1
 FOCUS_BEFORE = 100  # characters of context before an answer phrase ...
 FOCUS_AFTER = 40  # ... and after it
 COUNTED_WEIGHT = 0.1
-# How far before a figure its clause may name what it counts ("the number of X was 555,000").
-COUNTED_BEFORE_CHARS = 60
-# The thing a figure counts is named before the clause moves on to another.
-CLAUSE_BREAK = re.compile(r"\s(?:and|or|but|while|whereas)\s|[,;:()]|\.(?:\s|$)")
-_FIGURE = re.compile(r"\d")
 YEAR_MATCH_WEIGHT = 0.03
 YEAR_CONFLICT_WEIGHT = 0.06
 # Prose says what a chart only labels: in the ranking, label text counts for less.
@@ -193,19 +187,11 @@ def answer_focus(text: str, analysis: QuestionAnalysis, terms: dict[str, float])
 
 
 def counts_asked(text: str, analysis: QuestionAnalysis) -> bool:
-    """Whether a figure in ``text`` counts what the question counts: "fifty sailors", or the
-    thing named earlier in the figure's clause ("the number of standing troops was 555,000")."""
+    """Whether a figure in ``text`` counts what the question counts (see ``spans.counts``)."""
     if not analysis.counted:
         return False
     counted = set(stem_words(words(analysis.counted)))
-    for span in _answering_spans(text, analysis):
-        before = text[max(0, span.start - COUNTED_BEFORE_CHARS) : span.start]
-        clause = CLAUSE_BREAK.split(before)[-1]
-        if counted & set(stem_words(words(span.text))):
-            return True
-        if counted & set(stem_words(words(clause))) and not _FIGURE.search(clause):
-            return True
-    return False
+    return any(counts(text, span, counted) for span in _answering_spans(text, analysis))
 
 
 def year_fit(text: str, analysis: QuestionAnalysis) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from qa.answer.question import Expect, QuestionAnalysis
-from qa.answer.spans import Span, spans_of
+from qa.answer.spans import Span, counted_words, counts, spans_of
 from qa.retrieval.fields import stem_words, words
 from qa.text import word_set
 
@@ -66,6 +66,11 @@ def _closeness(start: int, end: int, matches: list[int]) -> float:
     return sum(1.0 / (1.0 + abs(m - (start if m < start else end)) / 20) for m in matches)
 
 
+def _unasked(text: str, asked: set[str]) -> list[str]:
+    """The words of ``text`` the question does not use (glue words aside)."""
+    return [w for w in words(text) if w.lower() not in _GLUE and not _stems(w) & asked]
+
+
 def _is_new(span: Span, asked: set[str]) -> bool:
     """A phrase the question does not already say: for a figure, its digits; else its words."""
     if span.kind is Expect.NUMBER:
@@ -91,7 +96,9 @@ def _typed_candidates(
         spans = [s for s in spans if s.text not in analysis.years]
     if analysis.counted:
         counted = _stems(analysis.counted)
-        spans = [s for s in spans if _stems(s.text) & counted] or spans
+        spans = [s for s in spans if counts(sentence, s, counted)] or spans
+        # "about 6,000 volunteer reservists" counts fewer than the reservists asked about.
+        spans = [s for s in spans if not _unasked(counted_words(s), asked)] or spans
     matches = _matches(asked, sentence)
     return [(_closeness(s.start, s.end, matches), _extended(sentence, s)) for s in spans]
 

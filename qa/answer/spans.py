@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from qa.answer.question import Expect
+from qa.retrieval.fields import stem_words, words
 from qa.text import word_set
 
 
@@ -129,6 +130,13 @@ def _with_counted(text: str, span: Span) -> Span:
         return span
     end = text.index(kept[-1], span.end) + len(kept[-1])
     return Span(span.kind, span.start, end, text[span.start : end])
+
+
+def counted_words(span: Span) -> str:
+    """What a figure names after its quantity: "volunteer reservists" of "about 6,000
+    volunteer reservists" ("" for a bare figure)."""
+    match = _NUMBER.match(span.text)
+    return span.text[match.end() :].strip() if match else ""
 
 
 _APPROX_WORDS = re.compile(rf"^{_APPROX}", re.IGNORECASE)
@@ -272,6 +280,24 @@ def spans_of(text: str, kind: Expect) -> list[Span]:
             for o in spans
         )
     ]
+
+
+# The thing a figure counts is named before its clause moves on to another.
+CLAUSE_BREAK = re.compile(r"\s(?:and|or|but|while|whereas)\s|[,;:()]|\.(?:\s|$)")
+# How far before a figure its clause may name what it counts ("the number of X was 555,000").
+COUNTED_BEFORE_CHARS = 60
+_DIGIT = re.compile(r"\d")
+
+
+def counts(text: str, span: Span, counted: set[str]) -> bool:
+    """Whether the figure ``span`` of ``text`` counts one of the stems ``counted``: named in
+    the figure's phrase ("4,000 troops") or earlier in its clause ("the number of standing
+    troops was 618,000")."""
+    if counted & set(stem_words(words(span.text))):
+        return True
+    before = text[max(0, span.start - COUNTED_BEFORE_CHARS) : span.start]
+    clause = CLAUSE_BREAK.split(before)[-1]
+    return bool(counted & set(stem_words(words(clause)))) and not _DIGIT.search(clause)
 
 
 _LIST_LEAD = re.compile(

@@ -35,6 +35,12 @@ def test_the_wording_says_what_kind_of_answer_is_wanted(question: str, expect: E
     assert expected_answer(question) is expect
 
 
+def test_the_number_of_things_is_counted_like_how_many() -> None:
+    analysis = analyse("What was the total number of patrol boats in 2031?")
+    assert analysis.counted == "patrol boats"
+    assert analysis.countable
+
+
 def test_constraints_are_the_years_units_counted_noun_and_names() -> None:
     analysis = analyse("How many active troops did Northland's army have in 2031, in percent?")
     assert analysis.expect is Expect.NUMBER

@@ -23,6 +23,23 @@ from qa.answer.shortanswer import short_answer
             "Granite Wolves",
         ),
         (
+            # The whole count, named before the figure, not a part of it named after one.
+            "How many reservists does Northland have?",
+            [
+                "The number of reservists stood at around 1.2 million, and there are about "
+                "3,000 volunteer reservists in the islands."
+            ],
+            "around 1.2 million",
+        ),
+        (
+            "How many volunteer reservists are there?",
+            [
+                "The number of reservists stood at around 1.2 million, and there are about "
+                "3,000 volunteer reservists in the islands."
+            ],
+            "about 3,000 volunteer reservists",
+        ),
+        (
             "What is the goal for how quickly casualties reach the capital hospital?",
             ["Casualties are to reach the capital hospital within two hours of the call."],
             "within two hours",
