@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from qa.answer.question import Expect
 from qa.retrieval.fields import stem_words, words
-from qa.text import word_set
+from qa.text import YEAR, word_set
 
 
 @dataclass(frozen=True)
@@ -297,7 +297,10 @@ def counts(text: str, span: Span, counted: set[str]) -> bool:
         return True
     before = text[max(0, span.start - COUNTED_BEFORE_CHARS) : span.start]
     clause = CLAUSE_BREAK.split(before)[-1]
-    return bool(counted & set(stem_words(words(clause)))) and not _DIGIT.search(clause)
+    # Another figure in between counts instead ("... troops, 300 of them in 2021, 4,000 ...").
+    return bool(counted & set(stem_words(words(clause)))) and not _DIGIT.search(
+        YEAR.sub("", clause)
+    )
 
 
 _LIST_LEAD = re.compile(

@@ -32,6 +32,11 @@ from qa.answer.shortanswer import short_answer
             "around 1.2 million",
         ),
         (
+            "How many reservists does Northland have?",
+            ["The number of reservists in 2031 stood at 1,200,000, with 3,000 female reservists."],
+            "1,200,000",
+        ),
+        (
             "How many volunteer reservists are there?",
             [
                 "The number of reservists stood at around 1.2 million, and there are about "
