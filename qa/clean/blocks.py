@@ -469,11 +469,15 @@ def _gap(text: str, first: re.Match[str], second: re.Match[str]) -> int:
     return len(_words(text[first.end() : second.start()]))
 
 
+def _reads_as_heading(text: str) -> bool:
+    # Numbered headings count whatever their case: converters lose small capitals.
+    return looks_like_heading(text) or numbered_heading(text)
+
+
 def _bold_heading(lines: list[str]) -> bool:
     """Whether a run of lines is a heading set in bold on lines of its own ("**1. National
     Defense Objectives**"), as PDF converters write the headings they do not mark with ``#``:
-    every line one bold run, together reading as a heading (or numbered as one: small capitals
-    come out in lower case), and no note or figure label."""
+    every line one bold run, together reading as a heading, and no note or figure label."""
     if len(lines) > BOLD_HEADING_MAX_LINES or not all(_BOLD_LINE.match(line) for line in lines):
         return False
     text = _flat(" ".join(lines))
@@ -482,7 +486,7 @@ def _bold_heading(lines: list[str]) -> bool:
         and _LINE_NOTE.match(text) is None
         and "|" not in text
         and not (_BARE.match(text) or _BRACKETED.match(text) or _ANGLE_TITLE.match(text))
-        and (looks_like_heading(text) or numbered_heading(text))
+        and _reads_as_heading(text)
     )
 
 
@@ -535,7 +539,7 @@ def page_blocks(page_text: str, notes: frozenset[str] = frozenset()) -> list[Blo
         if _BARE.match(text) or _BRACKETED.match(text) or _ANGLE_TITLE.match(text):
             reader.close()
             reader.segment(text)
-        elif not (looks_like_heading(_flat(text)) or numbered_heading(_flat(text))):
+        elif not _reads_as_heading(_flat(text)):
             # Loaders mark pieces of sentences as headings too: read them with what follows.
             carried = text
         else:
