@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qa.text import word_set
+from qa.text import numbered_heading, word_set
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,8 @@ def _is_heading_line(line: str) -> bool:
         return False
     if words[-1].lower() in _CONTINUATION_WORDS or line.rstrip()[-1] in ",;-–":
         return False
-    return words[0][0].isupper() or words[0][0].isdigit()
+    # A numbered heading whose small capitals came out in lower case: "section 2 Maintaining".
+    return words[0][0].isupper() or words[0][0].isdigit() or numbered_heading(line)
 
 
 def _breaks(text: str) -> list[tuple[int, int]]:

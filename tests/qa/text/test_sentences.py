@@ -60,6 +60,11 @@ def test_numbered_headings_stay_with_their_title() -> None:
         "1.2. Scope of the plan",
         "Forces will grow.",
     ]
+    # Small capitals lost by the converter.
+    assert texts("section 2 Keeping the sound open\nFor early warning, crews patrol.") == [
+        "section 2 Keeping the sound open",
+        "For early warning, crews patrol.",
+    ]
 
 
 def test_quotes_and_brackets_close_the_sentence_they_belong_to() -> None:
