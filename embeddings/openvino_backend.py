@@ -54,6 +54,9 @@ _PROBE_TEXTS = (
 # fp32 conversions agree with torch to ~1e-7; bf16 inference to ~1e-4. Anything lower is a
 # different model: a bad trace or a damaged cache entry.
 _MIN_PROBE_COSINE = 0.999
+# Input shapes whose compiled kernels the CPU plugin keeps (its default: 5000). Measured on
+# 8,000 texts of 5-220 words: memory flat from 200 on, at the default's speed.
+RUNTIME_CACHE_SHAPES = 200
 
 
 class ConversionError(RuntimeError):
@@ -237,6 +240,9 @@ class OpenVinoBackend:
         config: dict[str, object] = {
             "PERFORMANCE_HINT": "THROUGHPUT",
             "INFERENCE_PRECISION_HINT": self._precision_hint,
+            # Kernels are kept per input shape, and length-sorted batches bring a new shape
+            # every few batches: at the default 5000 shapes a 225k-chunk build grew by GBs.
+            "CPU_RUNTIME_CACHE_CAPACITY": RUNTIME_CACHE_SHAPES,
         }
         if self._threads is not None:
             # Unset, OpenVINO takes every physical core, which suits a process of its own.
