@@ -61,7 +61,7 @@ _BARE = re.compile(
 # A chart titled in angle brackets without a number: "<Analysis on the Effects of ...>".
 _ANGLE_TITLE = re.compile(r"^[ \t]*<(?=[A-Z][^<>\n]*(?:>|$))", re.MULTILINE)
 _BOLD_NOTE = re.compile(r"\*\*\s*(?P<n>\d{1,3})\)\s*\*\*")
-_LINE_NOTE = re.compile(r"^[ \t]*(?P<n>\d{1,3})\)[ \t]+(?=\S)", re.MULTILINE)
+_LINE_NOTE = re.compile(r"^[ \t]*(?:\*\*)?(?P<n>\d{1,3})\)[ \t]+(?=\S)", re.MULTILINE)
 _MARKER = re.compile(r"\[\s*\^?\s*(?P<n>\d{1,3})\s*\)?\s*\]")
 _PIPE_ROW = re.compile(r"(?<![^\s(*])\|[^|\n]*\|")
 _BOLD = re.compile(r"\*\*(?P<text>[^*]+?)\*\*")

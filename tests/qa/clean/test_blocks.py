@@ -174,6 +174,20 @@ def test_markdown_footnote_line_with_a_marker_is_lifted_across_the_page_break() 
     assert _lifted(doc, FOOTNOTE) == ["The sound is the strait north of the outer banks."]
 
 
+def test_footnote_line_set_in_bold_is_lifted_with_its_wrapped_end() -> None:
+    doc = _paged_doc(
+        "The coast guard keeps four cutters on station in the northern sound,[3)] and two\n\n"
+        "**3) The sound is the strait north of the outer banks and the**\n\n"
+        "fjords\n"
+        "-----\n"
+        "more stand ready in the harbour for winter storms.\n"
+    )
+    assert _prose(doc) == [SENTENCE]
+    assert _lifted(doc, FOOTNOTE) == [
+        "The sound is the strait north of the outer banks and the fjords"
+    ]
+
+
 def test_flattened_pipe_table_is_one_block_with_rows_and_cells() -> None:
     (table,) = page_blocks(
         "[Table 4-1] Cutter Fleet\n(Unit: vessels) |Station|Cutters|Crews| |---|---|---| "
