@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from qa.errors import InvalidQuestion, UnknownDocument
-from qa.text import name_words, word_set
+from qa.text import ASKING_WORDS, name_words, word_set
 from qa.types import Answer
 
 logger = logging.getLogger(__name__)
@@ -254,7 +254,7 @@ _ATTRIBUTION = re.compile(
 # A clause that only adds when and where to the question before it: "..., and in 2021
 # according to the 2021 edition".
 _ELLIPTIC = re.compile(r"^(?:in|at|by|for|from|during|since|as of|according to|under)\b", re.I)
-_ASKS = re.compile(r"\b(?:what|which|who|whom|whose|how|when|where|why)\b", re.IGNORECASE)
+_ASKS = re.compile(rf"\b(?:{'|'.join(sorted(ASKING_WORDS))})\b", re.IGNORECASE)
 
 
 def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:

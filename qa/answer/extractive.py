@@ -28,7 +28,7 @@ from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fields import stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
-from qa.text import word_set
+from qa.text import ASKING_WORDS
 from qa.types import Answer, Hit
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,6 @@ NOT_FOUND = "The indexed documents do not appear to answer this question."
 # unanswerable dev questions: they cover at most 0.43 of their names, answerable ones 0.67+.
 NAMED_PASSAGES = 3
 _WORD = re.compile(r"[^\W_]+")
-# Capitalised at the start of a question inside another ("... (What share of GDP ...)"): no name.
-_ASKING_WORDS = word_set("what which who whom whose when where why how")
 # Names and codes in a question: capitalised words past the first, and words with digits.
 # A number keeps its decimal point ("Reform 2.0"): split, its digits would match any figure.
 _NAME = re.compile(r"\b(?:[A-Z][\w\-]*|[\w\-]*\d(?:[.,]\d|[\w\-])*)")
@@ -101,7 +99,8 @@ def named_terms(question: str) -> frozenset[str]:
     first = _WORD.match(body)
     if first is not None:
         body = body[first.end() :]
-    names = [n for n in _NAME.findall(body) if n.lower() not in _ASKING_WORDS]
+    # A question inside another ("... (What share of GDP ...)") capitalises no name.
+    names = [n for n in _NAME.findall(body) if n.lower() not in ASKING_WORDS]
     return frozenset(tokenize_for_bm25([" ".join(names)])[0])
 
 

@@ -6,10 +6,9 @@ import re
 
 # Headings of official documents are numbered or title-cased; a line where many content words
 # start in lower case is a sentence, or a piece of one, whatever its layout says.
+_HEADING_WORD = r"^(?:(?:chapter|section|part|appendix|annex|article)\s+)?"
 _HEADING_NUMBER = re.compile(
-    r"^(?:(?:chapter|section|part|appendix|annex|article)\s+)?"
-    r"(?:\d+(?:[.\-]\d+)*|[IVXLC]+|[A-Z])[.):]?\s+",
-    re.IGNORECASE,
+    _HEADING_WORD + r"(?:\d+(?:[.\-]\d+)*|[IVXLC]+|[A-Z])[.):]?\s+", re.IGNORECASE
 )
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 # A line ending as a sentence does: closing quotes, brackets or emphasis may follow the mark.
@@ -41,6 +40,8 @@ _MINOR_WORDS = word_set(
     "a an and as at but by for from in into nor of on onto or per the to up upon via vs "
     "with within without against among between over under through toward towards"
 )
+# The words that open a question (also one asked inside another: "... (What share ...").
+ASKING_WORDS = word_set("what which who whom whose when where why how")
 HEADING_MAX_WORDS = 15
 TITLE_CASE_SHARE = 0.75
 
@@ -66,9 +67,7 @@ def looks_like_heading(line: str) -> bool:
 # A heading's own number: "1.", "2-3", "IV.", "Section 2" (a bare letter may open a sentence,
 # and "1)" a list item).
 _OWN_NUMBER = re.compile(
-    r"^(?:(?:chapter|section|part|appendix|annex|article)\s+)?"
-    r"(?:\d{1,2}(?:[.\-]\d{1,2})*[.:]?|[IVXLC]+\.)\s+(?=\S)",
-    re.IGNORECASE,
+    _HEADING_WORD + r"(?:\d{1,2}(?:[.\-]\d{1,2})*[.:]?|[IVXLC]+\.)\s+(?=\S)", re.IGNORECASE
 )
 
 
