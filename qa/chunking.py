@@ -211,10 +211,10 @@ def _pack(pieces: list[_Piece], min_words: int, max_words: int) -> list[_Piece]:
     chunks alone, and lifted blocks between two prose pieces do not keep them apart."""
     packed: list[_Piece] = []
     last_prose: int | None = None
-    # The last prose chunk as it was before a heading joined its end, and that heading: a
-    # heading leads the text under it, so it moves on when that text starts the next chunk.
-    before_heading: _Piece | None = None
-    trailing: _Piece | None = None
+    # Where the last prose chunk is, what it was before a heading joined its end, and that
+    # heading: a heading leads the text under it, so it moves on when that text starts the
+    # next chunk.
+    trailing: tuple[int, _Piece, _Piece] | None = None
     for piece in pieces:
         if packed and _notes_join(packed[-1], piece, min_words, max_words):
             first = packed[-1]
@@ -223,7 +223,7 @@ def _pack(pieces: list[_Piece], min_words: int, max_words: int) -> list[_Piece]:
             continue
         if not piece.prose:
             packed.append(piece)
-            before_heading = trailing = None
+            trailing = None
             continue
         last = packed[last_prose] if last_prose is not None else None
         # A heading alone (a chapter title right before a side heading) leads the next piece.
@@ -236,17 +236,13 @@ def _pack(pieces: list[_Piece], min_words: int, max_words: int) -> list[_Piece]:
         ):
             merged = _merge(last, piece)
             packed[last_prose] = replace(merged, section=piece.section) if heading_only else merged
-            before_heading, trailing = (last, piece) if piece.kind == HEADING else (None, None)
+            trailing = (last_prose, last, piece) if piece.kind == HEADING else None
         else:
-            if (
-                before_heading is not None
-                and trailing is not None
-                and last_prose is not None
-                and trailing.words + piece.words <= max_words
-            ):
-                packed[last_prose] = before_heading
-                piece = replace(_merge(trailing, piece), section=piece.section)
-            before_heading = trailing = None
+            if trailing is not None and trailing[2].words + piece.words <= max_words:
+                at, before, heading = trailing
+                packed[at] = before
+                piece = replace(_merge(heading, piece), section=piece.section)
+            trailing = None
             last_prose = len(packed)
             packed.append(piece)
     return packed

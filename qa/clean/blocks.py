@@ -474,20 +474,21 @@ def _reads_as_heading(text: str) -> bool:
     return looks_like_heading(text) or numbered_heading(text)
 
 
-def _bold_heading(lines: list[str]) -> bool:
-    """Whether a run of lines is a heading set in bold on lines of its own ("**1. National
-    Defense Objectives**"), as PDF converters write the headings they do not mark with ``#``:
-    every line one bold run, together reading as a heading, and no note or figure label."""
+def _bold_heading(lines: list[str]) -> str | None:
+    """The heading a run of lines sets in bold on lines of its own ("**1. National Defense
+    Objectives**"), as PDF converters write the headings they do not mark with ``#``: every
+    line one bold run, together reading as a heading, and no note or figure label."""
     if len(lines) > BOLD_HEADING_MAX_LINES or not all(_BOLD_LINE.match(line) for line in lines):
-        return False
+        return None
     text = _flat(" ".join(lines))
-    return (
+    heading = (
         _BOLD_NOTE.match(lines[0].strip()) is None
         and _LINE_NOTE.match(text) is None
         and "|" not in text
         and not (_BARE.match(text) or _BRACKETED.match(text) or _ANGLE_TITLE.match(text))
         and _reads_as_heading(text)
     )
+    return text if heading else None
 
 
 def _segments(page_text: str) -> Iterator[tuple[bool, str]]:
@@ -496,9 +497,8 @@ def _segments(page_text: str) -> Iterator[tuple[bool, str]]:
     lines: list[str] = []
 
     def run() -> tuple[bool, str]:
-        if _bold_heading(lines):
-            return True, _flat(" ".join(lines))
-        return False, "\n".join(lines)
+        heading = _bold_heading(lines)
+        return (True, heading) if heading is not None else (False, "\n".join(lines))
 
     for line in page_text.split("\n"):
         if line.lstrip().startswith("#"):
