@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 PARAGRAPH_SEPARATOR = "\n"
 # Bump when cleaning or chunking changes the chunks a document gives: indexes then redo it.
-CHUNKING_VERSION = 16
+CHUNKING_VERSION = 17
 
 
 @dataclass(frozen=True)

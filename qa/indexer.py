@@ -9,7 +9,6 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from qa.books import assemble, combine
-from qa.clean import Vocabulary
 from qa.encoder import Encoder, encode_batches
 from qa.errors import IngestError
 from qa.index.base import Index
@@ -119,14 +118,13 @@ def plan_update(
     remove: Sequence[str] = (),
     errors: Sequence[IngestError] = (),
     progress: Progress | None = None,
-    vocabulary: Vocabulary | None = None,
 ) -> Update:
     """Do the slow work of an update without changing what searches see.
 
     Books are completed with their indexed pages first (see ``books.assemble``); ``scan`` says
     which folders were read whole, so that what vanished from them is removed; ``remove``
     lists more doc ids to drop. Only documents whose content hash changed are cleaned and
-    chunked (with ``vocabulary``, by default built from them); of their chunks, only texts
+    chunked; of their chunks, only texts
     missing from the embedding cache are encoded.
     """
     started = time.perf_counter()
@@ -141,7 +139,7 @@ def plan_update(
         d for d in dict.fromkeys([*remove, *vanished]) if d in known and d not in hashes
     )
 
-    prepared, too_big = _prepare(changed, settings, progress, vocabulary)
+    prepared, too_big = _prepare(changed, settings, progress)
     changed = [doc for doc, _ in prepared]
     planned = [
         (doc, tuple(StoredChunk(c, embed_key(dense_text(c))) for c in chunks))
@@ -201,7 +199,6 @@ def _prepare(
     documents: Sequence[Document],
     settings: Settings,
     progress: Progress | None,
-    vocabulary: Vocabulary | None = None,
 ) -> tuple[list[tuple[Document, list[Chunk]]], list[IngestError]]:
     """Cleaned documents with their chunks (duplicates within a document dropped).
 
@@ -209,7 +206,7 @@ def _prepare(
     """
     out = []
     errors = []
-    for item in prepare_documents(documents, settings, progress=progress, vocabulary=vocabulary):
+    for item in prepare_documents(documents, settings, progress=progress):
         seen: set[str] = set()
         chunks = []
         for chunk in item.chunks:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.chunking import CHUNKING_VERSION, chunk_paragraphs
-from qa.clean import Vocabulary, build_vocabulary, clean_document
+from qa.clean import clean_document
 from qa.clean.paragraphs import paragraphs, reading_pages
 from qa.errors import IngestError
 from qa.ingest import Progress, load_paths
@@ -142,23 +142,15 @@ def prepare_documents(
     settings: Settings | None = None,
     *,
     progress: Progress | None = None,
-    vocabulary: Vocabulary | None = None,
 ) -> list[Prepared]:
-    """Clean and chunk ``docs`` in order.
-
-    The ``vocabulary`` that guides hyphen and ligature repair is by default built from all
-    of ``docs`` together, so passing a whole corpus at once repairs better than one document
-    at a time; a batched update passes the vocabulary of everything it read.
-    """
+    """Clean and chunk ``docs`` in order, each on its own (see ``clean_document``)."""
     if not docs:
         return []
-    if vocabulary is None:
-        vocabulary = build_vocabulary(docs)
     prepared = []
     for done, doc in enumerate(docs):
         if progress is not None:
             progress("cleaning", done, len(docs))
-        cleaned = clean_document(doc, vocabulary)
+        cleaned = clean_document(doc)
         found = paragraphs(cleaned)
         chunks = tuple(chunk_paragraphs(cleaned, found, settings))
         logger.debug("%s: %d chunks", doc.id, len(chunks))
@@ -169,5 +161,5 @@ def prepare_documents(
 
 
 def chunk_documents(docs: Sequence[Document], settings: Settings | None = None) -> list[Chunk]:
-    """The chunks of ``docs``, cleaned together (see ``prepare_documents``)."""
+    """The chunks of ``docs`` (see ``prepare_documents``)."""
     return [chunk for item in prepare_documents(docs, settings) for chunk in item.chunks]

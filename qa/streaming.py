@@ -1,11 +1,9 @@
 """Streaming updates: files and folders of any size indexed in bounded batches.
 
-Two passes over the sources. The first reads every document once and keeps only what the
-second needs: the cleaning vocabulary, built from all documents together as a one-shot update
-builds it (so batching changes no chunk), and the documents whose content changed, spooled to
-a temporary file. The second reads the spool back about ``settings.batch_chars`` characters
-at a time and cleans, chunks, embeds and commits each batch, so memory holds one batch
-besides the index itself.
+Two passes over the sources. The first reads every document once and spools the documents
+whose content changed to a temporary file. The second reads the spool back about
+``settings.batch_chars`` characters at a time and cleans, chunks, embeds and commits each
+batch, so memory holds one batch besides the index itself.
 
 A committed batch stays committed if the process dies, and the embedding cache keeps vectors
 as they are computed: a rerun skips finished documents by their content hash and embeds
@@ -27,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa.books import combine
-from qa.clean import Vocabulary, build_vocabulary
 from qa.encoder import Encoder
 from qa.index.base import Index
 from qa.indexer import AddSummary, apply_update, merge_summaries, plan_update
@@ -119,7 +116,7 @@ class _Survey:
     ids: set[str] = field(default_factory=set)
     origins: set[str] = field(default_factory=set)
 
-    def read(self, documents: Iterable[Document]) -> Iterator[Document]:
+    def read(self, documents: Iterable[Document]) -> None:
         for doc in documents:
             self.ids.add(doc.id)
             self.origins.update(o for o in (doc.origin, *(p.origin for p in doc.pages or ())) if o)
@@ -127,7 +124,6 @@ class _Survey:
                 self.unchanged.append(doc.id)
             else:
                 self.spool.write(doc)
-            yield doc
 
 
 def stream_update(
@@ -152,7 +148,7 @@ def stream_update(
         spool = Spool(Path(folder) / "documents.jsonl", settings.batch_chars)
         survey = _Survey(index.document_hashes(), recipe(settings), spool)
         try:
-            vocabulary = build_vocabulary(survey.read(itertools.chain(given, reading)))
+            survey.read(itertools.chain(given, reading))
         finally:
             spool.close()
         scan = Scan(
@@ -169,9 +165,7 @@ def stream_update(
             spool.chars,
             len(spool.bounds()),
         )
-        batched = _apply_batches(
-            index, encoder, spool, scan, vocabulary, settings, exclusive, progress
-        )
+        batched = _apply_batches(index, encoder, spool, scan, settings, exclusive, progress)
     summary = merge_summaries([first, *batched])
     return replace(summary, seconds=time.perf_counter() - started)
 
@@ -181,7 +175,6 @@ def _apply_batches(
     encoder: Encoder,
     spool: Spool,
     scan: Scan,
-    vocabulary: Vocabulary,
     settings: Settings,
     exclusive: Exclusive,
     progress: Progress | None,
@@ -203,7 +196,6 @@ def _apply_batches(
             documents,
             settings=settings,
             scan=scan,
-            vocabulary=vocabulary,
             progress=_within(progress, done, chars, total),
         )
         grown = len(index) + sum(len(r.chunks) for r in update.records)

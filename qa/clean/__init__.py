@@ -29,14 +29,15 @@ def _repair(text: str, vocabulary: Vocabulary) -> str:
     return join_line_end_hyphens(repair_ligatures(text, vocabulary), vocabulary)
 
 
-def clean_document(doc: Document, vocabulary: Vocabulary | None = None) -> Document:
+def clean_document(doc: Document) -> Document:
     """``doc`` with furniture removed and split words rejoined on every page (or in ``text``).
 
-    Without a ``vocabulary`` the document itself is the corpus.
+    The document itself is the corpus the repairs weigh (backed by English word frequencies),
+    so its cleaned text depends on nothing else: not on which documents share an update, nor
+    on how many batches a book's pages arrived in.
     """
     doc = strip_boilerplate(doc)
-    if vocabulary is None:
-        vocabulary = build_vocabulary([doc])
+    vocabulary = build_vocabulary([doc])
     if doc.pages is None:
         return replace(doc, text=_repair(doc.text, vocabulary))
     pages = tuple(Page(page.number, _repair(page.text, vocabulary)) for page in doc.pages)

@@ -273,6 +273,18 @@ class _PageReader:
         opened, self.open = self.open, None
         if opened is None:
             return
+        tail = ""
+        if opened.table:
+            # What follows a table's last pipe with no row continuing it is the text that
+            # follows the table on its line ("...rebels| Meanwhile, tensions ..."), not a cell.
+            joined = " ".join(opened.table)
+            end = joined.rindex("|") + 1
+            opened.table, tail = [joined[:end]], joined[end:]
+        self._emit(opened)
+        if _flat(tail):
+            self._feed(tail)
+
+    def _emit(self, opened: _Open) -> None:
         if opened.table:
             rows = table_rows(" ".join(opened.table))
             title = opened.text()
@@ -283,7 +295,7 @@ class _PageReader:
             if rows:
                 self.blocks.append(Block(TABLE, title, opened.label, rows))
                 return
-            opened.parts.append(" ".join(opened.table))
+            # A table of rules and placeholder cells only says nothing: its title stays.
         text = opened.text()
         if not text:
             return
@@ -390,12 +402,18 @@ class _PageReader:
             else:
                 self.close()
                 self.open = _Open(TABLE, table=[segment[event.start : end]])
-            if not _row_open(" ".join(self.open.table)):
+            if not _row_open(" ".join(self.open.table)) and not _cut_cell(segment[end:]):
                 self.close()
             return end
         self.close()
         self.open = _Open(event.kind, event.label)
         return event.end
+
+
+def _cut_cell(after: str) -> bool:
+    """Whether the text after a table's last pipe is a cell a column break cut: a few words
+    ending the segment on the table's own line ("|Target|Sections Previously Approved for")."""
+    return bool(after.strip()) and "\n" not in after.rstrip()
 
 
 def _row_open(table: str) -> bool:
@@ -538,6 +556,10 @@ def page_blocks(page_text: str, notes: frozenset[str] = frozenset()) -> list[Blo
             continue
         if _BARE.match(text) or _BRACKETED.match(text) or _ANGLE_TITLE.match(text):
             reader.close()
+            reader.segment(text)
+        elif _PIPE_ROW.search(text):
+            # A loader's heading that holds table cells is a figure's title line running into
+            # its table: it goes on the open block.
             reader.segment(text)
         elif not _reads_as_heading(_flat(text)):
             # Loaders mark pieces of sentences as headings too: read them with what follows.

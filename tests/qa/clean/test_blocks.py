@@ -323,3 +323,36 @@ def test_chart_titled_in_angle_brackets_is_a_figure_even_when_marked_as_a_headin
     assert [b.kind for b in blocks] == [FIGURE, PARAGRAPH]
     assert blocks[0].text.startswith("<Readiness of the Coastal Squadron")
     assert "12.5%P" in blocks[0].text
+
+
+def test_prose_after_a_table_on_the_table_s_last_line_is_kept_as_prose() -> None:
+    blocks = page_blocks(
+        "|Year|Event|Cost| |---|---|---| |2029|Storm surge closed the harbour|4.1| "
+        "|2030|Pier rebuilt| Meanwhile, tensions along the coast\n"
+        "have continued to grow since May 2030, and the board raised the sea wall."
+    )
+    assert [b.kind for b in blocks] == [TABLE, PARAGRAPH]
+    assert blocks[0].rows[-1] == ("2030", "Pier rebuilt")
+    assert blocks[1].text.startswith("Meanwhile, tensions along the coast")
+    assert "|" not in blocks[1].text
+
+
+def test_title_line_marked_as_heading_runs_into_a_header_row_cut_by_a_column_break() -> None:
+    blocks = page_blocks(
+        "The board surveyed the coastal fences in 2029.\n\n"
+        "# [Chart 5-7] Results of the Fence Survey\n\n"
+        "# Coastal Fences (Unit: km) |Category|Target|Sections Approved for\n\n"
+        "Removal|Results| |---|---|---|---| |Total|41.3|11.6|29.8| The board removed 3.4 km "
+        "of fence where removal was required."
+    )
+    assert [b.kind for b in blocks] == [PARAGRAPH, TABLE, PARAGRAPH]
+    table = blocks[1]
+    assert table.label == "Chart 5-7"
+    assert table.text == "Results of the Fence Survey Coastal Fences (Unit: km)"
+    assert table.rows[0] == ("Category", "Target", "Sections Approved for Removal", "Results")
+    assert blocks[2].text == "The board removed 3.4 km of fence where removal was required."
+
+
+def test_a_table_of_placeholder_cells_leaves_its_title_without_markup() -> None:
+    blocks = page_blocks("[Chart 3-5] Key Units of the Fleet |Col1|Col2|Col3| |---|---|---| ||||")
+    assert [(b.kind, b.text) for b in blocks] == [(FIGURE, "Chart 3-5 Key Units of the Fleet")]

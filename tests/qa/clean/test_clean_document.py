@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from qa.clean import build_vocabulary, clean_document, paragraphs
+from qa.clean import clean_document, paragraphs
 from qa.ingest.page_export import group_page_exports, parse_page_export
 from qa.types import Document, Page
 from tests.conftest import FIXTURES
@@ -24,14 +24,15 @@ def test_cleaning_repairs_ligatures_and_hyphens_page_by_page() -> None:
     assert "non-routine\nmanoeuvres" in second
 
 
-def test_shared_vocabulary_is_used_when_given() -> None:
-    office = Document(id="a", title="a", text="The office is open.")
-    vocabulary = build_vocabulary([office])
+def test_a_document_is_its_own_corpus() -> None:
+    # "Off ice" is rejoined only where the document itself writes "office" whole; what other
+    # documents hold never changes a document's text.
     doc = Document(id="b", title="b", pages=(Page(1, "The Off ice of Ports."),))
-    (with_corpus,) = clean_document(doc, vocabulary).pages or ()
+    seen = Document(id="c", title="c", pages=(Page(1, "The Off ice of Ports. The office.\n"),))
     (alone,) = clean_document(doc).pages or ()
-    assert with_corpus.text == "The Office of Ports."
+    (repaired,) = clean_document(seen).pages or ()
     assert alone.text == "The Off ice of Ports."
+    assert repaired.text.startswith("The Office of Ports.")
 
 
 def test_cleaned_fixture_rebuilds_into_whole_paragraphs() -> None:
