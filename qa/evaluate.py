@@ -20,6 +20,7 @@ from qa.engine import Engine
 from qa.types import CELL_JOINER, Answer, Chunk, Hit
 
 CUTOFFS = (1, 5, 10)
+COVERAGES = (0.5, 0.7, 0.9, 1.0)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class Report:
     short_contains_gold: float = 0.0
     short_exact: float = 0.0
     abstention_precision: float | None = None
+    risk_coverage: dict[float, float] | None = None
+    coverage_area: float | None = None
 
     def format(self, label: str = "") -> str:
         head = f"{label}: " if label else ""
@@ -69,6 +72,12 @@ class Report:
             f"citations whose pages hold the quote: {self.citations_on_page:.3f}",
             f"answered when answerable: {self.answered_when_answerable:.3f}",
         ]
+        if self.risk_coverage:
+            table = " ".join(f"{c:.0%}={p:.3f}" for c, p in self.risk_coverage.items())
+            lines.append(
+                f"precision of the most confident answers by coverage: {table} "
+                f"(area {self.coverage_area:.3f})"
+            )
         if self.abstention_rate is not None:
             precision = (
                 f"{self.abstention_precision:.3f}" if self.abstention_precision is not None else "-"
@@ -92,6 +101,8 @@ class Report:
             "abstention_precision": self.abstention_precision,
             "short_contains_gold": self.short_contains_gold,
             "short_exact": self.short_exact,
+            "risk_coverage": {str(c): p for c, p in (self.risk_coverage or {}).items()},
+            "coverage_area": self.coverage_area,
         }
 
 
@@ -144,6 +155,27 @@ def first_relevant_rank(hits: Sequence[Hit], question: Question) -> int | None:
         if is_relevant(hit.chunk, question):
             return position
     return None
+
+
+def risk_coverage(
+    confidence: Sequence[float], correct: Sequence[bool]
+) -> tuple[dict[float, float], float]:
+    """Pure metric: answering only the most confident share of the questions, how many of
+    those answers hold the fact. Returns precision at each of ``COVERAGES`` and the area under
+    the precision-coverage curve (the mean precision over answering the top 1, 2, ... n).
+
+    An answer to an unanswerable question counts as not holding the fact.
+    """
+    if not confidence:
+        return {}, 0.0
+    order = sorted(range(len(confidence)), key=lambda i: -confidence[i])
+    hits = [bool(correct[i]) for i in order]
+    cumulative, precision = 0, []
+    for k, hit in enumerate(hits, start=1):
+        cumulative += hit
+        precision.append(cumulative / k)
+    table = {c: precision[max(1, round(c * len(hits))) - 1] for c in COVERAGES}
+    return table, sum(precision) / len(precision)
 
 
 def recall_and_mrr(ranks: Sequence[int | None]) -> tuple[dict[int, float], float]:
@@ -228,6 +260,8 @@ def evaluate(
     citations: list[bool] = []
     short_contains: list[bool] = []
     short_exact: list[bool] = []
+    confidence: list[float] = []
+    holds: list[bool] = []
     for question in questions:
         asked, history = _asked(engine, question, followups)
         if question.answer is not None and (question.page is not None or question.doc):
@@ -237,6 +271,12 @@ def evaluate(
             continue
         answer = engine.ask(asked, history=history)
         citations.extend(citation_holds(engine, answer))
+        if answer.confidence is not None:
+            confidence.append(answer.confidence)
+            gold_held = question.answer is not None and normalize(question.answer) in normalize(
+                answer.text
+            )
+            holds.append(answer.found and gold_held)
         if question.answer is None:
             abstained.append(not answer.found)
         else:
@@ -247,6 +287,7 @@ def evaluate(
             short_contains.append(bool(short) and gold in short)
             short_exact.append(bool(short) and gold == short)
     recall, mrr = recall_and_mrr(ranks)
+    coverage, area = risk_coverage(confidence, holds) if confidence else (None, None)
 
     def share(values: list[bool]) -> float:
         return sum(values) / len(values) if values else 0.0
@@ -263,6 +304,8 @@ def evaluate(
         short_contains_gold=share(short_contains),
         short_exact=share(short_exact),
         abstention_precision=_precision(abstained, answered),
+        risk_coverage=coverage,
+        coverage_area=area,
     )
 
 

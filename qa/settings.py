@@ -29,7 +29,12 @@ class Settings:
     # Compare asks each document alone, where the document-level cues that rank passages across
     # a collection are gone: its answer reads further down that document's ranking.
     compare_passages: int = 30
-    min_evidence: float = 0.35
+    # The answer model's file (None: the one shipped in qa/answer/answer_model.json) and the
+    # confidence below which an answer is "not found" (None: the threshold fitted with it).
+    answer_model: str | None = None
+    min_confidence: float | None = None
+    # Below this share of the question's names in the closest passages, "not found" says they
+    # are about something else.
     min_named_coverage: float = 0.55
 
     # Indexing: a batch of about this many characters of changed text is cleaned, chunked,
@@ -97,9 +102,9 @@ class Settings:
             raise ValueError("dense_weight and lexical_weight cannot both be 0")
         if not 0 < self.dedup_overlap <= 1:
             raise ValueError(f"dedup_overlap must be in (0, 1], got {self.dedup_overlap!r}")
-        for name in ("min_evidence", "min_named_coverage"):
+        for name in ("min_confidence", "min_named_coverage"):
             value = getattr(self, name)
-            if not 0 <= value <= 1:
+            if value is not None and not 0 <= value <= 1:
                 raise ValueError(f"{name} must be in [0, 1], got {value!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")

@@ -339,7 +339,10 @@ class Answer:
     """``resolved_question`` is what was searched when the question leaned on earlier turns
     (None when the question was searched as asked). ``short`` is the phrase that answers
     ("300,000"), always a slice of a citation's quote; ``missing`` says what the
-    passages lack when ``found`` is False ("no passage mentions Atlantis")."""
+    passages lack when ``found`` is False ("no passage mentions Atlantis"). ``confidence``
+    in [0, 1] is the calibrated probability that the answer holds the fact asked for (of
+    answers at 0.8, about 80% do); None where nothing estimated it (a language model's answer).
+    """
 
     question: str
     text: str
@@ -351,6 +354,7 @@ class Answer:
     resolved_question: str | None = None
     short: str | None = None
     missing: str | None = None
+    confidence: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
@@ -366,6 +370,7 @@ class Answer:
             resolved_question=data.get("resolved_question"),
             short=data.get("short"),
             missing=data.get("missing"),
+            confidence=data.get("confidence"),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -376,6 +381,7 @@ class Answer:
             "short": self.short,
             "found": self.found,
             "missing": self.missing,
+            "confidence": self.confidence,
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],

@@ -1,8 +1,10 @@
 """Extractive answers: the best sentences of the retrieved passages, quoted with [n] citations,
-the answering phrase marked, and "not found" when the passages lack what the question names.
+the answering phrase marked, and "not found" when the answer model's confidence is low.
 
-~350 lines: choosing sentences and deciding not to answer read the same scores, and each
-abstention rule is easier to weigh beside the selection it vetoes.
+The answer model (``qa.answer.model``) ranks the candidate sentences and rows and estimates,
+from the question's features, how likely the answer is to hold the fact; the checks here
+(names the passages never mention, a figure of another thing, a unit not given) are features
+of that estimate and, when it says "not found", the reason given to the reader.
 """
 
 from __future__ import annotations
@@ -14,14 +16,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from qa.answer.citations import PageLocator, cite
+from qa.answer.features import QuestionSignals, question_features
+from qa.answer.model import AnswerModel, load_model
 from qa.answer.question import Expect, QuestionAnalysis, analyse
-from qa.answer.scoring import (
-    ScoredSentence,
-    document_stems,
-    passage_stems,
-    score_sentences,
-    spelled_out_stems,
-)
+from qa.answer.ranking import Ranking, ScoredSentence, score_sentences
+from qa.answer.scoring import document_stems, passage_stems, spelled_out_stems
 from qa.answer.shortanswer import short_answer
 from qa.answer.spans import CLAUSE_BREAK, typed_spans
 from qa.encoder import Encoder
@@ -33,16 +32,12 @@ from qa.types import Answer, Hit
 
 logger = logging.getLogger(__name__)
 
-# Further sentences must come close to the best one, or the answer drifts off topic.
-RELATIVE_CUTOFF = 0.8
-SELECT_EVIDENCE_SHARE = 0.75
 # A table row is quoted as ``row_text`` (its cells in order); several rows by the ellipsis.
 ROW_JOINER = " ... "
 CLOSEST_SHOWN = 3
 NOT_FOUND = "The indexed documents do not appear to answer this question."
 # A question names what it is about ("Turkey", "Leopard 2A8"); when the best passages mention
-# few of those names, they are about something else, however close the wording. Fitted on the
-# unanswerable dev questions: they cover at most 0.43 of their names, answerable ones 0.67+.
+# few of those names, they are about something else, however close the wording.
 NAMED_PASSAGES = 3
 _WORD = re.compile(r"[^\W_]+")
 # Names and codes in a question: capitalised words past the first, and words with digits.
@@ -141,20 +136,36 @@ def missing_particular_names(question: str, hits: Sequence[Hit]) -> list[str]:
         name = _ACRONYM_PLURAL.sub(r"\1", found)  # "HQs" is "HQ" in the text
         particular = _CODE.search(name) or zipf_frequency(name.lower(), "en") < RARE_NAME_ZIPF
         stems = tokenize_for_bm25([name])[0]
-        if particular and stems and not set(stems) <= present:
+        if particular and stems and not set(stems) <= present and not _spelled_in(name, hits):
             missing.append(found)
     return missing
+
+
+_SMALL_WORDS = frozenset({"of", "and", "for", "the", "on", "in", "to"})
+
+
+def _spelled_in(acronym: str, hits: Sequence[Hit]) -> bool:
+    """Whether a top passage writes ``acronym`` out in full: its letters are the initials of
+    consecutive capitalised words ("MND" in "... the Ministry of National Defense ...")."""
+    if not (2 <= len(acronym) <= 8 and acronym.isalpha() and acronym.isupper()):
+        return False
+    for hit in hits[:NAMED_PASSAGES]:
+        # One letter per word: a capital's own, a space for a lower-case word (which breaks a
+        # run); small words ("of", "the") are skipped, as acronyms skip them.
+        letters = "".join(
+            w[0] if w[0].isupper() else " "
+            for w in _WORD.findall(hit.chunk.text)
+            if w.lower() not in _SMALL_WORDS
+        )
+        if acronym in letters:
+            return True
+    return False
 
 
 def _mentions_together(model: str, hits: Sequence[Hit]) -> bool:
     """Whether a top passage names ``model`` as written ("Type 32", not "type" and "32")."""
     wanted = " ".join(model.lower().split())
     return any(wanted in " ".join(h.chunk.text.lower().split()) for h in hits[:NAMED_PASSAGES])
-
-
-def best_evidence(scored: Sequence[ScoredSentence]) -> float:
-    """The strongest evidence any candidate sentence gives (0 when there is none)."""
-    return max((s.evidence for s in scored), default=0.0)
 
 
 def _missing_unit(question: str, carrying: Sequence[ScoredSentence]) -> str:
@@ -227,25 +238,37 @@ def _uncounted(
     )
 
 
+def question_signals(
+    question: str, analysis: QuestionAnalysis, hits: Sequence[Hit], ranking: Ranking
+) -> QuestionSignals:
+    """The checks of the passages against the question that feed the confidence."""
+    carrying = [s for s in ranking.sentences if s.carries]
+    return QuestionSignals(
+        named_coverage=named_coverage(question, hits),
+        missing_names=len(missing_particular_names(question, hits)),
+        uncounted=_uncounted(analysis, carrying, hits),
+        missing_unit=bool(_missing_unit(question, carrying)),
+        question_terms=len(named_terms(question)),
+    )
+
+
 def why_not_found(
     question: str,
     analysis: QuestionAnalysis,
     hits: Sequence[Hit],
-    scored: Sequence[ScoredSentence],
+    ranking: Ranking,
     settings: Settings,
-) -> str | None:
-    """What the passages lack for ``question`` (a line for the reader), or None if nothing."""
-    if not scored:
+) -> str:
+    """What the passages lack for ``question``: a line for the reader of a "not found"."""
+    if not ranking.sentences:
         return "no passage was found"
     missing = missing_particular_names(question, hits)
     if missing:
         return f"no passage mentions {', '.join(missing)}"
     if named_coverage(question, hits) < settings.min_named_coverage:
         return "the closest passages are about something else"
-    if best_evidence(scored) < settings.min_evidence:
-        return "no passage addresses the question closely enough"
     kind = _KIND_WORDS.get(analysis.expect)
-    carrying = [s for s in scored if s.evidence >= settings.min_evidence and s.carries]
+    carrying = [s for s in ranking.sentences if s.carries]
     if kind is not None and not carrying:
         return f"no passage on this gives {kind}"
     if _uncounted(analysis, carrying, hits):
@@ -253,18 +276,14 @@ def why_not_found(
     unit = _missing_unit(question, carrying)
     if unit:
         return f"no passage gives the figure in {unit}"
-    return None
+    return "no passage addresses the question closely enough"
 
 
-def _select(scored: Sequence[ScoredSentence], settings: Settings) -> list[ScoredSentence]:
-    """Up to ``answer_sentences`` distinct sentences with enough evidence, near the best score.
-
-    "Enough" is ``min_evidence`` or, for a sentence that carries the asked-for phrase in a
-    long sentence that dilutes its evidence, a good share of the best evidence.
-    """
-    bar = min(settings.min_evidence, SELECT_EVIDENCE_SHARE * best_evidence(scored))
-    enough = [s for s in scored if s.evidence >= bar]
-    strong = [s for s in enough if s.score >= RELATIVE_CUTOFF * enough[0].score]
+def _select(ranking: Ranking, model: AnswerModel, settings: Settings) -> list[ScoredSentence]:
+    """The best candidate, and up to ``answer_sentences`` in all that the model rates at least
+    ``model.extra_share`` as likely, near-duplicates dropped."""
+    best = ranking.sentences[0].probability
+    strong = [s for s in ranking.sentences if s.probability >= model.extra_share * best]
     keep = collapse_near_duplicates([s.sentence.text for s in strong], settings.dedup_overlap)
     return [strong[i] for i in keep][: settings.answer_sentences]
 
@@ -279,7 +298,7 @@ def _quote(text: str, chosen: Sequence[ScoredSentence]) -> str:
     span = text[ordered[0].sentence.start : ordered[-1].sentence.end]
     if adjacent and "\n" not in span:
         return span
-    return max(chosen, key=lambda s: s.score).sentence.text
+    return max(chosen, key=lambda s: s.logit).sentence.text
 
 
 def _runs(hit: Hit, sentences: Sequence[ScoredSentence]) -> list[list[ScoredSentence]]:
@@ -306,6 +325,8 @@ def _answer_found(
     hits: Sequence[Hit],
     chosen: Sequence[ScoredSentence],
     locate: PageLocator | None,
+    model: AnswerModel,
+    confidence: float,
 ) -> Answer:
     # Passages in the order of their best sentence; sentences in reading order inside each.
     by_passage: dict[int, list[ScoredSentence]] = {}
@@ -320,8 +341,16 @@ def _answer_found(
         parts.append(joiner.join(s.sentence.text for s in in_order) + f" [{n}]")
         rows = [s.row for s in in_order if s.row is not None]
         citations.append(cite(n, hit, _quote(hit.chunk.text, in_order), locate, rows))
-    short = short_answer(analysis, question, [s.sentence.text for s in chosen])
-    return Answer(question, " ".join(parts), tuple(citations), True, tuple(hits), short=short)
+    short = short_answer(analysis, question, [s.sentence.text for s in chosen], model)
+    return Answer(
+        question,
+        " ".join(parts),
+        tuple(citations),
+        True,
+        tuple(hits),
+        short=short,
+        confidence=confidence,
+    )
 
 
 def _answer_not_found(
@@ -330,6 +359,7 @@ def _answer_not_found(
     scored: Sequence[ScoredSentence],
     locate: PageLocator | None,
     reason: str,
+    confidence: float,
 ) -> Answer:
     best_in_passage: dict[int, ScoredSentence] = {}
     for s in scored:
@@ -337,14 +367,22 @@ def _answer_not_found(
     shown = list(best_in_passage.values())[:CLOSEST_SHOWN]
     said = f"{NOT_FOUND[:-1]}: {reason}."
     if not shown:
-        return Answer(question, said, (), False, tuple(hits), missing=reason)
+        return Answer(question, said, (), False, tuple(hits), missing=reason, confidence=confidence)
     citations = [
         cite(n, hits[s.passage], s.sentence.text, locate, [s.row] if s.row is not None else [])
         for n, s in enumerate(shown, start=1)
     ]
     lines = [f"- {c.label}: “{c.quote}” [{c.n}]" for c in citations]
     text = f"{said} The closest passages are:\n" + "\n".join(lines)
-    return Answer(question, text, tuple(citations), False, tuple(hits), missing=reason)
+    return Answer(
+        question,
+        text,
+        tuple(citations),
+        False,
+        tuple(hits),
+        missing=reason,
+        confidence=confidence,
+    )
 
 
 def extractive_answer(
@@ -356,27 +394,36 @@ def extractive_answer(
     query_vector: np.ndarray | None = None,
     locate: PageLocator | None = None,
     own_words: Sequence[str] | None = None,
+    model: AnswerModel | None = None,
 ) -> Answer:
-    """Answer with the best-scoring sentences of the top passages, each group cited ``[n]``.
+    """Answer with the best-ranked sentences of the top passages, each group cited ``[n]``.
 
-    ``found`` is False when the passages lack what the question names (see ``why_not_found``):
-    the text then says what is missing and lists the closest passages, still cited.
-    ``Answer.short`` is the phrase that answers, a slice of the first quoted sentence.
-    ``locate`` narrows each citation to the page its quote sits on; ``own_words`` marks the
-    words a follow-up asked itself (see ``question_terms``).
+    ``found`` is False when the model's confidence is below ``settings.min_confidence`` (by
+    default the threshold fitted with the model): the text then says what the passages lack
+    (see ``why_not_found``) and lists the closest passages, still cited. ``Answer.short`` is
+    the phrase that answers, a slice of a quoted sentence. ``locate`` narrows each citation to
+    the page its quote sits on; ``own_words`` marks the words a follow-up asked itself (see
+    ``question_terms``); ``model`` defaults to ``settings.answer_model`` or the shipped one.
     """
+    model = model or load_model(settings.answer_model)
     analysis = analyse(question)
-    scored = score_sentences(
+    ranking = score_sentences(
         question,
         hits,
         encoder,
         settings,
+        model,
         analysis=analysis,
         query_vector=query_vector,
         own_words=own_words,
     )
-    reason = why_not_found(question, analysis, hits, scored, settings)
-    logger.debug("%r: %s", question, reason or "answered")
-    if reason is not None:
-        return _answer_not_found(question, hits, scored, locate, reason)
-    return _answer_found(question, analysis, hits, _select(scored, settings), locate)
+    signals = question_signals(question, analysis, hits, ranking)
+    features = question_features(ranking.logits, ranking.rows, analysis, signals)
+    confidence = float(model.confidence.probabilities(features)[0])
+    threshold = model.threshold if settings.min_confidence is None else settings.min_confidence
+    logger.debug("%r: confidence %.3f (threshold %.3f)", question, confidence, threshold)
+    if not ranking.sentences or confidence < threshold:
+        reason = why_not_found(question, analysis, hits, ranking, settings)
+        return _answer_not_found(question, hits, ranking.sentences, locate, reason, confidence)
+    chosen = _select(ranking, model, settings)
+    return _answer_found(question, analysis, hits, chosen, locate, model, confidence)

@@ -1,12 +1,10 @@
 """How well each quotable unit of the retrieved passages answers the question.
 
-Evidence (does it address the question?) = embedding similarity + coverage of the question's
-rarer words. The ranking adds what the question asks for: a unit carrying the expected kind of
-phrase (a figure for "how many", a date for "when") in the asked-for year outranks one that
-only shares topic words, and one that names another year for the same thing ranks lower.
-
-A little over 300 lines: every feature of a candidate and the weights that combine them are
-kept in one place so the score can be read as one formula.
+The candidates' features (``qa.answer.features``) go through the answer model
+(``qa.answer.model``): its prefilter chooses the promising candidates to embed, its ranker
+orders them. The helpers here are the word-level measures those features are made of:
+question-term weights and overlap, the asked-for kind of phrase, the words around it, the thing
+a figure counts, the years named.
 """
 
 from __future__ import annotations
@@ -14,54 +12,26 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from wordfreq import zipf_frequency
 
-from qa.answer.question import Expect, QuestionAnalysis, analyse
+from qa.answer.question import Expect, QuestionAnalysis
 from qa.answer.spans import Span, counts, spans_of
-from qa.answer.units import is_quotable, passage_units
 from qa.encoder import Encoder
 from qa.retrieval.fields import file_words, stem_words, tokenize_for_bm25, words
-from qa.settings import Settings
 from qa.text import YEAR
 from qa.text.acronyms import spelled_out
-from qa.text.sentences import Sentence
-from qa.types import CAPTION, FIGURE, Hit
+from qa.types import Hit
 
-# Evidence = DENSE_WEIGHT * cosine + LEXICAL_WEIGHT * question-word coverage - EVIDENCE_SHIFT.
-# Fitted with MiniLM on the 2020 white paper dev set: every answerable question's best sentence
-# scored >= 0.42 before the shift, off-topic questions <= 0.35; the shift puts the default
-# min_evidence (0.35) inside that gap. The rank prior only orders sentences; it is not evidence.
-DENSE_WEIGHT = 0.6
-LEXICAL_WEIGHT = 0.4
-EVIDENCE_SHIFT = 0.03
-PRIOR_WEIGHT = 0.05
-# Ranking bonuses (not evidence): carrying the asked-for kind of phrase (more if a figure counts
-# what the question counts: "how many sailors" -> "fifty sailors"), naming the asked-for year;
-# a penalty for naming only other years.
-TYPE_WEIGHT = 0.08
-FOCUS_WEIGHT = 0.1
-FOCUS_BEFORE = 100  # characters of context before an answer phrase ...
-FOCUS_AFTER = 40  # ... and after it
-COUNTED_WEIGHT = 0.1
-YEAR_MATCH_WEIGHT = 0.03
-YEAR_CONFLICT_WEIGHT = 0.06
-# Prose says what a chart only labels: in the ranking, label text counts for less.
-LABEL_TEXT_WEIGHT = 0.75
-# ... and a table row, whose figures need its header to be read, a little less than a sentence.
-TABLE_ROW_WEIGHT = 0.9
 BORROWED_WEIGHT = 0.3
 # A name the question asks about, found only elsewhere in the sentence's passage, counts this
 # much: the sentence may say "300,000 personnel have been cut" in a passage about the PLA.
 PASSAGE_CONTEXT_WEIGHT = 0.5
-# Encoding sentences dominates answer time; only the most promising ones by words and rank are
-# embedded (1.5 per passage read, at least 12), and vectors are remembered because follow-up
-# questions revisit the same passages.
-MIN_ENCODED = 12
-ENCODED_PER_PASSAGE = 1.5
+FOCUS_BEFORE = 100  # characters of context before an answer phrase ...
+FOCUS_AFTER = 40  # ... and after it
+# Sentence vectors are remembered because follow-up questions revisit the same passages.
 CACHE_SIZE = 8192
 # Words that shape a question without saying what it is about.
 _QUESTION_WORDS = frozenset(
@@ -73,25 +43,6 @@ _QUESTION_WORDS = frozenset(
         ]
     )[0]
 )
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    """A candidate unit from ``hits[passage]``; ``index`` is its position in that passage;
-    ``row`` is set when the sentence is a table row (see ``Unit``). ``carries`` says whether it
-    holds the kind of phrase the question asks for; ``scored`` is the text that was scored (a
-    row with its header)."""
-
-    passage: int
-    index: int
-    sentence: Sentence
-    dense: float
-    lexical: float
-    evidence: float
-    score: float
-    row: int | None = None
-    carries: bool = False
-    scored: str = ""
 
 
 @lru_cache(maxsize=65536)
@@ -139,22 +90,6 @@ def lexical_overlap(
     found = sum(w for t, w in terms.items() if t in present)
     around = sum(w for t, w in terms.items() if t in passage and t not in present)
     return (found + PASSAGE_CONTEXT_WEIGHT * around) / total
-
-
-def evidence_scores(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-    """Calibrated evidence in [0, 1] per sentence.
-
-    ``dense``: (n,) float32 cosine similarities of sentences to the question.
-    ``lexical``: (n,) float weighted question-term coverage in [0, 1].
-    Returns (n,) float64; about 0.35 and above means the sentence addresses the question.
-    """
-    raw = DENSE_WEIGHT * np.clip(dense.astype(np.float64), 0.0, 1.0) + LEXICAL_WEIGHT * lexical
-    return np.clip(raw - EVIDENCE_SHIFT, 0.0, 1.0)
-
-
-def rank_prior(ranks: np.ndarray) -> np.ndarray:
-    """(n,) int 0-based passage ranks -> (n,) float64 prior in (0, 1], 1 for the top passage."""
-    return 1.0 / (1.0 + ranks.astype(np.float64))
 
 
 def _answering_spans(text: str, analysis: QuestionAnalysis) -> list[Span]:
@@ -262,25 +197,7 @@ def spelled_out_stems(text: str, hit: Hit) -> frozenset[str]:
     return frozenset(tokenize_for_bm25([spelled_out(text, hit.chunk.glossary)])[0])
 
 
-def _bonus(
-    texts: Sequence[str], typed: np.ndarray, analysis: QuestionAnalysis, terms: dict[str, float]
-) -> np.ndarray:
-    """(len(texts),) float: what the kind of phrase, its focus, the thing counted and the
-    years add to (or take from) each candidate's score; ``typed`` says which carry the
-    asked-for kind of phrase."""
-    focus = np.array([answer_focus(text, analysis, terms) for text in texts])
-    counting = np.array([counts_asked(text, analysis) for text in texts], dtype=bool)
-    years = np.array([year_fit(text, analysis) for text in texts])
-    return (
-        TYPE_WEIGHT * typed
-        + FOCUS_WEIGHT * focus
-        + COUNTED_WEIGHT * counting
-        + np.where(years > 0, YEAR_MATCH_WEIGHT, 0.0)
-        - np.where(years < 0, YEAR_CONFLICT_WEIGHT, 0.0)
-    )
-
-
-def _similarities(
+def similarities(
     encoder: Encoder, question: str, texts: list[str], query_vector: np.ndarray | None
 ) -> np.ndarray:
     """(len(texts),) float32 cosine of each text to the question, in one encode call for
@@ -292,74 +209,3 @@ def _similarities(
         query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
         vectors = _CACHE.encode(encoder, texts)
     return vectors @ query
-
-
-def score_sentences(
-    question: str,
-    hits: Sequence[Hit],
-    encoder: Encoder,
-    settings: Settings,
-    *,
-    analysis: QuestionAnalysis | None = None,
-    query_vector: np.ndarray | None = None,
-    own_words: Sequence[str] | None = None,
-) -> list[ScoredSentence]:
-    """Candidate units of the top ``settings.answer_passages`` hits, best first.
-
-    ``analysis`` is ``analyse(question)`` unless given.
-
-    At most 1.5 candidates per passage (at least ``MIN_ENCODED``; the most promising by question
-    words, kind of phrase, year and passage rank) are embedded, in at most one
-    ``encoder.encode`` call for those not already cached (the question joins that batch unless
-    ``query_vector`` is given).
-    """
-    analysis = analysis or analyse(question)
-    passages = hits[: settings.answer_passages]
-    candidates = [
-        (p, i, unit)
-        for p, hit in enumerate(passages)
-        for i, unit in enumerate(passage_units(hit.chunk))
-        if is_quotable(hit.chunk, unit)
-    ]
-    if not candidates:
-        return []
-    terms = question_terms(question, own_words)
-    headers = [document_stems(hit) for hit in passages]
-    names = frozenset(tokenize_for_bm25([" ".join(analysis.names)])[0])
-    around = [names & passage_stems(hit, glossary=False) for hit in passages]
-    lexical = np.array(
-        [
-            lexical_overlap(
-                terms, u.scored, headers[p] | spelled_out_stems(u.scored, passages[p]), around[p]
-            )
-            for p, _, u in candidates
-        ]
-    )
-    prior = rank_prior(np.array([p for p, _, _ in candidates]))
-    texts = [u.scored for _, _, u in candidates]
-    typed = np.array([carries(text, analysis) for text in texts], dtype=bool)
-    bonus = _bonus(texts, typed, analysis, terms)
-    encoded = max(MIN_ENCODED, round(ENCODED_PER_PASSAGE * len(passages)))
-    if len(candidates) > encoded:
-        promise = LEXICAL_WEIGHT * lexical + PRIOR_WEIGHT * prior + bonus
-        chosen = np.sort(np.argsort(-promise, kind="stable")[:encoded])
-        candidates = [candidates[i] for i in chosen]
-        lexical, prior, typed, bonus = lexical[chosen], prior[chosen], typed[chosen], bonus[chosen]
-    dense = _similarities(encoder, question, [u.scored for _, _, u in candidates], query_vector)
-    evidence = evidence_scores(dense, lexical)
-    labels = np.array(
-        [passages[p].chunk.kind in (FIGURE, CAPTION) for p, _, _ in candidates], dtype=bool
-    )
-    rows = np.array([u.row is not None for _, _, u in candidates], dtype=bool)
-    weight = np.where(labels, LABEL_TEXT_WEIGHT, np.where(rows, TABLE_ROW_WEIGHT, 1.0))
-    score = weight * evidence + PRIOR_WEIGHT * prior + bonus
-    scored = [
-        ScoredSentence(
-            p, i, u.sentence, float(d), float(lx), float(e), float(sc), u.row, bool(t), u.scored
-        )
-        for (p, i, u), d, lx, e, sc, t in zip(
-            candidates, dense, lexical, evidence, score, typed, strict=True
-        )
-    ]
-    scored.sort(key=lambda c: (-c.score, c.passage, c.index))
-    return scored

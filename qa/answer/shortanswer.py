@@ -1,19 +1,32 @@
 """The short answer: the phrase of a quoted sentence that answers the question ("300,000",
-"KRW 46.7 trillion", "5 February 2023"). Always a slice of the sentence, never rewritten.
+"KRW 46.7 trillion", "5 February 2023"). Always a whole phrase sliced from the sentence, never
+rewritten, and only given when the answer model trusts it.
 
-A question asking for a figure, date, name or person gets the typed phrase of that kind which
-the question does not already say; any other question gets the longest run of the sentence
-that the question does not already say ("... based on | performance-based logistics (PBL)").
+Candidates are the sentence's typed phrases (figures with what they count, dates, durations,
+names, purposes, enumerations) and its runs of words the question does not already say; the
+hand-set choice of earlier versions (``rule_choice``) is one of their features. The model in
+``qa.answer.model`` scores them; the best is the short answer when its probability and the
+answer's confidence are high enough.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from qa.answer.question import Expect, QuestionAnalysis
-from qa.answer.spans import Span, counted_words, counts, spans_of
+from qa.answer.spans import Span, counted_words, counts, spans_of, typed_spans
 from qa.retrieval.fields import stem_words, words
 from qa.text import word_set
+
+if TYPE_CHECKING:
+    from qa.answer.model import AnswerModel
 
 # "240,000 tons | of nutrition aid": what a figure is of, up to a few words.
 _OF_PHRASE = re.compile(r"\s+of\s+(?:[\w’'\-]+\s+){0,2}[\w’'\-]+")
@@ -147,9 +160,8 @@ def _best_run(asked: set[str], sentence: str, reasons: list[Span]) -> str | None
     return sentence[start:end].rstrip(" ,;:.")
 
 
-def short_answer(analysis: QuestionAnalysis, question: str, sentences: list[str]) -> str | None:
-    """The phrase of the quoted ``sentences`` (best first) that answers ``question``, or None
-    when none stands out.
+def rule_choice(analysis: QuestionAnalysis, question: str, sentences: list[str]) -> str | None:
+    """The hand-set choice of phrase from the quoted ``sentences`` (best first), or None.
 
     The first sentence holding an asked-for phrase the question does not already say gives
     it: one counting what the question counts ("how many troops" -> "4,000 troops") first,
@@ -171,3 +183,170 @@ def short_answer(analysis: QuestionAnalysis, question: str, sentences: list[str]
     reasons = spans_of(sentence, Expect.REASON) if analysis.expect is Expect.REASON else []
     reasons = [r for r in reasons if _is_new(r, asked)]
     return _best_run(asked, sentence, reasons)
+
+
+# The short answer is a phrase of the best quoted sentence.
+PHRASE_SENTENCES = 1
+_KINDS = (Expect.NUMBER, Expect.DATE, Expect.DURATION, Expect.PERSON, Expect.NAME, Expect.REASON)
+# A run of new words answers a question that asks for no typed phrase.
+_RUN_ANSWERS = (Expect.DESCRIPTION, Expect.REASON, Expect.LIST)
+SPAN_FEATURES = (
+    "kind_asked",
+    "run",
+    "rule_choice",
+    "asked_share",
+    "closeness",
+    "log_words",
+    "counts_asked",
+    "question_year",
+    "position",
+    "capitalised",
+    "has_digit",
+    "introduced",
+    *(f"kind_{kind.value}" for kind in (*_KINDS, Expect.LIST)),
+)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """``sentence[start:end]`` of quoted sentence ``rank`` (0 = best), of ``kind`` (None for a
+    run of words the question does not say)."""
+
+    rank: int
+    start: int
+    end: int
+    text: str
+    kind: Expect | None
+
+
+def _in_word(char: str) -> bool:
+    # A hyphen joins a compound ("mid-2015", "co-operation"): cutting there halves a word.
+    return char.isalnum() or char == "-"
+
+
+def _token_aligned(sentence: str, start: int, end: int) -> bool:
+    """Whether ``sentence[start:end]`` starts and ends on word boundaries."""
+    before = sentence[start - 1] if start > 0 else " "
+    after = sentence[end] if end < len(sentence) else " "
+    inside = sentence[start:end]
+    return bool(inside.strip()) and not (
+        (_in_word(before) and _in_word(inside[0])) or (_in_word(after) and _in_word(inside[-1]))
+    )
+
+
+# Where a clause of a sentence ends: punctuation, or a word that opens another clause.
+_CLAUSE_END = re.compile(
+    r"[,;:()]\s*|\s(?=(?:and|or|but|while|whereas|which|who|whom|where|when|because|as|"
+    r"through|by|to|in order to)\s)"
+)
+
+
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of the sentence's clauses and of each pair of neighbouring clauses, trimmed
+    of glue words, up to ``RUN_MAX_WORDS`` words: the phrase answering a "what"/"how" question
+    is often one clause ("with the least damage within the shortest time")."""
+    cuts = [0, *(m.end() for m in _CLAUSE_END.finditer(sentence)), len(sentence)]
+    pieces = [(a, b) for a, b in itertools.pairwise(cuts) if sentence[a:b].strip(" ,;:.()")]
+    spans = [*pieces, *((a[0], b[1]) for a, b in itertools.pairwise(pieces))]
+    out = []
+    for start, end in spans:
+        tokens = list(_TOKEN.finditer(sentence, start, end))
+        while tokens and tokens[-1].group(0).lower() in _GLUE:
+            tokens.pop()
+        while tokens and tokens[0].group(0).lower() in _GLUE - {"to"}:
+            tokens.pop(0)
+        if tokens and len(tokens) <= RUN_MAX_WORDS:
+            out.append((tokens[0].start(), tokens[-1].end()))
+    return out
+
+
+def phrases(analysis: QuestionAnalysis, question: str, sentences: Sequence[str]) -> list[Phrase]:
+    """The candidate short answers of the first ``PHRASE_SENTENCES`` ``sentences``: typed
+    phrases (a figure with what it is of) and runs of new words, each a whole phrase."""
+    asked = _stems(question)
+    found: dict[tuple[int, int, int], Phrase] = {}
+    for rank, sentence in enumerate(sentences[:PHRASE_SENTENCES]):
+        spans = [s for s in typed_spans(sentence) if s.kind in _KINDS]
+        if analysis.expect is Expect.LIST:
+            spans += spans_of(sentence, Expect.LIST)
+        for span in spans:
+            text = _extended(sentence, span)
+            found.setdefault(
+                (rank, span.start, span.start + len(text)),
+                Phrase(rank, span.start, span.start + len(text), text, span.kind),
+            )
+        runs = [(start, end) for _, start, end in _new_runs(asked, sentence)]
+        for start, end in [*runs, *_clauses(sentence)]:
+            text = sentence[start:end].rstrip(" ,;:.")
+            found.setdefault(
+                (rank, start, start + len(text)), Phrase(rank, start, start + len(text), text, None)
+            )
+    # Words are never the answer to "how many" or "when": only a phrase of that kind is.
+    measured = analysis.expect in _MEASURED
+    return [
+        p
+        for p in found.values()
+        if p.text
+        and _token_aligned(sentences[p.rank], p.start, p.end)
+        and (not measured or p.kind is analysis.expect)
+    ]
+
+
+def phrase_features(
+    analysis: QuestionAnalysis, question: str, sentences: Sequence[str], found: Sequence[Phrase]
+) -> np.ndarray:
+    """(len(found), len(SPAN_FEATURES)) float64."""
+    asked = _stems(question)
+    chosen = rule_choice(analysis, question, list(sentences))
+    counted = _stems(analysis.counted) if analysis.counted else set()
+    matches = [_matches(asked, sentence) for sentence in sentences[:PHRASE_SENTENCES]]
+    rows = []
+    for p in found:
+        sentence = sentences[p.rank]
+        content = [w for w in words(p.text) if w.lower() not in _GLUE]
+        shared = sum(1 for w in content if _stems(w) & asked)
+        near = _closeness(p.start, p.end, matches[p.rank])
+        span = Span(p.kind or Expect.DESCRIPTION, p.start, p.end, p.text)
+        kind_asked = p.kind is analysis.expect or (
+            p.kind is None and analysis.expect in _RUN_ANSWERS
+        )
+        rows.append(
+            [
+                float(kind_asked),
+                float(p.kind is None),
+                float(p.rank == 0 and p.text == chosen),
+                shared / len(content) if content else 1.0,
+                near / (1.0 + len(matches[p.rank])),
+                math.log1p(len(p.text.split())),
+                float(
+                    p.kind is Expect.NUMBER and bool(counted) and counts(sentence, span, counted)
+                ),
+                float(p.text in analysis.years),
+                p.start / max(len(sentence), 1),
+                float(p.text[:1].isupper()),
+                float(any(ch.isdigit() for ch in p.text)),
+                float(_INTRODUCED.search(sentence, 0, p.start) is not None),
+                *(float(p.kind is kind) for kind in (*_KINDS, Expect.LIST)),
+            ]
+        )
+    return np.array(rows, dtype=np.float64).reshape(len(found), len(SPAN_FEATURES))
+
+
+def short_answer(
+    analysis: QuestionAnalysis,
+    question: str,
+    sentences: Sequence[str],
+    model: AnswerModel,
+) -> str | None:
+    """The phrase of the quoted ``sentences`` (best first) the model rates most likely to be
+    the answer, or None when its share among the candidates is below
+    ``model.short_threshold``."""
+    found = phrases(analysis, question, sentences)
+    if not found:
+        return None
+    scores = model.short.logits(phrase_features(analysis, question, sentences, found))
+    best = int(np.argmax(scores))
+    # The phrase's share of the chance among the sentence's phrases: a short answer only where
+    # one phrase stands out.
+    share = float(np.exp(scores[best] - np.logaddexp.reduce(scores)))
+    return found[best].text if share >= model.short_threshold else None
