@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
+from ui.examples import EXAMPLE_DIR
 from ui.uploads import DEFAULT_UPLOAD_LIMIT
 from ui.viewer import PAGE_LINK_SCRIPT
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-EXAMPLE_DIR = Path(__file__).with_name("example")
 UPLOADS = "uploads"
 API_TOKEN_ENV = "CITEQA_API_TOKEN"
 # Gradio's file route fetches and relays any public http(s) URL it is given; the chat never needs
