@@ -49,5 +49,9 @@ def drop_examples(engine: Engine) -> tuple[DocumentInfo, ...]:
         return ()
     for document in examples:
         engine.remove(document.doc_id)
-        logger.info("removed example document %s: the index holds the user's own", document.doc_id)
+        logger.info(
+            "removed the %s %r: the index holds your own documents now",
+            EXAMPLE_MARK,
+            document.title,
+        )
     return examples
