@@ -91,7 +91,12 @@ def test_clicking_the_documents_tab_again_and_again_keeps_one_tab_of_each(page: 
     snapshot(page, "documents-tab-after-clicks")
 
 
-def test_the_page_viewer_takes_the_options_place_and_the_chat_stays_wide(page: Any) -> None:
+# At 1440 px the options column once kept its width and squeezed the chat into 328 px.
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_page_viewer_takes_the_options_place_and_the_chat_stays_wide(
+    page: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
     page.get_by_label("Search only").check()
     page.get_by_label("Answer (extractive)").check()
     message = ask(page, "How many fighter aircraft does the Air Force fly?")
@@ -103,12 +108,11 @@ def test_the_page_viewer_takes_the_options_place_and_the_chat_stays_wide(page: A
     page.wait_for_timeout(500)  # the panel slides open
     chat = page.locator("#citeqa-chat").bounding_box()
     viewer = page.locator("#citeqa-page-body").bounding_box()
-    width = page.viewport_size["width"]
     # Side by side, neither over the other, and the chat keeps half the window.
     assert chat["x"] + chat["width"] <= viewer["x"]
     assert chat["width"] >= 0.45 * width
     assert page.locator("#citeqa-question textarea").bounding_box()["width"] >= 0.3 * width
-    snapshot(page, "page-viewer-beside-chat")
+    snapshot(page, f"page-viewer-beside-chat-{width}")
     page.locator("#citeqa-page-close").click()
     expect(options).to_be_visible()
     # The options come back as they were left.
