@@ -34,6 +34,8 @@ HEADING_WORDS = (2, 7)
 # Specificity of a name; a common word scores this less its Zipf frequency (7 = once a billion
 # words... 0 = very common).
 NAME_SPECIFICITY = 7.0
+# A subject named in this share of a document's chunks is one of the document's own.
+STANDING_SHARE = 0.05
 
 _NUMBER_WORDS = (
     "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty "
@@ -82,6 +84,15 @@ _STRUCTURAL = word_set(
     "acknowledgements bibliography overview message minister notes annexes"
 )
 _MINOR_WORDS = word_set("a an and as at by for from in into of on or the to with its their")
+# A heading cannot open with these: it is the second line of a longer one ("OF THE ARMED FORCES").
+_JOINING = word_set("and or nor but of than")
+# The capitals of a run-in heading, to its colon ("BODIES: The United States will ...").
+_RUN_IN_CAPITALS = re.compile(r"(?:[A-Z][A-Z’'\-]* )*[A-Z][A-Z’'\-]*:")
+# A subject running into a modal ("The effort will have") was cut in the wrong place.
+_MODALS = word_set("will would shall should can could may might must")
+# What a phrase in a subject names, when it does not point back ("of reservists", "for 2024",
+# not "of the course").
+_QUALIFIER = re.compile(r"\b(?:of|for|in|on) (?!(?:the|this|that|these|those|its|their)\b)\w")
 _THE_OPENS = re.compile(r"(?:^|(?<=[.!?]\s)|(?<=\n))The ")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _HEADING_PUNCTUATION = re.compile(r"[():;,/|\[\]“”\"]")
@@ -118,9 +129,41 @@ def _lower_first(subject: str) -> str:
     return subject[0].lower() + subject[1:]
 
 
+def _names_itself(subject: str) -> bool:
+    """Whether ``subject`` says what it is about on its own: a name, an acronym or a number
+    ("The NZDF", "The 2013 defense budget"), or a phrase naming what is measured ("The number
+    of reservists"). "The troop level" or "The initiative" do not: their subject is in the
+    sentences before."""
+    named = any(w[0].isupper() or any(c.isdigit() for c in w) for w in subject.split()[1:])
+    return named or bool(_QUALIFIER.search(subject))
+
+
 def _subject_ok(subject: str) -> bool:
     words = subject.split()[1:]
-    return bool(words) and words[0].lower() not in _POINTING and not subject.endswith("’s")
+    return (
+        bool(words)
+        and words[0].lower() not in _POINTING
+        and not subject.endswith("’s")
+        and not any(w.lower() in _MODALS for w in words)
+    )
+
+
+def _has_its_subject(subject: str, opens_paragraph: bool, texts: Sequence[str]) -> bool:
+    """Whether a question about ``subject`` says what it asks about.
+
+    A subject of common words ("The troop level") is its paragraph's own when it opens the
+    paragraph, or the document's when it is a phrase the document keeps coming back to ("The
+    coast guard", in ``STANDING_SHARE`` of its lower-cased chunk ``texts``, at least two).
+    Otherwise it takes its subject from the sentences before ("... special warfare units ...
+    The troop level is ..."), and the question would lack it.
+    """
+    if opens_paragraph or _names_itself(subject):
+        return True
+    phrase = subject.split(" ", 1)[1].lower()
+    if " " not in phrase:
+        return False  # "The group", "The course": the one just mentioned
+    using = sum(1 for text in texts if phrase in text)
+    return using >= max(2, STANDING_SHARE * len(texts))
 
 
 def fact_question(sentence: str) -> tuple[str, str] | None:
@@ -141,10 +184,11 @@ def fact_question(sentence: str) -> tuple[str, str] | None:
         question = f"When {founded.group('verb')} {_lower_first(subject)} {founded.group('done')}?"
         return question, subject
     figure = _FIGURE.match(sentence)
-    if figure and _subject_ok(figure.group("subject")) and len(figure.group("subject").split()) > 2:
+    subject = figure.group("subject") if figure else ""
+    if figure and _subject_ok(subject) and len(subject.split()) > 2:
         verb = figure.group("verb").split()[0]
         aux = _FIGURE_TENSE.get(verb, "was" if verb in _PAST else "is")
-        return f"What {aux} {_lower_first(figure.group('subject'))}?", figure.group("subject")
+        return f"What {aux} {_lower_first(subject)}?", subject
     return None
 
 
@@ -162,8 +206,10 @@ def heading_topic(heading: str) -> str | None:
         return None  # numbers or punctuation: a label, a table title, a broken line
     if any(w.lower() in _STRUCTURAL for w in words) or not words[0][0].isupper():
         return None  # document furniture, or the tail of a sentence
-    if words[-1].lower() in _MINOR_WORDS:
-        return None  # a heading cut off at a line break
+    if words[-1].lower() in _MINOR_WORDS or words[0].lower() in _JOINING:
+        return None  # a heading cut off at a line break, or the line after such a cut
+    if any(w.endswith("-") for w in words):
+        return None  # a word hyphenated at a line break ("de- fence")
     if any(zipf_frequency(w.lower(), "en") < MIN_HEADING_ZIPF for w in words):
         return None
     return " ".join(w if w.isupper() and not text.isupper() else w.lower() for w in words)
@@ -188,27 +234,75 @@ def _topicality(subject: str, texts: Sequence[str]) -> float:
     return score / len(words)
 
 
-def _sentences_from_the(text: str) -> Iterator[str]:
+def _sentences_from_the(text: str) -> Iterator[tuple[str, bool]]:
     """The sentences of ``text`` that open with "The" (the only ones turned into questions),
-    found without splitting the whole text."""
+    found without splitting the whole text, each with whether it opens a paragraph (a line)."""
     for start in _THE_OPENS.finditer(text):
         end = _SENTENCE_END.search(text, start.start())
-        yield text[start.start() : end.end() if end else len(text)].strip()
+        opens = start.start() == 0 or text[start.start() - 1] == "\n"
+        yield text[start.start() : end.end() if end else len(text)].strip(), opens
+
+
+def _carries_on(heading: str, before: str, after: str) -> bool:
+    """Whether ``heading``, a line of the text between the lines ``before`` and ``after``, is
+    one line of a longer heading: the line before runs on into it ("... Based on a"), or the
+    line after carries it on ("LEVERAGE PRIVATE CAPITAL AND EXPERTISE TO BUILD" / "AND
+    INNOVATE: ...", "Building Integrated" / "Security together")."""
+    last = before.split()[-1:] if before.split() else []
+    if last and (last[0].lower() in _MINOR_WORDS or last[0].endswith("-")):
+        return True
+    after = " ".join(after.split())
+    if not after or _HEADING_NUMBER.match(after):
+        return False  # the end of the text, or a numbered heading of its own
+    words = after.split()
+    # Body text runs on in long lines that end a sentence; a few words that end nothing are
+    # the rest of the heading.
+    fragment = len(words) <= HEADING_WORDS[1] and after[-1] not in ".!?:;"
+    if words[0][0].islower():
+        return fragment  # a long line opening in lower case is body text the layout broke
+    if heading.isupper() and (
+        (words[0].lower() in _JOINING and words[0].isupper())
+        or _RUN_IN_CAPITALS.match(after)
+        or (after.isupper() and not looks_like_heading(after))
+    ):
+        return True  # "AND INNOVATE: ...", "BODIES: The ...", or a sentence in capitals
+    return fragment and not looks_like_heading(after)
+
+
+def _whole_headings(chunks: Sequence[Chunk], headings: set[str]) -> set[str]:
+    """Those of ``headings`` that, wherever they stand as a line of the chunks' text, are
+    whole: not one line of a heading broken over several (a heading only known from the
+    chunks' sections counts as whole)."""
+    cut: set[str] = set()
+    # In reading order across chunks: a chunk may hold the heading alone, its rest opening
+    # the next.
+    lines = [line for chunk in chunks for line in chunk.text.split("\n")]
+    for i, line in enumerate(lines):
+        heading = " ".join(line.split())
+        if heading not in headings or heading in cut:
+            continue
+        before = lines[i - 1] if i else ""
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        if _carries_on(heading, before, after):
+            cut.add(heading)
+    return headings - cut
 
 
 def candidates(chunks: Sequence[Chunk], title: str) -> list[Suggestion]:
     """The questions one document's chunks offer, best first: facts about its most discussed
     subjects, then its largest well-formed sections."""
     facts: dict[str, tuple[str, Suggestion]] = {}
+    texts = [chunk.text.lower() for chunk in chunks]
     for chunk in chunks:
         if chunk.kind != PARAGRAPH:
             continue
-        for sentence in _sentences_from_the(chunk.text):
+        for sentence, opens_paragraph in _sentences_from_the(chunk.text):
             made = fact_question(sentence)
-            if made is not None and made[0] not in facts:
-                question, subject = made
+            if made is None or made[0] in facts:
+                continue
+            question, subject = made
+            if _has_its_subject(subject, opens_paragraph, texts):
                 facts[question] = (subject, Suggestion(question, chunk.doc_id, title, sentence))
-    texts = [chunk.text.lower() for chunk in chunks]
     scored = [(_topicality(subject, texts), s) for subject, s in facts.values()]
     ranked = [s for _, s in sorted(scored, key=lambda item: -item[0])]
     sections = Counter(c.section for c in chunks if c.section)
@@ -217,8 +311,10 @@ def candidates(chunks: Sequence[Chunk], title: str) -> list[Suggestion]:
         line for c in chunks for line in c.text.split("\n")[:1] if looks_like_heading(line)
     )
     named = title_words(chunks[0].doc_id, title)
+    topics = {section: heading_topic(section) for section in sections}
+    whole = _whole_headings(chunks, {" ".join(s.split()) for s, t in topics.items() if t})
     for section, _ in sections.most_common():
-        topic = heading_topic(section)
+        topic = topics[section] if " ".join(section.split()) in whole else None
         if topic and set(topic.lower().split()) <= named:
             continue  # the document's own name ("White Paper")
         if topic and len(ranked) < 2 * CANDIDATES_PER_SUGGESTION:

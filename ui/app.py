@@ -44,6 +44,44 @@ document.addEventListener("click", (event) => {
   box.dispatchEvent(new Event("input", {bubbles: true}));
   box.focus();
 });
+
+// The chat scrolls itself (Gradio's autoscroll is off): a new answer or result list opens at
+// its top, just under the chat's floating label, so the best passages are the ones in view;
+// the "Searching" note is scrolled to like a new line.
+(() => {
+  // Each message is placed once: later changes elsewhere on the page leave the reader's
+  // scrolling alone.
+  let placed = "";
+  const place = () => {
+    const chat = document.getElementById("citeqa-chat");
+    if (!chat) return;
+    const messages = chat.querySelectorAll(".citeqa-message");
+    const last = messages[messages.length - 1];
+    const searching = Boolean(last && last.querySelector(".citeqa-searching"));
+    const key = `${messages.length}:${searching}`;
+    if (key === placed) return;
+    placed = key;
+    const scroller = last && last.closest(".bubble-wrap");
+    if (!scroller) return;
+    if (searching) {
+      scroller.scrollTop = scroller.scrollHeight;
+      return;
+    }
+    const label = chat.querySelector("[data-testid=block-label]");
+    const top = scroller.getBoundingClientRect().top;
+    const under = label ? label.getBoundingClientRect().bottom - top + 6 : 0;
+    scroller.scrollTop += last.getBoundingClientRect().top - top - under;
+  };
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      place();
+    });
+  }).observe(document.documentElement, {childList: true, subtree: true});
+})();
 </script>
 """
 
@@ -60,6 +98,7 @@ class _ChatTab:
     doc_filter: gr.Dropdown
     passages: gr.Slider
     mode: gr.Radio
+    options: gr.Column
 
 
 @dataclass(frozen=True)
@@ -86,6 +125,7 @@ def _chat_tab(settings: Settings) -> _ChatTab:
                 elem_id="citeqa-chat",
                 label="Conversation",
                 height=560,
+                autoscroll=False,
                 feedback_options=("Like", "Dislike"),
                 buttons=["copy_all"],
                 placeholder="Ask a question about the indexed documents.",
@@ -107,14 +147,14 @@ def _chat_tab(settings: Settings) -> _ChatTab:
                     elem_id="citeqa-export",
                 )
                 reset = gr.Button("New conversation", size="sm")
-        with gr.Column(scale=1):
+        with gr.Column(scale=1, elem_id="citeqa-options") as options:
             doc_filter = gr.Dropdown(
                 label="Only these documents", multiselect=True, choices=[], elem_id="citeqa-docs"
             )
             top_k = min(settings.top_k, MAX_PASSAGES)
             passages = gr.Slider(1, MAX_PASSAGES, value=top_k, step=1, label="Passages")
             mode = gr.Radio(modes, value=default_mode, label="Mode", elem_id="citeqa-mode")
-    return _ChatTab(chatbot, question, send, export, reset, doc_filter, passages, mode)
+    return _ChatTab(chatbot, question, send, export, reset, doc_filter, passages, mode, options)
 
 
 def _documents_tab() -> _DocumentsTab:
@@ -148,7 +188,7 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
             chat = _chat_tab(engine.settings)
             compare_docs = build_compare_tab(engine)
             docs = _documents_tab()
-        build_viewer(engine)
+        build_viewer(engine, beside=chat.options)
         inputs = [chat.question, chat.chatbot, turns, message_turns]
         inputs += [chat.doc_filter, chat.passages, chat.mode]
         outputs = [chat.chatbot, turns, message_turns, chat.question, chat.export]
@@ -162,12 +202,17 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
         chat.reset.click(events.clear, None, cleared)
         chat.chatbot.clear(events.clear, None, cleared)
         views = [docs.table, chat.doc_filter, docs.to_remove, compare_docs]
-        docs.add.click(events.add_files, [docs.upload], [docs.status, docs.upload, *views]).then(
-            events.landing, None, chat.chatbot
-        )
-        docs.drop.click(events.remove, [docs.to_remove], [docs.status, *views]).then(
-            events.landing, None, chat.chatbot
-        )
+        # Progress is drawn once, over the files being indexed (by default every output of
+        # the event draws its own copy).
+        docs.add.click(
+            events.add_files,
+            [docs.upload],
+            [docs.status, docs.upload, *views],
+            show_progress_on=[docs.upload],
+        ).then(events.landing, None, chat.chatbot)
+        docs.drop.click(
+            events.remove, [docs.to_remove], [docs.status, *views], show_progress_on=[docs.table]
+        ).then(events.landing, None, chat.chatbot)
         app.load(events.document_views, None, views)
         app.load(events.landing, None, chat.chatbot)
     return app

@@ -65,7 +65,9 @@ def build_compare_tab(engine: Engine) -> Any:
             )
             ask = gr.Button("Compare", variant="primary", elem_id="citeqa-compare-ask", scale=1)
         result = gr.HTML(elem_id="citeqa-compare-result")
-    asked = gr.State(0)
+        # Inside the tab: any other child of the Tabs shifts the tab order the browser
+        # counts, and the next tab is then drawn twice once clicked.
+        asked = gr.State(0)
 
     def run(text: str, chosen: list[str] | None, count: int) -> Iterator[tuple[Any, int]]:
         yield SEARCHING, count

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from qa import DocumentInfo
 from qa.errors import CiteqaError, UnknownDocument
+from ui.examples import EXAMPLE_MARK, drop_examples, example_ids, is_example
 from ui.feedback import record_feedback
 from ui.flows import index_uploads, remove_document
 from ui.landing import example_messages, summary_markdown
@@ -53,6 +55,13 @@ def _shown_question(question: str) -> str:
     return shown
 
 
+def _dropped_note(dropped: Sequence[DocumentInfo]) -> list[str]:
+    if not dropped:
+        return []
+    names = ", ".join(d.title for d in dropped)
+    return [f"Removed the {EXAMPLE_MARK} ({names}): the index holds your own documents now."]
+
+
 class Events:
     """The event handlers of one chat app over ``engine``; uploads go to ``upload_dir``."""
 
@@ -65,8 +74,12 @@ class Events:
         """The Documents table, the chat's document filter, the removal choice and the
         Compare tab's documents."""
         documents = self.engine.documents()
-        rows = [[d.title, d.pages, d.chunks, d.source or "", d.doc_id] for d in documents]
-        choices = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
+        # The invented example says so wherever a title is listed.
+        shown = [
+            (f"{d.title} ({EXAMPLE_MARK})" if is_example(d) else d.title, d) for d in documents
+        ]
+        rows = [[title, d.pages, d.chunks, d.source or "", d.doc_id] for title, d in shown]
+        choices = [(f"{title} ({d.doc_id})", d.doc_id) for title, d in shown]
         # A filter naming a removed document would fail every question, so start afresh.
         return (
             gr.Dataframe(value=rows, headers=DOCUMENT_HEADERS),
@@ -80,8 +93,10 @@ class Events:
         suggestions are answered once per change of the documents, and the document list
         should not wait for that."""
         overview = self.engine.overview()
+        examples = [d for d in self.engine.documents() if is_example(d)]
         return gr.Chatbot(
-            placeholder=summary_markdown(overview), examples=example_messages(overview)
+            placeholder=summary_markdown(overview, [d.title for d in examples]),
+            examples=example_messages(overview, example_ids(examples)),
         )
 
     def suggested(self, data: gr.SelectData) -> str:
@@ -168,6 +183,8 @@ class Events:
             summary = index_uploads(self.engine, saved, progress=report)
             notes.insert(0, f"Indexed: {summary}")
             notes.extend(f"{Path(e.path).name}: {e.reason}" for e in summary.errors)
+            if summary.added or summary.updated:
+                notes.extend(_dropped_note(drop_examples(self.engine)))
         elif not notes:
             notes.append("Choose one or more files first.")
         return ("\n\n".join(notes), None, *self.document_views())

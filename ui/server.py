@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
+from ui.examples import EXAMPLE_DIR, drop_examples
 from ui.uploads import DEFAULT_UPLOAD_LIMIT
 from ui.viewer import PAGE_LINK_SCRIPT
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-EXAMPLE_DIR = Path(__file__).with_name("example")
 UPLOADS = "uploads"
 API_TOKEN_ENV = "CITEQA_API_TOKEN"
 # Gradio's file route fetches and relays any public http(s) URL it is given; the chat never needs
@@ -129,7 +129,8 @@ def open_for_serving(
     backend: str | None = None,
     milvus_uri: str | None = None,
 ) -> Engine:
-    """Open the index, add ``paths``; with neither paths nor documents, add the example pages."""
+    """Open the index, add ``paths``; with neither paths nor documents, add the example pages,
+    and once ``paths`` bring documents, drop them again."""
     from qa.engine import Engine
 
     engine = Engine.open(
@@ -144,6 +145,9 @@ def open_for_serving(
         logger.info("indexed %s", summary)
         for error in summary.errors:
             logger.warning("not indexed: %s", error)
+        if paths and (summary.added or summary.updated):
+            # Own documents replace the example a first start without paths put there.
+            drop_examples(engine)
     return engine
 
 

@@ -99,17 +99,27 @@ class Shown:
     quote: str | None
 
 
-# What the viewer's events update: the panel, the page, its image, the page on view, and the
-# previous/next buttons.
-_OUTPUTS = 6
+# What the viewer's events update: the panel, the page, its image, the page on view, the
+# previous/next buttons, and the column it takes the place of.
+_OUTPUTS = 7
 
 
 def _unchanged() -> tuple[Any, ...]:
     return tuple(gr.skip() for _ in range(_OUTPUTS))
 
 
+def _opened() -> tuple[Any, Any]:
+    """The panel open, and the column beside the chat hidden: the chat keeps its width."""
+    return gr.Sidebar(open=True), gr.Column(visible=False)
+
+
+def _closed() -> tuple[Any, Any]:
+    return gr.Sidebar(open=False), gr.Column(visible=True)
+
+
 def _problem(message: str) -> tuple[Any, ...]:
-    return (gr.Sidebar(open=True), problem_html(message), *_unchanged()[2:])
+    panel, beside = _opened()
+    return (panel, problem_html(message), *_unchanged()[2:-1], beside)
 
 
 def show_page(engine: Engine, link: PageLink) -> tuple[Any, ...]:
@@ -119,20 +129,26 @@ def show_page(engine: Engine, link: PageLink) -> tuple[Any, ...]:
         picture = engine.page_image(link.doc_id, link.page) if view.has_image else None
     except CiteqaError as error:
         return _problem(str(error))
+    panel, beside = _opened()
     return (
-        gr.Sidebar(open=True),
+        panel,
         page_html(view),
         gr.Image(value=Image.open(io.BytesIO(picture)) if picture else None, visible=bool(picture)),
         Shown(view.doc_id, view.number, view.previous, view.next, link.quote),
         gr.Button(interactive=view.previous is not None),
         gr.Button(interactive=view.next is not None),
+        beside,
     )
 
 
-def build_viewer(engine: Engine) -> None:
+def build_viewer(engine: Engine, beside: gr.Column) -> None:
     """The viewer's widgets (a side panel, opened by a page link) and their events; call inside
     the app's Blocks. The page script finds the hidden box and button that open a link by
-    their ids."""
+    their ids.
+
+    The open panel takes the place of ``beside`` (the chat's options column): sharing the
+    width three ways would squeeze the chat into a narrow column.
+    """
     shown = gr.State(None)
     with gr.Sidebar(
         position="right", open=False, width=VIEWER_WIDTH, elem_id="citeqa-viewer"
@@ -151,7 +167,7 @@ def build_viewer(engine: Engine) -> None:
         )
     ref = gr.Textbox(visible="hidden", elem_id="citeqa-page-ref")
     trigger = gr.Button(visible="hidden", elem_id="citeqa-page-open")
-    outputs = [panel, body, image, shown, previous, following]
+    outputs = [panel, body, image, shown, previous, following, beside]
 
     def open_link(href: str) -> tuple[Any, ...]:
         try:
@@ -170,4 +186,7 @@ def build_viewer(engine: Engine) -> None:
         button.click(lambda state, forward=forward: step(state, forward), [shown], outputs).then(
             None, js=SCROLL_TO_QUOTE
         )
-    close.click(lambda: gr.Sidebar(open=False), None, [panel])
+    close.click(_closed, None, [panel, beside])
+    # The panel's own arrow opens and closes it without going through the events above.
+    panel.collapse(lambda: gr.Column(visible=True), None, [beside])
+    panel.expand(lambda: gr.Column(visible=False), None, [beside])

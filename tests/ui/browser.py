@@ -18,6 +18,8 @@ from qa import Engine
 from ui.server import build_server
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Set to a folder to keep the screenshots the browser tests take there (to look at them).
+SHOT_DIR_ENV = "CITEQA_SHOT_DIR"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--headless",
@@ -103,3 +105,11 @@ def ask(page: Any, question: str) -> Any:
     # The chat says "Searching" at once; the answer replaces it.
     page.wait_for_function("() => !document.querySelector('#citeqa-chat .citeqa-searching')")
     return messages.last
+
+
+def snapshot(page: Any, name: str) -> None:
+    """Save a screenshot of ``page`` as ``name``.png in ``$CITEQA_SHOT_DIR``, when it is set."""
+    folder = os.environ.get(SHOT_DIR_ENV)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))

@@ -85,23 +85,6 @@ def test_search_only_mode_lists_passages_with_pages(page: Any) -> None:
     assert "900 military and civilian specialists" in cards.first.inner_text()
 
 
-def test_uploaded_file_appears_in_the_documents_list(page: Any, tmp_path: Path) -> None:
-    upload = tmp_path / "gullwick-seal-survey.txt"
-    upload.write_text(
-        "Gullwick Seal Survey\n\nThe lighthouse keepers of Gullwick counted nineteen grey "
-        "seals on the northern rocks during the spring survey.\n",
-        encoding="utf-8",
-    )
-    page.get_by_role("tab", name="Documents").click()
-    table = page.locator("#citeqa-documents")
-    expect(table).to_contain_text("Valdoria Defence White Paper 2024")
-    page.locator("#citeqa-upload input[type=file]").set_input_files(str(upload))
-    page.locator("#citeqa-upload").get_by_text("gullwick-seal-survey.txt").first.wait_for()
-    page.locator("#citeqa-add").click()
-    expect(page.locator("#citeqa-status")).to_contain_text("1 added")
-    expect(table).to_contain_text("gullwick-seal-survey.txt")
-
-
 def test_conversation_exports_as_markdown_with_citations(page: Any, tmp_path: Path) -> None:
     ask(page, "What is the defence budget for 2024?")
     export = page.locator("#citeqa-export")

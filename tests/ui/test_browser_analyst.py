@@ -16,6 +16,7 @@ from tests.ui.browser import ask, cited_pages, serving
 
 # The browser, and a page on this module's server_url.
 from tests.ui.test_browser import browser, page
+from ui.examples import example_ids
 from ui.server import EXAMPLE_DIR
 
 pytestmark = pytest.mark.browser
@@ -48,9 +49,13 @@ def test_the_landing_sums_up_the_collection_and_a_suggested_question_is_answered
     expect(examples.first).to_be_visible()
     suggestions = engine.overview().suggestions
     assert 4 <= examples.count() <= 6
+    # Questions made from the invented example say so; the editions' are plain.
+    invented = example_ids(engine.documents())
     assert [examples.nth(i).inner_text() for i in range(examples.count())] == [
-        s.question for s in suggestions
+        f"{s.question} (invented example)" if s.doc_id in invented else s.question
+        for s in suggestions
     ]
+    assert invented and {s.doc_id for s in suggestions} - invented
     examples.nth(2).click()
     message = chat.locator(".citeqa-message").last
     expect(message.locator(".citeqa-answer")).to_be_visible()

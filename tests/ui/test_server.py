@@ -28,6 +28,23 @@ def test_an_empty_index_is_filled_with_the_example_collection(tmp_path: Path) ->
         engine.close()
 
 
+def test_own_paths_served_later_replace_the_example(tmp_path: Path) -> None:
+    open_for_serving([], tmp_path / "index", encoder=FakeEncoder()).close()
+    note = tmp_path / "note.md"
+    note.write_text("# Ferry Timetable\n\nThe morning ferry to Brae leaves at seven.\n")
+    engine = open_for_serving([note], tmp_path / "index", encoder=FakeEncoder())
+    try:
+        assert [d.doc_id for d in engine.documents()] == ["note"]
+    finally:
+        engine.close()
+    # Serving the example folder itself keeps it.
+    engine = open_for_serving([EXAMPLE_DIR], tmp_path / "other", encoder=FakeEncoder())
+    try:
+        assert [d.title for d in engine.documents()] == ["Valdoria Defence White Paper 2024"]
+    finally:
+        engine.close()
+
+
 def test_given_paths_are_indexed_instead_of_the_example(tmp_path: Path) -> None:
     note = tmp_path / "note.md"
     note.write_text("# Ferry Timetable\n\nThe morning ferry to Brae leaves at seven.\n")
