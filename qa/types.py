@@ -334,6 +334,10 @@ class Citation:
         }
 
 
+# A calibrated confidence below this means an answer is more likely wrong than right.
+SURE_CONFIDENCE = 0.5
+
+
 @dataclass(frozen=True)
 class Answer:
     """``resolved_question`` is what was searched when the question leaned on earlier turns
@@ -355,6 +359,11 @@ class Answer:
     short: str | None = None
     missing: str | None = None
     confidence: float | None = None
+
+    @property
+    def tentative(self) -> bool:
+        """Found, but more likely wrong than right: shown as a possible answer, not in bold."""
+        return self.found and self.confidence is not None and self.confidence < SURE_CONFIDENCE
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
@@ -382,6 +391,7 @@ class Answer:
             "found": self.found,
             "missing": self.missing,
             "confidence": self.confidence,
+            "tentative": self.tentative,
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
             "hits": [h.to_dict() for h in self.hits],

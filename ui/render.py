@@ -209,9 +209,14 @@ def answer_html(answer: Answer, turn: int | str) -> str:
     ``turn`` keeps card anchors unique across the answers of one conversation. The HTML has
     no blank lines so the chat's Markdown renderer passes it through as one block.
     """
-    short = answer.short if answer.found else None
+    short = answer.short if answer.found and not answer.tentative else None
     text = _linked_markers(answer.text, turn, {c.n for c in answer.citations}, short)
-    if answer.found:
+    if answer.tentative:
+        body = (
+            '<div class="citeqa-answer citeqa-tentative"><strong>Possible answer</strong> '
+            f"(confidence {answer.confidence:.0%}): {text}</div>{_answer_tables(answer)}"
+        )
+    elif answer.found:
         body = f'<div class="citeqa-answer">{text}</div>{_answer_tables(answer)}'
     else:
         body = (

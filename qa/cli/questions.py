@@ -102,9 +102,13 @@ def _bold(text: str) -> str:
 def _print_answer(answer: Answer) -> None:
     if answer.resolved_question:
         print(f"Searched for: {answer.resolved_question}\n")
-    if answer.found and answer.short:
+    if answer.tentative:
+        print(f"Possible answer (confidence {answer.confidence:.0%}):\n")
+    elif answer.found and answer.short:
         print(f"Answer: {_bold(answer.short)}\n")
     print(answer.text)
+    if answer.confidence is not None and not answer.tentative:
+        print(f"\nConfidence: {answer.confidence:.0%}")
     if answer.citations:
         print()
         for citation in answer.citations:

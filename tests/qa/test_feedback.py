@@ -18,7 +18,9 @@ def test_verdicts_are_kept_in_the_index_folder_and_export_as_json_lines(tmp_path
         engine.add(EXAMPLE_DIR)
         answer = engine.ask("How many fighter aircraft does the Air Force fly?")
         engine.feedback.record(answer, helpful=True)
-        engine.feedback.record(engine.ask("Which wine suits salmon?"), helpful=False, note="off")
+        engine.feedback.record(
+            engine.ask("What is the capital of France?"), helpful=False, note="off"
+        )
     assert (tmp_path / "index" / FEEDBACK).is_file()
     # A later process reads them back, with the citations as they were.
     log = FeedbackLog(tmp_path / "index")

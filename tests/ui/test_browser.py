@@ -67,7 +67,7 @@ def test_answer_cites_the_right_page_and_its_card_highlights_the_quote(page: Any
 
 
 def test_a_question_the_documents_cannot_answer_shows_not_found(page: Any) -> None:
-    message = ask(page, "Which wine pairs best with grilled salmon?")
+    message = ask(page, "What is the capital of France?")
     notice = message.locator(".citeqa-notfound")
     assert notice.is_visible()
     assert "Not found" in notice.inner_text()

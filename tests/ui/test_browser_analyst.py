@@ -146,7 +146,9 @@ def test_the_chat_says_it_is_searching_at_once(
         return answer(*args, **kwargs)
 
     monkeypatch.setattr(engine, "ask", slow_ask)
-    page.locator("#citeqa-question textarea").fill("How many frigates does the Navy operate?")
+    page.locator("#citeqa-question textarea").fill(
+        "How many fighter aircraft does the Air Force fly?"
+    )
     page.locator("#citeqa-ask").click()
     searching = page.locator("#citeqa-chat .citeqa-searching")
     expect(searching).to_be_visible(timeout=1500)

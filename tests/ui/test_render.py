@@ -163,6 +163,17 @@ def test_the_short_answer_is_bold_in_the_answer_text() -> None:
     assert "citeqa-short" not in answer_html(replace(answer, found=False), turn=0)
 
 
+def test_a_low_confidence_answer_is_shown_as_a_possible_answer_without_bold() -> None:
+    answer = replace(
+        _answer(), text="The fleet has four frigates. [1]", short="four frigates", confidence=0.35
+    )
+    rendered = answer_html(answer, turn=0)
+    assert "<strong>Possible answer</strong> (confidence 35%)" in rendered
+    assert "citeqa-short" not in rendered
+    sure = answer_html(replace(answer, confidence=0.9), turn=0)
+    assert "Possible answer" not in sure and "citeqa-short" in sure
+
+
 def test_a_search_result_is_closed_showing_its_first_line_and_opens_to_its_page_links() -> None:
     long = Chunk.make(
         doc_id="wp",
