@@ -36,7 +36,7 @@ from qa.errors import (
 )
 from qa.feedback import FeedbackLog
 from qa.index.base import Index
-from qa.index.folder import MODELS, check_folder
+from qa.index.folder import check_folder
 from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
 from qa.indexer import AddSummary, apply_update, plan_update
@@ -113,7 +113,7 @@ class Engine:
 
         ``backend="milvus"`` keeps the index in a Milvus collection at ``milvus_uri`` (a path
         ending in ``.db`` for embedded Milvus Lite, ``http://host:19530`` for a server) and
-        only the model and embedding caches in ``path``; default: ``settings.backend``.
+        only the embedding cache and feedback in ``path``; default: ``settings.backend``.
         """
         settings = (settings or Settings.from_env()).with_overrides(
             backend=backend, milvus_uri=milvus_uri
@@ -126,7 +126,9 @@ class Engine:
             from embeddings.encoder import ModelNotFoundError
 
             try:
-                encoder = SentenceEncoder(model, cache_dir=folder / MODELS).load()
+                # The converted model goes to the user's cache (``default_cache_dir``), shared
+                # by every index: a copy per index folder cost 87 MB and a conversion each.
+                encoder = SentenceEncoder(model).load()
             except ModelNotFoundError as exc:
                 raise ModelError(str(exc)) from exc
         store: Index

@@ -184,6 +184,56 @@ def test_an_empty_folder_is_reported_and_fails(
     assert f"citeqa: error: no readable document was found in {empty}" in capsys.readouterr().err
 
 
+def test_index_reads_a_folder_for_supported_files_and_says_how_many_it_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "field-notes.md").write_bytes((DOCS / "field-notes.md").read_bytes())
+    (folder / "b.csv").write_text("unit,boats\nharbour,12\n")
+    (folder / "C.py").write_text("print('patrol boats')\n")
+    index = str(tmp_path / "index")
+
+    assert main(["index", str(folder), "--index", index]) == 0
+    assert "2 files skipped, not of a supported type (.csv, .py)" in capsys.readouterr().err
+    assert [d["doc_id"] for d in run_json(capsys, "docs", "--index", index)] == ["field-notes"]
+
+
+def test_a_folder_of_unsupported_files_only_fails_saying_so_and_leaves_no_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "code"
+    folder.mkdir()
+    (folder / "C.py").write_text("print('patrol boats')\n")
+
+    assert main(["index", str(folder), "--index", str(tmp_path / "index")]) == 1
+    assert (
+        f"no readable document was found in {folder} "
+        "(1 file skipped, not of a supported type (.py))" in capsys.readouterr().err
+    )
+    assert not (tmp_path / "index").exists()
+
+
+def test_a_failed_first_index_leaves_no_folder_and_a_failed_update_keeps_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    index = tmp_path / "x"
+
+    assert main(["index", str(empty), "--index", str(index)]) == 1
+    assert "empty file" in capsys.readouterr().err
+    assert not index.exists()
+    # A folder the user made for the index stays, as empty as it was.
+    index.mkdir()
+    assert main(["index", str(empty), "--index", str(index)]) == 1
+    assert list(index.iterdir()) == []
+    # Once it holds documents, a failing run leaves the index alone.
+    assert main(["index", str(DOCS), "--index", str(index), "-q"]) == 0
+    assert main(["index", str(empty), "--index", str(index)]) == 1
+    assert run_json(capsys, "docs", "--index", str(index))
+
+
 def test_debug_shows_the_traceback(index: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["remove", "no-such-doc", "--index", index, "--debug"]) == 2
     err = capsys.readouterr().err

@@ -65,6 +65,33 @@ def test_folders_are_read_recursively_in_order_skipping_hidden_entries(tmp_path:
     assert result.errors == ()
 
 
+def test_a_folder_is_read_for_its_supported_types_and_the_other_files_are_counted(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(DOCS / "field-notes.md", tmp_path / "notes.md")
+    (tmp_path / "REPORT.TXT").write_text("The depot stores fuel for the winter.\n")
+    (tmp_path / "b.csv").write_text("unit,boats\nharbour,12\n")
+    (tmp_path / "C.py").write_text("print('patrol boats')\n")
+
+    result = load_paths([tmp_path])
+
+    assert sorted(doc.source for doc in result.documents) == ["REPORT.TXT", "notes.md"]
+    assert sorted(Path(path).name for path in result.skipped) == ["C.py", "b.csv"]
+    assert result.errors == ()
+
+
+def test_a_file_named_on_its_own_is_read_by_its_content_whatever_its_name(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "depot.log"
+    path.write_text("The depot stores fuel for the winter.\n")
+
+    result = load_paths([path])
+
+    assert [doc.id for doc in result.documents] == ["depot"]
+    assert result.skipped == ()
+
+
 def test_a_file_argument_is_shown_by_its_name_and_remembered_by_its_full_path() -> None:
     path = DOCS / "harbor_2031_CoastalDefenceReview.txt"
     (doc,) = load_paths([path]).documents
