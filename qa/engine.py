@@ -41,6 +41,7 @@ from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
 from qa.indexer import AddSummary, apply_update, plan_update
 from qa.ingest import Progress
+from qa.naming import named_document, searched_in
 from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
 from qa.pages import PageView, load_page, render_pdf_page
 from qa.pipeline import Scan, Source, check_sources
@@ -318,9 +319,11 @@ class Engine:
     ) -> list[Hit]:
         """The ``k`` best passages for ``question``; ``docs`` restricts to those doc ids.
 
-        ``history`` holds the conversation's earlier turns (see ``ask``).
+        ``history`` holds the conversation's earlier turns; a question naming one document by
+        year and kind is searched in that one (see ``ask``).
         """
         resolution = self.resolve(question, history)
+        docs, _ = self._scope(resolution.query, docs)
         self._catch_up()
         with self._lock.read():
             return self._retrieve(resolution, k, docs, mode).hits
@@ -357,7 +360,9 @@ class Engine:
         ``history`` holds the conversation's earlier turns, oldest first: question strings,
         ``(question, Answer)`` pairs or ``Answer``s. A question that leans on them ("and the
         Navy?") is searched as a self-contained query, given back as
-        ``Answer.resolved_question``.
+        ``Answer.resolved_question``. Without ``docs``, a question that names one document by
+        year and kind ("according to the 2018 white paper"; see ``qa.naming``) is searched in
+        that document only, and ``resolved_question`` says so.
 
         The index is locked only while passages are retrieved: composing the answer (a
         language-model call can take a minute) works on the hits, which never change.
@@ -389,13 +394,30 @@ class Engine:
             settings = replace(settings, answer_passages=passages)
         depth = max(self._validate_k(k), settings.answer_passages)
         resolution = self.resolve(question, history)
+        docs, scope = self._scope(resolution.query, docs)
         self._catch_up()
         with self._lock.read():
             retrieved = self._retrieve(resolution, depth, docs, None)
         answer = self._compose(resolution, retrieved, answer_mode, settings)
-        if resolution.followup:
-            answer = replace(answer, question=question.strip(), resolved_question=resolution.query)
+        if resolution.followup or scope:
+            resolved = searched_in(resolution.query, scope) if scope else resolution.query
+            answer = replace(answer, question=question.strip(), resolved_question=resolved)
         return answer
+
+    def _scope(
+        self, query: str, docs: Sequence[str] | None
+    ) -> tuple[Sequence[str] | None, str | None]:
+        """``docs`` as given; without them, the one document ``query`` names by year and kind
+        and its title, or (None, None). Passages of the other editions would otherwise outrank
+        the one asked about: "the 2018 white paper" also quoted the 2022 edition."""
+        if docs:
+            return docs, None
+        titles = {d.doc_id: d.title for d in self.documents()}
+        named = named_document(query, titles)
+        if named is None:
+            return None, None
+        logger.info("%r names %s: searching it alone", query, named)
+        return [named], titles[named]
 
     def _chat_client(self) -> ChatClient:
         settings = self.settings

@@ -153,8 +153,10 @@ def _run_chat(args: argparse.Namespace) -> int:
             print("(new conversation)", file=sys.stderr)
             continue
         if line == "/edit":
+            from qa.naming import without_scope
+
             last = next((t for t in reversed(history) if isinstance(t, Answer)), None)
-            prefill = (last.resolved_question or last.question) if last else ""
+            prefill = without_scope(last.resolved_question or last.question) if last else ""
             continue
         if not line:
             continue

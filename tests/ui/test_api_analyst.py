@@ -104,3 +104,15 @@ def test_feedback_is_recorded_and_exported_as_json_lines(client: TestClient) -> 
     bad = client.post("/api/feedback", json={"answer": {"text": "no question"}, "helpful": True})
     assert bad.status_code == 400
     assert "not an answer object" in bad.json()["error"]
+
+
+def test_ask_searches_the_one_edition_the_question_names(client: TestClient) -> None:
+    question = "How many corvettes does the Navy operate according to the 2019 white paper?"
+
+    body = client.post("/api/ask", json={"question": question}).json()
+
+    assert {c["doc_id"] for c in body["citations"]} == {OLD}
+    assert {h["chunk"]["doc_id"] for h in body["hits"]} == {OLD}
+    assert body["resolved_question"].endswith(
+        "(searched in Northmark 2019 Defence White Paper only)"
+    )
