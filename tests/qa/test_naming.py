@@ -45,7 +45,7 @@ def test_ask_searches_the_edition_the_question_names_and_says_so(editions: Engin
     assert {h.chunk.doc_id for h in answer.hits} == {OLD}
     assert answer.question == question
     assert answer.resolved_question == (
-        f"{question} (searched in Northmark 2019 Defence White Paper only)"
+        f"{question} (searched in Northmark Defence White Paper 2019 only)"
     )
     assert {h.chunk.doc_id for h in editions.search(question)} == {OLD}
     # Documents the caller chose win over the one the question names.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -159,3 +160,27 @@ def test_every_defense_document_loads_with_pages_where_marked(shared: Path) -> N
         text = (folder / doc.source).read_text(encoding="utf-8")
         marked = "\f" in text or "-----" in text.splitlines()
         assert (doc.pages is not None) == marked, doc.id
+
+
+@pytest.mark.shared
+def test_defense_documents_take_their_own_titles_where_they_read_as_titles(shared: Path) -> None:
+    folder = shared / "corpus" / "defense-docs"
+    titles = {doc.id: doc.title for doc in load_paths([folder]).documents}
+
+    # Ids stay the file names: they key the index.
+    assert set(titles) == {path.stem for path in folder.glob("*.txt")}
+    assert titles["china_2019_DefenseWhitePaper"] == "China's National Defense in the New Era"
+    assert titles["singapore_2004_NationalSecurityStrategy"] == "The Fight Against Terror"
+    # Covers that open with a registration number, "DEFENCE" or a title that says only the
+    # kind of document keep the file name's country and year.
+    assert titles["southkorea_2020_DefenseWhitePaper"] == "Southkorea 2020 Defense White Paper"
+    assert titles["australia_2020_DefenceStrategicUpdate"] == (
+        "Australia 2020 Defence Strategic Update"
+    )
+    assert titles["us_2017_NationalSecurityStrategy"] == "Us 2017 National Security Strategy"
+    not_titles = re.compile(
+        r"contents|foreword|preface|message|ministry|copyright|\d{2}-\d{5}|\b(?:january|march|"
+        r"june|october|december)\b|\]\(",
+        re.IGNORECASE,
+    )
+    assert [t for t in titles.values() if not_titles.search(t) or len(t.split()) < 2] == []
