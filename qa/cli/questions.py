@@ -95,8 +95,9 @@ def _read_history(path: Path) -> list[Turn]:
 
 
 def _bold(text: str) -> str:
-    """``text`` in bold on a terminal, in Markdown emphasis otherwise."""
-    return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else f"**{text}**"
+    """``text`` in bold on a terminal; plain in a file or pipe, where Markdown's ``**`` would
+    only be noise."""
+    return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else text
 
 
 def _print_answer(answer: Answer) -> None:

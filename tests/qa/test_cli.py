@@ -7,11 +7,13 @@ import io
 import json
 import os
 import pty
+import re
 import struct
 import subprocess
 import sys
 import termios
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -335,11 +337,34 @@ def test_chat_answers_follow_ups_in_the_conversation(
     assert out.count("[1]") >= 2
 
 
-def test_ask_prints_the_short_answer_first(index: str, capsys: pytest.CaptureFixture[str]) -> None:
-    answer = run_json(capsys, "ask", "How many patrol boats guard the harbour?", "--index", index)
+def test_ask_prints_the_short_answer_first_in_bold_on_a_terminal_only(
+    index: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "How many patrol boats guard the harbour?"
+    answer = run_json(capsys, "ask", question, "--index", index)
     assert answer["short"]
-    assert main(["ask", "How many patrol boats guard the harbour?", "--index", index]) == 0
-    assert capsys.readouterr().out.startswith(f"Answer: **{answer['short']}**\n")
+
+    assert main(["ask", question, "--index", index]) == 0
+    piped = capsys.readouterr().out
+    assert piped.startswith(f"Answer: {answer['short']}\n")
+    assert "**" not in piped and "\033[" not in piped
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["ask", question, "--index", index]) == 0
+    assert capsys.readouterr().out.startswith(f"Answer: \033[1m{answer['short']}\033[0m\n")
+
+
+def test_the_index_summary_gives_the_whole_command_s_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slow_open(args: object, create: bool = False) -> Engine:
+        time.sleep(1.0)  # what loading (and on a first run converting) the model costs
+        return Engine.open(tmp_path / "index", encoder=FakeEncoder(), create=create)
+
+    monkeypatch.setattr(qa.cli.command, "open_engine", slow_open)
+    assert main(["index", str(DOCS), "--index", str(tmp_path / "index")]) == 0
+    seconds = re.search(r"errors; (\d+\.\d) s$", capsys.readouterr().err, re.MULTILINE)
+    assert seconds is not None and float(seconds.group(1)) >= 1.0
 
 
 def test_index_on_ray_without_ray_says_how_to_get_it(
