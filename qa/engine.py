@@ -412,7 +412,9 @@ class Engine:
         the one asked about: "the 2018 white paper" also quoted the 2022 edition."""
         if docs:
             return docs, None
-        titles = {d.doc_id: d.title for d in self.documents()}
+        self._catch_up()
+        with self._lock.read():
+            titles = self.store.document_titles()
         named = named_document(query, titles)
         if named is None:
             return None, None

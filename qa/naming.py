@@ -9,6 +9,7 @@ fits the words around it best; several named together prefer editions of one ser
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -39,6 +40,8 @@ class Named:
     spans: tuple[tuple[int, int], ...]
 
 
+# Every question with a year reads every title: 30 ms at 672 documents without the cache.
+@functools.lru_cache(maxsize=8192)
 def title_words(doc_id: str, title: str) -> frozenset[str]:
     """Lower-cased words of a document's id and title, camel case and underscores split:
     ``southkorea_2018_DefenseWhitePaper`` -> southkorea, 2018, defense, white, paper."""
@@ -108,8 +111,10 @@ def _ranked(
 ) -> tuple[list[_Mention], list[str], list[tuple[float, tuple[str, ...]]]]:
     """The years ``question`` names documents by, and every choice of one document per year
     with how well it fits, best first (in id order among equals)."""
-    words_of = {doc_id: title_words(doc_id, title) for doc_id, title in titles.items()}
     tokens = list(_TOKEN.finditer(question))
+    if not any(_YEAR.match(t.group(0)) for t in tokens):
+        return [], [], []  # most questions: no need to read every title
+    words_of = {doc_id: title_words(doc_id, title) for doc_id, title in titles.items()}
     mentions = _mentions(tokens, words_of)
     years = list(dict.fromkeys(m.year for m in mentions))
     if not years:
