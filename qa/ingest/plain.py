@@ -64,7 +64,7 @@ def load_plain(text: str, path: str, source: str | None) -> Document:
 
 def document_title(text: str, stem: str) -> str:
     """The title the document gives itself near its top (see ``opening_title``), else one
-    made from the file name's words."""
+    made from the file name: ``Southkorea 2018 Defense White Paper`` is only a fallback."""
     return opening_title(text[:_TITLE_SEARCH_CHARS]) or title_from_stem(stem)
 
 
@@ -133,39 +133,9 @@ def _recased(title: str) -> str:
 
 
 def title_from_stem(stem: str) -> str:
-    """``japan_2022_NationalDefenseStrategy`` -> ``Japan 2022 National Defense Strategy``, and
-    ``southkorea_2018_...`` -> ``South Korea 2018 ...`` (see ``_split_compound``)."""
-    words = [part for word in name_words(stem) for part in _split_compound(word)]
+    """``japan_2022_NationalDefenseStrategy`` -> ``Japan 2022 National Defense Strategy``."""
+    words = name_words(stem)
     return " ".join(word[0].upper() + word[1:] for word in words) or stem
-
-
-# A file name runs a name of several words together in lower case ("southkorea",
-# "trinidadandtobago"): a word English does not know, made of words it knows well, is split.
-_UNKNOWN_ZIPF = 1.8
-_KNOWN_ZIPF = 3.0
-_COMPOUND_MIN_CHARS = 8
-
-
-def _split_compound(word: str) -> list[str]:
-    if len(word) < _COMPOUND_MIN_CHARS or not (word.isalpha() and word.islower()):
-        return [word]
-    from wordfreq import zipf_frequency
-
-    if zipf_frequency(word, "en") >= _UNKNOWN_ZIPF:
-        return [word]
-
-    def known(part: str) -> float:
-        return zipf_frequency(part, "en") if len(part) >= 3 else 0.0
-
-    best: tuple[float, list[str]] = (_KNOWN_ZIPF, [word])
-    for i in range(3, len(word) - 2):
-        head, tail = word[:i], word[i:]
-        splits = [[head, tail]] + [[head, tail[:j], tail[j:]] for j in range(3, len(tail) - 2)]
-        for parts in splits:
-            score = min(known(part) for part in parts)
-            if score > best[0]:
-                best = (score, parts)
-    return best[1]
 
 
 def clean_title(text: str) -> str:

@@ -12,7 +12,7 @@ TITLES = {
     OLD: "Northmark 2019 Defence White Paper",
     NEW: "Northmark 2021 Defence White Paper",
     OTHER: "Eastport 2021 Maritime Strategy",
-    "southkorea_2018_DefenseWhitePaper": "South Korea 2018 Defense White Paper",
+    "southkorea_2018_DefenseWhitePaper": "Southkorea 2018 Defense White Paper",
     "netherlands_2018_DefenceWhitePaper": "Netherlands 2018 Defence White Paper",
 }
 

