@@ -41,7 +41,7 @@ from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
 from qa.indexer import AddSummary, apply_update, plan_update
 from qa.ingest import Progress
-from qa.naming import named_document, searched_in
+from qa.naming import named_scope, searched_in
 from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
 from qa.pages import PageView, load_page, render_pdf_page
 from qa.pipeline import Scan, Source, check_sources
@@ -362,7 +362,8 @@ class Engine:
         Navy?") is searched as a self-contained query, given back as
         ``Answer.resolved_question``. Without ``docs``, a question that names one document by
         year and kind ("according to the 2018 white paper"; see ``qa.naming``) is searched in
-        that document only, and ``resolved_question`` says so.
+        that document only (or in the documents of that year that fit it equally well), and
+        ``resolved_question`` says so.
 
         The index is locked only while passages are retrieved: composing the answer (a
         language-model call can take a minute) works on the hits, which never change.
@@ -406,20 +407,21 @@ class Engine:
 
     def _scope(
         self, query: str, docs: Sequence[str] | None
-    ) -> tuple[Sequence[str] | None, str | None]:
-        """``docs`` as given; without them, the one document ``query`` names by year and kind
-        and its title, or (None, None). Passages of the other editions would otherwise outrank
-        the one asked about: "the 2018 white paper" also quoted the 2022 edition."""
+    ) -> tuple[Sequence[str] | None, list[str]]:
+        """``docs`` as given; without them, the documents ``query`` names by year and kind
+        (``qa.naming.named_scope``) and their titles, or (None, []). Passages of the other
+        editions would otherwise outrank the one asked about: "the 2018 white paper" also
+        quoted the 2022 edition."""
         if docs:
-            return docs, None
+            return docs, []
         self._catch_up()
         with self._lock.read():
             titles = self.store.document_titles()
-        named = named_document(query, titles)
-        if named is None:
-            return None, None
-        logger.info("%r names %s: searching it alone", query, named)
-        return [named], titles[named]
+        named = named_scope(query, titles)
+        if not named:
+            return None, []
+        logger.info("%r names %s: searching only there", query, ", ".join(named))
+        return list(named), [titles[d] for d in named]
 
     def _chat_client(self) -> ChatClient:
         settings = self.settings

@@ -160,18 +160,17 @@ def named_documents(question: str, titles: dict[str, str]) -> list[Named]:
     return [Named(doc_id, tuple(s)) for doc_id, s in spans.items()]
 
 
-def named_document(question: str, titles: dict[str, str]) -> str | None:
-    """The one document ``question`` names by year and kind ("according to the 2018 white
-    paper"), or None: when it names none or several, when documents of that year fit it
-    equally well, or when none shares a word with the question besides the year (the only
-    2018 document an annual report, asked about "the 2018 white paper")."""
+def named_scope(question: str, titles: dict[str, str]) -> tuple[str, ...]:
+    """The documents a question naming one document by year and kind ("according to the 2018
+    white paper") is about: the one that fits best, or those that fit equally well (two white
+    papers of 2018, told apart by nothing the question says). Empty when it names no year or
+    several, or when no document of that year shares a word with the question besides the
+    year (the only 2018 document an annual report, asked about "the 2018 white paper")."""
     _, years, ranked = _ranked(question, titles)
-    if len(years) != 1:
-        return None
-    (score, (doc_id,)), *others = ranked
-    if score <= 0 or (others and math.isclose(others[0][0], score)):
-        return None
-    return doc_id
+    if len(years) != 1 or not ranked or ranked[0][0] <= 0:
+        return ()
+    best = ranked[0][0]
+    return tuple(doc_id for score, (doc_id,) in ranked if math.isclose(score, best))
 
 
 def edition_year(words: frozenset[str]) -> int | None:
@@ -180,15 +179,16 @@ def edition_year(words: frozenset[str]) -> int | None:
     return int(years[0]) if len(years) == 1 else None
 
 
-# How an answer's ``resolved_question`` says that the question was searched in the one
-# document it names; follow-ups read the query without it.
+# How an answer's ``resolved_question`` says that the question was searched in the documents
+# it names; follow-ups read the query without it.
 _SCOPE = " (searched in {title} only)"
 _SCOPE_NOTE = re.compile(r" \(searched in .+ only\)$")
 
 
-def searched_in(query: str, title: str) -> str:
-    """``query`` with the note that it was searched in the document ``title`` only."""
-    return query + _SCOPE.format(title=title)
+def searched_in(query: str, titles: Sequence[str]) -> str:
+    """``query`` with the note that it was searched in the documents ``titles`` only."""
+    shown = titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
+    return query + _SCOPE.format(title=shown)
 
 
 def without_scope(query: str) -> str:

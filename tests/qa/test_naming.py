@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa import Engine
-from qa.naming import named_document, without_scope
+from qa.naming import named_scope, searched_in, without_scope
 from tests.qa.editions import NEW, OLD, OTHER, editions
 
 __all__ = ["editions"]
@@ -18,21 +18,27 @@ TITLES = {
 
 
 def test_one_document_named_by_year_and_kind_is_found() -> None:
-    assert named_document("How many soldiers, according to the 2019 white paper?", TITLES) == OLD
-    assert named_document("What does the 2021 Maritime Strategy say about ports?", TITLES) == OTHER
-    assert (
-        named_document("How big is the army in South Korea's 2018 white paper?", TITLES)
-        == "southkorea_2018_DefenseWhitePaper"
+    assert named_scope("How many soldiers, according to the 2019 white paper?", TITLES) == (OLD,)
+    assert named_scope("What does the 2021 Maritime Strategy say about ports?", TITLES) == (OTHER,)
+    assert named_scope("How big is the army in South Korea's 2018 white paper?", TITLES) == (
+        "southkorea_2018_DefenseWhitePaper",
     )
 
 
-def test_no_document_when_the_question_names_none_several_or_one_of_equals() -> None:
-    assert named_document("What was the 2019 defence budget?", TITLES) is None
-    assert named_document("Compare the 2019 and 2021 white papers on the budget", TITLES) is None
-    # Two white papers of 2018 fit equally: searching either alone would be a guess.
-    assert named_document("What does the 2018 white paper say about reserves?", TITLES) is None
-    # The only documents of 2021 are an edition and a strategy: "report" fits neither.
-    assert named_document("What does the 2021 annual report say?", {OTHER: TITLES[OTHER]}) is None
+def test_documents_of_the_year_that_fit_equally_well_are_all_searched() -> None:
+    # Nothing in the question tells the two white papers of 2018 apart: both, and no other.
+    assert set(named_scope("What does the 2018 white paper say about reserves?", TITLES)) == {
+        "southkorea_2018_DefenseWhitePaper",
+        "netherlands_2018_DefenceWhitePaper",
+    }
+    assert searched_in("Q?", ["A", "B", "C"]) == "Q? (searched in A, B and C only)"
+
+
+def test_no_scope_when_the_question_names_no_document_or_several() -> None:
+    assert named_scope("What was the 2019 defence budget?", TITLES) == ()
+    assert named_scope("Compare the 2019 and 2021 white papers on the budget", TITLES) == ()
+    # The only document of 2021 is a strategy: "annual report" fits nothing in its title.
+    assert named_scope("What does the 2021 annual report say?", {OTHER: TITLES[OTHER]}) == ()
 
 
 def test_ask_searches_the_edition_the_question_names_and_says_so(editions: Engine) -> None:
