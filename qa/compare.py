@@ -5,24 +5,21 @@ defence budget change between the 2018 and 2020 white papers?"). One mixed answe
 passages score best hides which edition says what, so each document is asked on its own, with
 its own citations, and says "not found" when it does not answer.
 
-The documents are chosen by the caller, or read from the question: a year followed by the kind
-of document ("the 2018 and 2020 white papers", "the 2022 edition", "Japan's 2022 National Defense
-Strategy") names the document of that year whose title fits the question best; editions of one
-series are preferred together.
+The documents are chosen by the caller, or read from the question (``qa.naming``: "the 2018
+and 2020 white papers", "the 2022 edition", "Japan's 2022 National Defense Strategy").
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import math
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from qa.errors import InvalidQuestion, UnknownDocument
-from qa.text import ASKING_WORDS, name_words, word_set
+from qa.naming import DOCUMENT_NOUNS, Named, edition_year, named_documents, title_words
+from qa.text import ASKING_WORDS
 from qa.types import Answer
 
 logger = logging.getLogger(__name__)
@@ -30,16 +27,18 @@ logger = logging.getLogger(__name__)
 MIN_DOCUMENTS = 2
 MAX_DOCUMENTS = 4
 
-_TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)?")
-_YEAR = re.compile(r"^(?:19|20)\d{2}$")
-# Words that join the years of one mention: "the 2016, 2018 and 2020 editions".
-_CONNECTORS = word_set("and or vs versus")
-# Kinds of document a year can name: "the 2020 edition", "the 2018 white papers".
-_DOCUMENT_NOUNS = word_set(
-    "paper papers whitepaper whitepapers edition editions version versions report reports "
-    "strategy strategies review reviews update updates doctrine doctrines concept concepts "
-    "assessment assessments plan plans policy policies document documents issue issues"
-)
+__all__ = [
+    "MAX_DOCUMENTS",
+    "MIN_DOCUMENTS",
+    "Named",
+    "check_documents",
+    "compare",
+    "edition_year",
+    "focused_question",
+    "named_documents",
+    "title_words",
+]
+
 # Years said relative to an edition ("the budget for the following year"), and how far from
 # the edition's own year each lies.
 _RELATIVE_YEARS = (
@@ -53,120 +52,6 @@ _FRAMING = re.compile(
     r"(?:on|about|regarding|concerning|with regard to|in terms of)\s+(?P<topic>.+?)\s*[?.!]*$",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Named:
-    """A document the question names: ``spans`` are the offsets ``(start, end)`` of the years
-    that name it."""
-
-    doc_id: str
-    spans: tuple[tuple[int, int], ...]
-
-
-def title_words(doc_id: str, title: str) -> frozenset[str]:
-    """Lower-cased words of a document's id and title, camel case and underscores split:
-    ``southkorea_2018_DefenseWhitePaper`` -> southkorea, 2018, defense, white, paper."""
-    text = " ".join(name_words(f"{doc_id} {title}"))
-    return frozenset(w.lower() for w in _TOKEN.findall(text))
-
-
-def _question_words(tokens: Sequence[str]) -> set[str]:
-    """The words of a question, without possessives, and each pair of neighbours joined
-    ("South Korea's" -> south, korea, southkorea) to meet names written as one word."""
-    plain = [re.sub(r"[’']s$", "", t.lower()) for t in tokens]
-    return {*plain, *(a + b for a, b in itertools.pairwise(plain))}
-
-
-def _skip_list(tokens: Sequence[re.Match[str]], start: int, step: int = 1) -> int:
-    """The index of the first token from ``start`` (going by ``step``) that is neither a year
-    nor a connector."""
-    while 0 <= start < len(tokens) and (
-        _YEAR.match(tokens[start].group(0)) or tokens[start].group(0).lower() in _CONNECTORS
-    ):
-        start += step
-    return start
-
-
-@dataclass(frozen=True)
-class _Mention:
-    """A year naming a document, and the words around it ("South Korea's 2018 Defense White
-    Paper"), which say best which document of that year it is."""
-
-    year: str
-    span: tuple[int, int]
-    context: frozenset[str]
-
-
-def _mentions(
-    tokens: Sequence[re.Match[str]], words_of: dict[str, frozenset[str]]
-) -> list[_Mention]:
-    """Each year followed by the kind of document it dates: a document noun, or two words of
-    the title of a document of that year."""
-    found = []
-    words = [t.group(0) for t in tokens]
-    for i, year in enumerate(words):
-        if not _YEAR.match(year):
-            continue
-        titles = set().union(*(w for w in words_of.values() if year in w)) - {year}
-        after = _skip_list(tokens, i + 1)
-        following = [w.lower() for w in words[after : after + 4]]
-        for run, word in enumerate(following):
-            if word in _DOCUMENT_NOUNS or (run >= 1 and word in titles):
-                before = _skip_list(tokens, i - 1, step=-1)
-                around = words[max(0, before - 2) : before + 1] + words[after : after + 4]
-                found.append(_Mention(year, tokens[i].span(), frozenset(_question_words(around))))
-                break
-            if word not in titles:
-                break
-    return found
-
-
-# How much the words around a year count against the rest of the question, and the words the
-# documents named share (editions of one series): ties are broken, the question decides.
-CONTEXT_WEIGHT = 2.0
-SERIES_WEIGHT = 0.5
-
-
-def named_documents(question: str, titles: dict[str, str]) -> list[Named]:
-    """The documents ``question`` names by year, in the order it names them.
-
-    ``titles`` maps every indexed document id to its title. Several documents of one year are
-    told apart by the words their titles share (idf-weighted) with the words around the year,
-    then with the whole question, then with the other documents named.
-    """
-    words_of = {doc_id: title_words(doc_id, title) for doc_id, title in titles.items()}
-    tokens = list(_TOKEN.finditer(question))
-    mentions = _mentions(tokens, words_of)
-    years = list(dict.fromkeys(m.year for m in mentions))
-    if not years:
-        return []
-    df = Counter(w for words in words_of.values() for w in words if not _YEAR.match(w))
-
-    def weight(words: frozenset[str] | set[str]) -> float:
-        return sum(math.log(1 + len(words_of) / df[w]) for w in words if w in df)
-
-    asked = _question_words([t.group(0) for t in tokens])
-    context = [frozenset().union(*(m.context for m in mentions if m.year == y)) for y in years]
-    candidates = [sorted(d for d, w in words_of.items() if year in w) for year in years]
-
-    def fit(combination: tuple[str, ...]) -> float:
-        own = sum(
-            CONTEXT_WEIGHT * weight(words_of[d] & near) + weight(words_of[d] & asked)
-            for d, near in zip(combination, context, strict=True)
-        )
-        series = sum(
-            weight(words_of[a] & words_of[b]) for a, b in itertools.combinations(combination, 2)
-        )
-        return own + SERIES_WEIGHT * series
-
-    # Few documents share a year, so trying every combination stays cheap.
-    best = dict(zip(years, max(itertools.product(*candidates), key=fit), strict=True))
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for mention in mentions:
-        spans.setdefault(best[mention.year], []).append(mention.span)
-    return [Named(doc_id, tuple(s)) for doc_id, s in spans.items()]
-
 
 _LIST_BEFORE = re.compile(r"(?:19|20)\d{2}(?P<joint>\s*,|\s+(?:and|or|vs\.?|versus))\s+$", re.I)
 _LIST_AFTER = re.compile(
@@ -226,12 +111,6 @@ def _one_edition(question: str) -> str:
     return "".join(out)
 
 
-def edition_year(words: frozenset[str]) -> int | None:
-    """The one year in a document's title words, or None when it has none or several."""
-    years = [w for w in words if _YEAR.match(w)]
-    return int(years[0]) if len(years) == 1 else None
-
-
 # Clauses of a question that asks each document in turn: "..., and in 2020 according to ...".
 _CLAUSE = re.compile(r",\s+(?:and|while|whereas|but)\s+|;\s+", re.IGNORECASE)
 # A date that a clause about another document asks about: "at the end of 2018", "in 2018".
@@ -247,7 +126,7 @@ _DATED_PHRASE = re.compile(
 _ATTRIBUTION = re.compile(
     r"\s+(?:according to|as reported in|in)\s+(?:the\s+)?(?:[\w’'\-]+\s+){0,2}?"
     r"(?:19|20)\d{2}(?:\s+[\w’'\-]+){0,3}?\s+(?:"
-    + "|".join(sorted(_DOCUMENT_NOUNS, key=len, reverse=True))
+    + "|".join(sorted(DOCUMENT_NOUNS, key=len, reverse=True))
     + r")\b",
     re.IGNORECASE,
 )

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.errors import InvalidQuestion
+from qa.naming import without_scope
 from qa.text import word_set
 from qa.types import Answer
 
@@ -186,12 +187,13 @@ def turn_question(turn: Turn) -> str:
 
 
 def _turn_parts(turn: Turn) -> tuple[str, Answer | None]:
+    # What a follow-up leans on is the query, not the note of the document it was searched in.
     if isinstance(turn, Answer):
-        return turn.resolved_question or turn.question, turn
+        return without_scope(turn.resolved_question or turn.question), turn
     if isinstance(turn, tuple):
         question, answer = turn
         if answer is not None and answer.resolved_question:
-            return answer.resolved_question, answer
+            return without_scope(answer.resolved_question), answer
         return question, answer
     return turn, None
 

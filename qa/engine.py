@@ -36,11 +36,12 @@ from qa.errors import (
 )
 from qa.feedback import FeedbackLog
 from qa.index.base import Index
-from qa.index.folder import MODELS, check_folder
+from qa.index.folder import check_folder
 from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
 from qa.indexer import AddSummary, apply_update, plan_update
 from qa.ingest import Progress
+from qa.naming import named_scope, searched_in
 from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
 from qa.pages import PageView, load_page, render_pdf_page
 from qa.pipeline import Scan, Source, check_sources
@@ -113,7 +114,7 @@ class Engine:
 
         ``backend="milvus"`` keeps the index in a Milvus collection at ``milvus_uri`` (a path
         ending in ``.db`` for embedded Milvus Lite, ``http://host:19530`` for a server) and
-        only the model and embedding caches in ``path``; default: ``settings.backend``.
+        only the embedding cache and feedback in ``path``; default: ``settings.backend``.
         """
         settings = (settings or Settings.from_env()).with_overrides(
             backend=backend, milvus_uri=milvus_uri
@@ -126,7 +127,9 @@ class Engine:
             from embeddings.encoder import ModelNotFoundError
 
             try:
-                encoder = SentenceEncoder(model, cache_dir=folder / MODELS).load()
+                # The converted model goes to the user's cache (``default_cache_dir``), shared
+                # by every index: a copy per index folder cost 87 MB and a conversion each.
+                encoder = SentenceEncoder(model).load()
             except ModelNotFoundError as exc:
                 raise ModelError(str(exc)) from exc
         store: Index
@@ -316,9 +319,11 @@ class Engine:
     ) -> list[Hit]:
         """The ``k`` best passages for ``question``; ``docs`` restricts to those doc ids.
 
-        ``history`` holds the conversation's earlier turns (see ``ask``).
+        ``history`` holds the conversation's earlier turns; a question naming one document by
+        year and kind is searched in that one (see ``ask``).
         """
         resolution = self.resolve(question, history)
+        docs, _ = self._scope(resolution.query, docs)
         self._catch_up()
         with self._lock.read():
             return self._retrieve(resolution, k, docs, mode).hits
@@ -355,7 +360,10 @@ class Engine:
         ``history`` holds the conversation's earlier turns, oldest first: question strings,
         ``(question, Answer)`` pairs or ``Answer``s. A question that leans on them ("and the
         Navy?") is searched as a self-contained query, given back as
-        ``Answer.resolved_question``.
+        ``Answer.resolved_question``. Without ``docs``, a question that names one document by
+        year and kind ("according to the 2018 white paper"; see ``qa.naming``) is searched in
+        that document only (or in the documents of that year that fit it equally well), and
+        ``resolved_question`` says so.
 
         The index is locked only while passages are retrieved: composing the answer (a
         language-model call can take a minute) works on the hits, which never change.
@@ -387,13 +395,33 @@ class Engine:
             settings = replace(settings, answer_passages=passages)
         depth = max(self._validate_k(k), settings.answer_passages)
         resolution = self.resolve(question, history)
+        docs, scope = self._scope(resolution.query, docs)
         self._catch_up()
         with self._lock.read():
             retrieved = self._retrieve(resolution, depth, docs, None)
         answer = self._compose(resolution, retrieved, answer_mode, settings)
-        if resolution.followup:
-            answer = replace(answer, question=question.strip(), resolved_question=resolution.query)
+        if resolution.followup or scope:
+            resolved = searched_in(resolution.query, scope) if scope else resolution.query
+            answer = replace(answer, question=question.strip(), resolved_question=resolved)
         return answer
+
+    def _scope(
+        self, query: str, docs: Sequence[str] | None
+    ) -> tuple[Sequence[str] | None, list[str]]:
+        """``docs`` as given; without them, the documents ``query`` names by year and kind
+        (``qa.naming.named_scope``) and their titles, or (None, []). Passages of the other
+        editions would otherwise outrank the one asked about: "the 2018 white paper" also
+        quoted the 2022 edition."""
+        if docs:
+            return docs, []
+        self._catch_up()
+        with self._lock.read():
+            titles = self.store.document_titles()
+        named = named_scope(query, titles)
+        if not named:
+            return None, []
+        logger.info("%r names %s: searching only there", query, ", ".join(named))
+        return list(named), [titles[d] for d in named]
 
     def _chat_client(self) -> ChatClient:
         settings = self.settings

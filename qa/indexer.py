@@ -13,7 +13,7 @@ from qa.encoder import Encoder, encode_batches
 from qa.errors import IngestError
 from qa.index.base import Index
 from qa.index.records import DocumentRecord, StoredChunk
-from qa.ingest import Progress
+from qa.ingest import Progress, skipped_line
 from qa.pipeline import Scan, content_hash, prepare_documents, recipe
 from qa.retrieval.fields import dense_text
 from qa.settings import Settings
@@ -32,6 +32,8 @@ class AddSummary:
     chunks_reused: int = 0
     errors: tuple[IngestError, ...] = field(default=())
     seconds: float = 0.0
+    # Files in the folders given that are not of a supported type, so were not read.
+    skipped: tuple[str, ...] = ()
     # Why documents were cut again although their text did not change, if they were.
     note: str | None = None
 
@@ -45,6 +47,7 @@ class AddSummary:
             "chunks_reused": self.chunks_reused,
             "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
             "seconds": round(self.seconds, 3),
+            "skipped": list(self.skipped),
             "note": self.note,
         }
 
@@ -54,6 +57,7 @@ class AddSummary:
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed; "
             f"{self.chunks_embedded} chunks embedded, {self.chunks_reused} reused; "
             f"{len(self.errors)} errors; {self.seconds:.1f} s"
+            + (f"\n{skipped_line(self.skipped)}" if self.skipped else "")
             + (f"\n{self.note}" if self.note else "")
         )
 
@@ -74,6 +78,7 @@ def merge_summaries(summaries: Sequence[AddSummary]) -> AddSummary:
         chunks_reused=sum(s.chunks_reused for s in summaries),
         errors=tuple(e for s in summaries for e in s.errors),
         seconds=sum(s.seconds for s in summaries),
+        skipped=joined("skipped"),
         note=notes[0] if notes else None,
     )
 

@@ -82,11 +82,13 @@ class Scan:
 @dataclass(frozen=True)
 class Ingested:
     """Documents read from sources (``Document``s given pass through), the files that could
-    not be read, and what the read covered."""
+    not be read, what the read covered and the files of folders it skipped (not of a supported
+    type)."""
 
     documents: tuple[Document, ...]
     errors: tuple[IngestError, ...]
     scan: Scan
+    skipped: tuple[str, ...] = ()
 
 
 def check_sources(sources: Sequence[Source]) -> None:
@@ -109,23 +111,25 @@ def read_sources(
         folders=tuple(str(path.resolve()) for path in paths if path.is_dir()),
         failed=frozenset(str(Path(error.path).resolve()) for error in loaded.errors),
     )
-    return Ingested((*given, *loaded.documents), loaded.errors, scan)
+    return Ingested((*given, *loaded.documents), loaded.errors, scan, loaded.skipped)
 
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """Chunks of every loaded document, the documents as loaded, and the files that failed."""
+    """Chunks of every loaded document, the documents as loaded, the files that failed and
+    those skipped."""
 
     chunks: tuple[Chunk, ...]
     documents: tuple[Document, ...]
     errors: tuple[IngestError, ...]
+    skipped: tuple[str, ...] = ()
 
 
 def chunk_paths(paths: Sequence[Source], settings: Settings | None = None) -> ChunkResult:
     """Load files and folders, clean them and cut them into chunks; bad files land in errors."""
     read = read_sources(paths, settings)
     chunks = chunk_documents(read.documents, settings)
-    return ChunkResult(tuple(chunks), read.documents, read.errors)
+    return ChunkResult(tuple(chunks), read.documents, read.errors, read.skipped)
 
 
 @dataclass(frozen=True)

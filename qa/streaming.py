@@ -157,7 +157,11 @@ def stream_update(
             documents=frozenset(survey.ids),
             files=frozenset(survey.origins),
         )
-        first = AddSummary(unchanged=tuple(survey.unchanged), errors=tuple(reading.errors))
+        first = AddSummary(
+            unchanged=tuple(survey.unchanged),
+            errors=tuple(reading.errors),
+            skipped=tuple(reading.skipped),
+        )
         logger.info(
             "read %d documents: %d unchanged; %d characters of changed text in %d batches",
             len(survey.ids),

@@ -279,7 +279,28 @@ class Hit:
 
 @dataclass(frozen=True)
 class Citation:
-    """``[n]`` in an answer: ``quote`` occurs verbatim in the chunk ``chunk_id`` on ``pages``."""
+    """``[n]`` in an answer: ``quote`` occurs verbatim in the chunk ``chunk_id`` on ``pages``.
+
+    Fields:
+
+    - ``n``: the number of the ``[n]`` marker in ``Answer.text``.
+    - ``doc_id``, ``title``: the document quoted (its id, as ``Engine.documents`` lists it,
+      and its display title).
+    - ``pages``: the pages the quote sits on, narrowed from the chunk's pages when the quote
+      is on fewer of them (``label`` names them).
+    - ``quote``: the words quoted, verbatim from the chunk (a table's quote is its matching
+      rows, as the ``table`` field shows them).
+    - ``chunk_id``: the chunk (``Chunk.id``) the quote comes from.
+    - ``section``: the nearest heading above the quote, or None.
+    - ``passage``: the whole text of that chunk, for context around the quote.
+    - ``kind``: the kind of block the chunk was cut from (``BLOCK_KINDS``: ``paragraph``,
+      ``table``, ``figure``, ``footnote``, ...).
+    - ``block_label``: the printed label of a table or figure ("Chart 6-7") or a footnote's
+      number; None for prose. It goes into ``label``: "2020 Defence White Paper, Chart 6-7,
+      p. 243".
+    - ``table``: for a table, the header row then the rows quoted, each a tuple of cells;
+      empty for prose. ``to_dict`` gives it as a Markdown table.
+    """
 
     n: int
     doc_id: str

@@ -4,8 +4,13 @@ and ``remove``."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
+import shutil
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +22,8 @@ if TYPE_CHECKING:
     from tqdm import tqdm
 
     from qa.engine import Engine
+
+logger = logging.getLogger(__name__)
 
 
 def _chunks_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +50,8 @@ def _run_chunks(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     print(
         f"{len(result.chunks)} chunks from {len(result.documents)} documents, "
-        f"{len(result.errors)} errors",
+        f"{len(result.errors)} errors"
+        + (f"; {_skipped_line(result.skipped)}" if result.skipped else ""),
         file=sys.stderr,
     )
     if not result.documents:
@@ -128,18 +136,16 @@ def _ray_engine(args: argparse.Namespace) -> Engine:
     """The engine on ``--index`` with its embedding done by Ray Data actors."""
     from embeddings.model_folder import ModelNotFoundError
     from embeddings.ray_encoder import RayEncoder
-    from qa.engine import Engine, default_index_dir
-    from qa.index.folder import MODELS
+    from qa.engine import Engine
 
-    index = Path(args.index) if args.index else default_index_dir()
     try:
-        encoder = RayEncoder(args.model, address=args.ray or None, cache_dir=index / MODELS)
+        encoder = RayEncoder(args.model, address=args.ray or None)
     except ImportError as exc:
         raise UsageError(f"--ray needs Ray: pip install 'citeqa[ray]' ({exc})") from exc
     except ModelNotFoundError as exc:
         raise ModelError(str(exc)) from exc
     return Engine.open(
-        index,
+        args.index,
         encoder=encoder,
         create=True,
         backend=args.backend,
@@ -148,25 +154,72 @@ def _ray_engine(args: argparse.Namespace) -> Engine:
 
 
 def _run_index(args: argparse.Namespace) -> int:
+    # The summary gives the whole command's time: loading the model can take longer than
+    # indexing (a first run converts it).
+    started = time.perf_counter()
     paths = command.existing_paths(args.paths)
+    folder = _index_folder(args)
+    existed = folder.exists()
+    new = not existed or (folder.is_dir() and not any(folder.iterdir()))
     on_ray = args.ray is not None
     engine = _ray_engine(args) if on_ray else command.open_engine(args, create=True)
     bars = _Bars(enabled=not args.quiet and sys.stderr.isatty())
     try:
         summary = engine.add(paths, progress=bars, wait=not args.no_wait)
+    except BaseException:
+        if new:
+            _discard_if_empty(engine, folder, existed)
+        raise
     finally:
         bars.close()
     for error in summary.errors:
         print(f"citeqa: error: {error}", file=sys.stderr)
     nothing_read = not (summary.added or summary.updated or summary.unchanged or summary.removed)
     if nothing_read:
+        if new:
+            _discard_if_empty(engine, folder, existed)
         shown = ", ".join(args.paths)
         why = "could be read" if summary.errors else "was found"
-        print(f"citeqa: error: no readable document {why} in {shown}", file=sys.stderr)
+        skipped = f" ({_skipped_line(summary.skipped)})" if summary.skipped else ""
+        print(f"citeqa: error: no readable document {why} in {shown}{skipped}", file=sys.stderr)
         return FAILURE
     if not args.quiet:
+        summary = replace(summary, seconds=time.perf_counter() - started)
         print(f"{summary}\nindex: {engine.folder}", file=sys.stderr)
     return 0
+
+
+def _skipped_line(skipped: tuple[str, ...]) -> str:
+    from qa.ingest import skipped_line
+
+    return skipped_line(skipped)
+
+
+def _index_folder(args: argparse.Namespace) -> Path:
+    from qa.engine import default_index_dir
+
+    return Path(args.index) if args.index else default_index_dir()
+
+
+def _discard_if_empty(engine: Engine, folder: Path, existed: bool) -> None:
+    """Undo a new index that holds no document, so that a failed first index leaves nothing
+    behind: the folder goes, or is emptied again when it was there (empty) before."""
+    try:
+        if engine.documents():
+            return
+        engine.close()
+    except Exception:
+        # Whatever stopped the run stopped this too; its own error is the one to report.
+        logger.debug("left %s as it is", folder, exc_info=True)
+        return
+    for path in folder.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    if not existed:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _docs_arguments(parser: argparse.ArgumentParser) -> None:

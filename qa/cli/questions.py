@@ -95,8 +95,9 @@ def _read_history(path: Path) -> list[Turn]:
 
 
 def _bold(text: str) -> str:
-    """``text`` in bold on a terminal, in Markdown emphasis otherwise."""
-    return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else f"**{text}**"
+    """``text`` in bold on a terminal; plain in a file or pipe, where Markdown's ``**`` would
+    only be noise."""
+    return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else text
 
 
 def _print_answer(answer: Answer) -> None:
@@ -157,8 +158,10 @@ def _run_chat(args: argparse.Namespace) -> int:
             print("(new conversation)", file=sys.stderr)
             continue
         if line == "/edit":
+            from qa.naming import without_scope
+
             last = next((t for t in reversed(history) if isinstance(t, Answer)), None)
-            prefill = (last.resolved_question or last.question) if last else ""
+            prefill = without_scope(last.resolved_question or last.question) if last else ""
             continue
         if not line:
             continue

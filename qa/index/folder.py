@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 
 DATABASE = "chunks.sqlite"
 CACHE = "embeddings.sqlite"
-# The encoder's converted model (embeddings.model_cache); written before the index itself.
+# Where citeqa before issue 22 kept the encoder's converted model, written before the index
+# itself: a folder holding only that is still a new one.
 MODELS = "models"
 # Held by a process for a whole update, so that writers in other processes queue up.
 WRITE_LOCK = "write.lock"

@@ -21,7 +21,22 @@ from qa.types import Document
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["LoadResult", "Progress", "Reading", "load_paths"]
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "LoadResult",
+    "Progress",
+    "Reading",
+    "load_paths",
+    "skipped_line",
+]
+
+# What a folder is read for. A user's folder also holds spreadsheets, code and images, which
+# the plain-text loader would take for documents; a file named on its own is read by its
+# content whatever its name.
+SUPPORTED_EXTENSIONS = frozenset(
+    {".txt", ".text", ".md", ".markdown", ".pdf", ".html", ".htm", ".xhtml", ".docx"}
+    | {".jsonl", ".ndjson"}
+)
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``: stages ``reading`` (files), ``cleaning``
@@ -31,8 +46,11 @@ text, across all the batches of a streamed update)."""
 
 @dataclass(frozen=True)
 class LoadResult:
+    """``skipped`` are the files of folders that are not of a supported type."""
+
     documents: tuple[Document, ...]
     errors: tuple[IngestError, ...]
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,7 +80,7 @@ def load_paths(
     """
     reading = Reading(paths, settings, progress=progress)
     documents = tuple(reading)
-    return LoadResult(documents, tuple(reading.errors))
+    return LoadResult(documents, tuple(reading.errors), tuple(reading.skipped))
 
 
 class Reading:
@@ -70,7 +88,8 @@ class Reading:
 
     Iterating loads each file as it is reached, so a caller that does not keep the documents
     holds one file's worth at a time; page-export pages are the exception, gathered until the
-    end and then yielded as books. ``errors`` fills up as the iteration goes.
+    end and then yielded as books. ``errors`` fills up as the iteration goes, and ``skipped``
+    with the files in folders that are not of a ``SUPPORTED_EXTENSIONS`` type.
     """
 
     def __init__(
@@ -84,9 +103,11 @@ class Reading:
         self.settings = settings or Settings()
         self.progress = progress
         self.errors: list[IngestError] = []
+        self.skipped: list[str] = []
 
     def __iter__(self) -> Iterator[Document]:
         self.errors = []
+        self.skipped = []
         exports: list[ExportPage] = []
         taken: set[str] = set()
         files = self._listed()
@@ -110,9 +131,17 @@ class Reading:
         files: list[_File] = []
         for argument in self.paths:
             try:
-                files.extend(_files(argument))
+                listed = list(_files(argument))
             except IngestError as error:
                 self.errors.append(error)
+                continue
+            for file in listed:
+                if argument.is_dir() and file.path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                    self.skipped.append(str(file.path))
+                else:
+                    files.append(file)
+        if self.skipped:
+            logger.info("skipped %d files of unsupported types", len(self.skipped))
         return files
 
     def _load(self, file: _File) -> LoadResult | ExportPage | None:
@@ -125,6 +154,14 @@ class Reading:
             logger.exception("unexpected failure reading %s", file.path)
             self.errors.append(IngestError(str(file.path), f"cannot read: {error!r}"))
         return None
+
+
+def skipped_line(skipped: Sequence[str]) -> str:
+    """What to tell the user about ``skipped`` files: ``3 files skipped, not of a supported
+    type (.csv, .py)``."""
+    types = sorted({Path(path).suffix.lower() or "no extension" for path in skipped})
+    files = "file" if len(skipped) == 1 else "files"
+    return f"{len(skipped)} {files} skipped, not of a supported type ({', '.join(types)})"
 
 
 def _files(argument: Path) -> Iterator[_File]:

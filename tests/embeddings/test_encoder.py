@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import Encoder, cpu_supports_bf16, l2_normalize
+from embeddings.encoder import Encoder, cpu_supports_bf16, default_cache_dir, l2_normalize
 from embeddings.model_folder import ModelNotFoundError, default_model_path
 from embeddings.torch_backends import TorchBertBackend
 from qa.encoder import Encoder as EncoderProtocol
@@ -232,3 +232,16 @@ def test_bf16_agrees_with_fp32(real_fp32: Encoder) -> None:
     cosines = np.sum(bf16.encode(_REAL_TEXTS) * real_fp32.encode(_REAL_TEXTS), axis=1)
     assert bf16.backend == "torch-bert"
     assert cosines.min() > 0.999
+
+
+def test_converted_models_go_to_the_one_user_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CITEQA_CACHE_DIR", str(tmp_path / "citeqa-cache"))
+    assert default_cache_dir() == tmp_path / "citeqa-cache" / "models"
+    monkeypatch.delenv("CITEQA_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "citeqa" / "models"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_cache_dir() == tmp_path / "home" / ".cache" / "citeqa" / "models"

@@ -7,11 +7,13 @@ import io
 import json
 import os
 import pty
+import re
 import struct
 import subprocess
 import sys
 import termios
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -184,6 +186,56 @@ def test_an_empty_folder_is_reported_and_fails(
     assert f"citeqa: error: no readable document was found in {empty}" in capsys.readouterr().err
 
 
+def test_index_reads_a_folder_for_supported_files_and_says_how_many_it_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "field-notes.md").write_bytes((DOCS / "field-notes.md").read_bytes())
+    (folder / "b.csv").write_text("unit,boats\nharbour,12\n")
+    (folder / "C.py").write_text("print('patrol boats')\n")
+    index = str(tmp_path / "index")
+
+    assert main(["index", str(folder), "--index", index]) == 0
+    assert "2 files skipped, not of a supported type (.csv, .py)" in capsys.readouterr().err
+    assert [d["doc_id"] for d in run_json(capsys, "docs", "--index", index)] == ["field-notes"]
+
+
+def test_a_folder_of_unsupported_files_only_fails_saying_so_and_leaves_no_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "code"
+    folder.mkdir()
+    (folder / "C.py").write_text("print('patrol boats')\n")
+
+    assert main(["index", str(folder), "--index", str(tmp_path / "index")]) == 1
+    assert (
+        f"no readable document was found in {folder} "
+        "(1 file skipped, not of a supported type (.py))" in capsys.readouterr().err
+    )
+    assert not (tmp_path / "index").exists()
+
+
+def test_a_failed_first_index_leaves_no_folder_and_a_failed_update_keeps_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    index = tmp_path / "x"
+
+    assert main(["index", str(empty), "--index", str(index)]) == 1
+    assert "empty file" in capsys.readouterr().err
+    assert not index.exists()
+    # A folder the user made for the index stays, as empty as it was.
+    index.mkdir()
+    assert main(["index", str(empty), "--index", str(index)]) == 1
+    assert list(index.iterdir()) == []
+    # Once it holds documents, a failing run leaves the index alone.
+    assert main(["index", str(DOCS), "--index", str(index), "-q"]) == 0
+    assert main(["index", str(empty), "--index", str(index)]) == 1
+    assert run_json(capsys, "docs", "--index", str(index))
+
+
 def test_debug_shows_the_traceback(index: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["remove", "no-such-doc", "--index", index, "--debug"]) == 2
     err = capsys.readouterr().err
@@ -285,11 +337,34 @@ def test_chat_answers_follow_ups_in_the_conversation(
     assert out.count("[1]") >= 2
 
 
-def test_ask_prints_the_short_answer_first(index: str, capsys: pytest.CaptureFixture[str]) -> None:
-    answer = run_json(capsys, "ask", "How many patrol boats guard the harbour?", "--index", index)
+def test_ask_prints_the_short_answer_first_in_bold_on_a_terminal_only(
+    index: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "How many patrol boats guard the harbour?"
+    answer = run_json(capsys, "ask", question, "--index", index)
     assert answer["short"]
-    assert main(["ask", "How many patrol boats guard the harbour?", "--index", index]) == 0
-    assert capsys.readouterr().out.startswith(f"Answer: **{answer['short']}**\n")
+
+    assert main(["ask", question, "--index", index]) == 0
+    piped = capsys.readouterr().out
+    assert piped.startswith(f"Answer: {answer['short']}\n")
+    assert "**" not in piped and "\033[" not in piped
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["ask", question, "--index", index]) == 0
+    assert capsys.readouterr().out.startswith(f"Answer: \033[1m{answer['short']}\033[0m\n")
+
+
+def test_the_index_summary_gives_the_whole_command_s_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slow_open(args: object, create: bool = False) -> Engine:
+        time.sleep(1.0)  # what loading (and on a first run converting) the model costs
+        return Engine.open(tmp_path / "index", encoder=FakeEncoder(), create=create)
+
+    monkeypatch.setattr(qa.cli.command, "open_engine", slow_open)
+    assert main(["index", str(DOCS), "--index", str(tmp_path / "index")]) == 0
+    seconds = re.search(r"errors; (\d+\.\d) s$", capsys.readouterr().err, re.MULTILINE)
+    assert seconds is not None and float(seconds.group(1)) >= 1.0
 
 
 def test_index_on_ray_without_ray_says_how_to_get_it(

@@ -33,10 +33,10 @@ def test_compare_prints_one_answer_per_document(
     question = "How many corvettes does the Navy operate?"
     assert main(["compare", question, "--doc", OLD, "--doc", NEW, "--index", index]) == 0
     out = capsys.readouterr().out
-    old, new = out.split("== Northmark 2021 Defence White Paper")
-    assert old.startswith(f"== Northmark 2019 Defence White Paper ({OLD})")
+    old, new = out.split("== Northmark Defence White Paper 2021")
+    assert old.startswith(f"== Northmark Defence White Paper 2019 ({OLD})")
     assert "three corvettes" in old and "five corvettes" not in old
-    assert "five corvettes" in new and "[1] Northmark 2021 Defence White Paper, p. 3" in new
+    assert "five corvettes" in new and "[1] Northmark Defence White Paper 2021, p. 3" in new
 
 
 def test_compare_reads_the_documents_from_the_question_and_prints_json(

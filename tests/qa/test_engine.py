@@ -8,6 +8,7 @@ import pytest
 from qa import Engine
 from qa.answer.generative import ChatClient
 from qa.types import Answer, Document
+from tests.embeddings.tiny import write_tiny_model
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT
 
@@ -191,3 +192,21 @@ def test_history_may_be_plain_questions(engine: Engine) -> None:
     assert answer.resolved_question == f"What do they carry? ({history[0]})"
     hits = engine.search("What do they carry?", k=1, history=history)
     assert "carries a helicopter" in hits[0].chunk.text
+
+
+def test_every_index_shares_the_one_converted_model_in_the_user_cache(
+    tmp_path: Path, converted_model_cache: Path
+) -> None:
+    pytest.importorskip("openvino")
+    tiny = write_tiny_model(tmp_path / "tiny", seed=3)
+    fingerprints = set()
+    for name in ("first", "second"):
+        with Engine.open(tmp_path / name, model=tiny) as engine:
+            assert engine.encoder.backend == "openvino"
+            engine.add([ARCTIC])
+            fingerprints.add(engine.encoder.fingerprint)
+        assert not (tmp_path / name / "models").exists()
+
+    (fingerprint,) = fingerprints
+    entries = [p for p in converted_model_cache.iterdir() if p.name.startswith(fingerprint)]
+    assert len(entries) == 1

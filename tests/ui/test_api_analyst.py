@@ -40,7 +40,7 @@ def test_a_page_comes_whole_with_the_quote_s_ranges(client: TestClient) -> None:
     assert response.status_code == 200
     page = response.json()
     assert (page["number"], page["previous"], page["next"]) == (3, 2, 4)
-    assert page["title"] == "Northmark 2021 Defence White Paper"
+    assert page["title"] == "Northmark Defence White Paper 2021"
     assert [page["text"][a:b] for a, b in page["highlights"]] == [quote]
     # The whole page: the Army's paragraph too, not only the quoted passage.
     assert "14,500 active soldiers" in page["text"]
@@ -104,3 +104,15 @@ def test_feedback_is_recorded_and_exported_as_json_lines(client: TestClient) -> 
     bad = client.post("/api/feedback", json={"answer": {"text": "no question"}, "helpful": True})
     assert bad.status_code == 400
     assert "not an answer object" in bad.json()["error"]
+
+
+def test_ask_searches_the_one_edition_the_question_names(client: TestClient) -> None:
+    question = "How many corvettes does the Navy operate according to the 2019 white paper?"
+
+    body = client.post("/api/ask", json={"question": question}).json()
+
+    assert {c["doc_id"] for c in body["citations"]} == {OLD}
+    assert {h["chunk"]["doc_id"] for h in body["hits"]} == {OLD}
+    assert body["resolved_question"].endswith(
+        "(searched in Northmark Defence White Paper 2019 only)"
+    )

@@ -99,8 +99,8 @@ def test_compare_two_documents_side_by_side(page: Any) -> None:
     columns = page.locator("#citeqa-compare-result .citeqa-compare-column")
     expect(columns).to_have_count(2)
     old, new = columns.nth(0), columns.nth(1)
-    expect(old.locator(".citeqa-compare-title")).to_have_text("Northmark 2019 Defence White Paper")
-    expect(new.locator(".citeqa-compare-title")).to_have_text("Northmark 2021 Defence White Paper")
+    expect(old.locator(".citeqa-compare-title")).to_have_text("Northmark Defence White Paper 2019")
+    expect(new.locator(".citeqa-compare-title")).to_have_text("Northmark Defence White Paper 2021")
     expect(old.locator(".citeqa-answer")).to_contain_text("12,000 active soldiers")
     expect(new.locator(".citeqa-answer")).to_contain_text("14,500 active soldiers")
     assert cited_pages(new.locator(".citeqa-pages").first.inner_text()) == [3]

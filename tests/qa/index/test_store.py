@@ -150,8 +150,9 @@ def test_a_reader_sees_what_another_process_published(tmp_path: Path) -> None:
 
 
 def test_a_new_index_folder_may_already_hold_the_converted_model(tmp_path: Path) -> None:
-    # Engine.open loads the encoder, which caches its converted model in models/, before the
-    # store makes the index; other files still mark a folder that is not ours.
+    # Earlier versions cached the converted model in models/ before the store made the index,
+    # so a failed first index could leave just that; other files still mark a folder that is
+    # not ours.
     folder = tmp_path / "index"
     (folder / MODELS / "some-model").mkdir(parents=True)
     Engine.open(folder, encoder=FakeEncoder()).add([ARCTIC])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -63,6 +64,33 @@ def test_folders_are_read_recursively_in_order_skipping_hidden_entries(tmp_path:
         ("lakeland", "b/lakeland.txt"),
     ]
     assert result.errors == ()
+
+
+def test_a_folder_is_read_for_its_supported_types_and_the_other_files_are_counted(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(DOCS / "field-notes.md", tmp_path / "notes.md")
+    (tmp_path / "REPORT.TXT").write_text("The depot stores fuel for the winter.\n")
+    (tmp_path / "b.csv").write_text("unit,boats\nharbour,12\n")
+    (tmp_path / "C.py").write_text("print('patrol boats')\n")
+
+    result = load_paths([tmp_path])
+
+    assert sorted(doc.source for doc in result.documents) == ["REPORT.TXT", "notes.md"]
+    assert sorted(Path(path).name for path in result.skipped) == ["C.py", "b.csv"]
+    assert result.errors == ()
+
+
+def test_a_file_named_on_its_own_is_read_by_its_content_whatever_its_name(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "depot.log"
+    path.write_text("The depot stores fuel for the winter.\n")
+
+    result = load_paths([path])
+
+    assert [doc.id for doc in result.documents] == ["depot"]
+    assert result.skipped == ()
 
 
 def test_a_file_argument_is_shown_by_its_name_and_remembered_by_its_full_path() -> None:
@@ -132,3 +160,27 @@ def test_every_defense_document_loads_with_pages_where_marked(shared: Path) -> N
         text = (folder / doc.source).read_text(encoding="utf-8")
         marked = "\f" in text or "-----" in text.splitlines()
         assert (doc.pages is not None) == marked, doc.id
+
+
+@pytest.mark.shared
+def test_defense_documents_take_their_own_titles_where_they_read_as_titles(shared: Path) -> None:
+    folder = shared / "corpus" / "defense-docs"
+    titles = {doc.id: doc.title for doc in load_paths([folder]).documents}
+
+    # Ids stay the file names: they key the index.
+    assert set(titles) == {path.stem for path in folder.glob("*.txt")}
+    assert titles["china_2019_DefenseWhitePaper"] == "China's National Defense in the New Era"
+    assert titles["singapore_2004_NationalSecurityStrategy"] == "The Fight Against Terror"
+    # Covers that open with a registration number, "DEFENCE" or a title that says only the
+    # kind of document keep the file name's country and year.
+    assert titles["southkorea_2020_DefenseWhitePaper"] == "Southkorea 2020 Defense White Paper"
+    assert titles["australia_2020_DefenceStrategicUpdate"] == (
+        "Australia 2020 Defence Strategic Update"
+    )
+    assert titles["us_2017_NationalSecurityStrategy"] == "Us 2017 National Security Strategy"
+    not_titles = re.compile(
+        r"contents|foreword|preface|message|ministry|copyright|\d{2}-\d{5}|\b(?:january|march|"
+        r"june|october|december)\b|\]\(",
+        re.IGNORECASE,
+    )
+    assert [t for t in titles.values() if not_titles.search(t) or len(t.split()) < 2] == []

@@ -42,7 +42,7 @@ def test_form_feeds_split_pages_and_the_final_feed_adds_no_page() -> None:
     assert doc.pages[2].text.startswith("The third page")
 
 
-def test_id_is_the_file_stem_and_a_descriptive_name_gives_the_title() -> None:
+def test_id_is_the_file_stem_and_a_cover_fragment_leaves_the_file_name_title() -> None:
     doc = _load(DOCS / "harbor_2031_CoastalDefenceReview.txt")
 
     assert doc.id == "harbor_2031_CoastalDefenceReview"
@@ -51,8 +51,25 @@ def test_id_is_the_file_stem_and_a_descriptive_name_gives_the_title() -> None:
     assert doc.source == "harbor_2031_CoastalDefenceReview.txt"
 
 
-def test_a_short_file_name_yields_to_the_first_heading() -> None:
+def test_the_first_heading_gives_the_title() -> None:
     assert _load(DOCS / "lakeland.txt").title == "Lakeland Water Report"
+
+
+def test_a_converted_pdf_s_first_line_gives_the_title_and_the_id_stays_the_file_s(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "kestrel_2030_CoastalDefenceReview.txt"
+    path.write_text(
+        "KESTREL ISLANDS COASTAL DEFENCE REVIEW FOR THE KDF\n\n"
+        "The review sets out how the islands will guard their coast.\n\n-----\n\n"
+        "Two patrol boats are based at the northern harbour.\n\n-----\n"
+    )
+
+    doc = _load(path)
+
+    assert doc.title == "Kestrel Islands Coastal Defence Review for the KDF"
+    assert doc.id == "kestrel_2030_CoastalDefenceReview"
+    assert doc.page_count == 2
 
 
 def test_only_whole_lines_of_five_dashes_are_page_marks() -> None:
