@@ -176,21 +176,23 @@ class Engine:
         Large collections go in batches of about ``settings.batch_chars`` characters, each
         committed as it is done (see ``qa.streaming``): an interrupted run, run again, goes
         on where it stopped.
-        Another process writing to the same index is waited for (``wait``) or refused with
-        ``IndexBusy``.
+        Files are read before the writer lock is taken, so a slow file holds up no other
+        writer; PDF and Word files are read in a child process bounded by
+        ``settings.parse_seconds`` and ``parse_memory_bytes``. Another process writing to the
+        same index is waited for (``wait``) or refused with ``IndexBusy``.
         """
         if isinstance(sources, (str, Path, Document)):
             sources = [sources]
         check_sources(sources)
-        with self._writing(wait):
-            summary = stream_update(
-                self.store,
-                self.encoder,
-                sources,
-                settings=self.settings,
-                exclusive=self._lock.write,
-                progress=progress,
-            )
+        summary = stream_update(
+            self.store,
+            self.encoder,
+            sources,
+            settings=self.settings,
+            writing=lambda: self._writing(wait),
+            exclusive=self._lock.write,
+            progress=progress,
+        )
         logger.info("indexed: %s", summary)
         return summary
 

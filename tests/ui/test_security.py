@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -16,6 +19,7 @@ from gradio.utils import get_upload_folder
 
 from qa import Engine
 from tests.fakes import FakeEncoder
+from tests.qa.ingest.test_hostile import docx_of_tiny_runs
 from tests.ui.browser import serving
 from ui.server import EXAMPLE_DIR, PublicBindRefused, build_server, check_bind, is_loopback
 from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
@@ -150,6 +154,37 @@ def test_an_oversized_upload_is_refused_before_its_body_is_read(
     )
     assert undeclared.status_code == 411
     assert list(uploads.iterdir()) == []
+
+
+def test_a_slow_word_file_is_refused_at_its_deadline_while_a_small_upload_goes_through(
+    engine: Engine, tmp_path: Path
+) -> None:
+    engine.settings = replace(engine.settings, parse_seconds=8)
+    client = TestClient(build_server(engine, upload_dir=tmp_path / "index" / "uploads"))
+    slow: list[tuple[int, str, float]] = []
+
+    def upload_slow() -> None:
+        started = time.perf_counter()
+        files = {"file": ("runs.docx", docx_of_tiny_runs(), "application/octet-stream")}
+        response = client.post("/api/documents", files=files)
+        slow.append((response.status_code, response.text, time.perf_counter() - started))
+
+    sending = threading.Thread(target=upload_slow)
+    sending.start()
+    time.sleep(1)
+    started = time.perf_counter()
+    small = client.post("/api/documents", files={"file": ("seals.txt", NOTE, "text/plain")})
+    small_seconds = time.perf_counter() - started
+    still_reading = sending.is_alive()
+    sending.join()
+
+    assert small.status_code == 201
+    assert small_seconds < 4 and still_reading
+    ((status, error, seconds),) = slow
+    assert status == 422 and "parse_seconds" in error
+    assert seconds < 8 + 10
+    titles = {d.title for d in engine.documents()}
+    assert titles == {"Valdoria Defence White Paper 2024", "Seals"}
 
 
 # ------------------------------------------------------------------------------ file routes

@@ -6,6 +6,7 @@ import io
 import os
 import random
 import struct
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -88,6 +89,16 @@ def docx_bomb(megabytes: int = 60) -> bytes:
     return _replace_member(
         word, "word/document.xml", xml.replace(b"</w:body>", filler + b"</w:body>")
     )
+
+
+def docx_of_tiny_runs(paragraphs: int = 100_000) -> bytes:
+    """A Word file of ``paragraphs`` paragraphs of two one-number runs: half a megabyte,
+    unpacking 14x (under both zip limits), yet minutes of CPU for python-docx."""
+    body = b"".join(
+        f"<w:p><w:r><w:t>{n % 89}</w:t></w:r><w:r><w:t>{n}</w:t></w:r></w:p>".encode()
+        for n in range(paragraphs)
+    )
+    return docx_with_xml(body)
 
 
 def docx_lying_about_size() -> bytes:
@@ -313,5 +324,52 @@ def test_docx_entity_expansion_is_not_performed(tmp_path: Path) -> None:
     [{"max_unzipped_bytes": 0}, {"max_zip_ratio": -1}, {"max_zip_ratio": 2.5}],
 )
 def test_the_unzip_limits_are_validated_like_the_other_limits(overrides: dict) -> None:
+    with pytest.raises(ValueError, match=next(iter(overrides))):
+        Settings(**overrides)
+
+
+def test_a_word_file_of_100k_tiny_runs_is_refused_at_the_parse_deadline(tmp_path: Path) -> None:
+    settings = Settings(parse_seconds=3)
+    started = time.perf_counter()
+
+    error = _one_error(_load(tmp_path, "runs.docx", docx_of_tiny_runs(), settings), "runs.docx")
+
+    assert "parse_seconds" in error.reason
+    # The deadline, plus starting the reader process on a busy machine.
+    assert time.perf_counter() - started < settings.parse_seconds + 10
+
+
+def test_a_word_file_needing_more_memory_than_the_cap_is_refused(tmp_path: Path) -> None:
+    settings = Settings(max_zip_ratio=1_000_000, parse_memory_bytes=300 * 1024**2)
+
+    error = _one_error(_load(tmp_path, "report.docx", docx_bomb(200), settings), "report.docx")
+
+    assert "parse_memory_bytes" in error.reason
+
+
+def test_files_after_a_killed_reader_still_load(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a-runs.docx").write_bytes(docx_of_tiny_runs())
+    (folder / "b-reserve.docx").write_bytes(make_docx())
+    (folder / "c-plan.pdf").write_bytes(make_pdf(PAGES))
+
+    result = load_paths([folder], Settings(parse_seconds=3))
+
+    assert [doc.source for doc in result.documents] == ["b-reserve.docx", "c-plan.pdf"]
+    assert [Path(error.path).name for error in result.errors] == ["a-runs.docx"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"parse_seconds": 0},
+        {"parse_seconds": -1.5},
+        {"parse_seconds": "60"},
+        {"parse_memory_bytes": 0},
+        {"parse_memory_bytes": 1.5},
+    ],
+)
+def test_the_parse_limits_are_validated_like_the_other_limits(overrides: dict) -> None:
     with pytest.raises(ValueError, match=next(iter(overrides))):
         Settings(**overrides)
