@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 import re
+import secrets
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 EXAMPLE_DIR = Path(__file__).with_name("example")
 UPLOADS = "uploads"
 API_TOKEN_ENV = "CITEQA_API_TOKEN"
+TOKEN_LOGIN_MESSAGE = "Sign in with any user name and the API token as the password."
 # Gradio's file route fetches and relays any public http(s) URL it is given; the chat never needs
 # that, and a shared server must not become a proxy.
 _FILE_URL = re.compile(r"/file[=/][a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -56,10 +58,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def token_login(token: str) -> Callable[[str, str], bool]:
+    """The chat's login check when only an API token is set: any user name, the token as the
+    password (compared in constant time)."""
+
+    def check(user: str, password: str) -> bool:
+        return secrets.compare_digest(password.encode(), token.encode())
+
+    return check
+
+
 def check_bind(host: str, auth: tuple[str, str] | None, *, insecure_public: bool) -> None:
     """Raise ``PublicBindRefused`` unless ``host`` is loopback, a login is set, or forced.
 
-    Only ``auth`` counts: an API token guards ``/api`` but leaves the chat open.
+    Only ``auth`` counts: an API token is a credential for scripts, not a login for people.
     """
     if auth is None and not insecure_public and not is_loopback(host):
         raise PublicBindRefused(
@@ -87,8 +99,10 @@ def build_server(
 ) -> FastAPI:
     """The API app with the chat mounted at ``/``; ``auth`` guards both.
 
-    ``api_token`` is a second way into ``/api`` only (``Authorization: Bearer ...``). Gradio's
-    file route is kept away from the index folder and from URLs.
+    ``api_token`` is a second way into ``/api`` (``Authorization: Bearer ...``); without
+    ``auth`` it also guards the chat and Gradio's routes, whose login form then takes the token
+    as its password, so that a token never leaves the same reads and writes open through
+    Gradio. Gradio's file route is kept away from the index folder and from URLs.
     """
     upload_dir = upload_dir.resolve()
     upload_dir.mkdir(parents=True, exist_ok=True)
@@ -107,7 +121,8 @@ def build_server(
         api,
         chat,
         path="/",
-        auth=auth,
+        auth=auth or (token_login(api_token) if api_token else None),
+        auth_message=None if auth or not api_token else TOKEN_LOGIN_MESSAGE,
         # Gradio serves only its own temp and cache folders already; blocking the index too
         # keeps that true even if someone points GRADIO_TEMP_DIR or the cache inside it.
         blocked_paths=[str(engine.folder.resolve()), str(upload_dir)],

@@ -318,6 +318,26 @@ def test_login_and_token_are_alternatives_for_the_api(engine: Engine, tmp_path: 
     assert client.get("/config", headers={"Authorization": "Bearer tok"}).status_code == 401
 
 
+def test_a_token_alone_guards_the_chat_and_gradios_routes_too(
+    engine: Engine, tmp_path: Path
+) -> None:
+    client = TestClient(
+        build_server(engine, upload_dir=tmp_path / "index" / "uploads", api_token="tok")
+    )
+    bearer = {"Authorization": "Bearer tok"}
+    assert client.get("/config").status_code == 401
+    for api_name in ("document_views", "remove"):
+        call = client.post(f"/gradio_api/call/{api_name}", json={"data": []}, headers=bearer)
+        assert call.status_code == 401
+    assert client.post("/gradio_api/queue/join", json={}).status_code == 401
+    assert client.post("/login", data={"username": "ann", "password": "pw"}).status_code == 400
+    assert client.get("/config").status_code == 401
+    # The chat's login form takes the token as the password.
+    assert client.post("/login", data={"username": "ann", "password": "tok"}).status_code == 200
+    listed = client.post("/gradio_api/call/document_views", json={"data": []})
+    assert listed.status_code == 200 and "event_id" in listed.json()
+
+
 def test_serve_reads_the_token_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
