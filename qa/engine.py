@@ -90,7 +90,7 @@ class Engine:
         self._lock = ReadWriteLock()
         self._write_mutex = threading.Lock()
         self._overviews = OverviewCache()
-        self.feedback = FeedbackLog(store.folder)
+        self.feedback = FeedbackLog(store.folder, max_question_chars=settings.max_query_chars)
 
     @classmethod
     def open(

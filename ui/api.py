@@ -1,8 +1,9 @@
 """The JSON API under ``/api``: routes that hand requests to the shared engine.
 
 Every error is ``{"error": message}``: 400 for a bad question or ``k``, 404 for an unknown
-document, 413/415 for refused uploads, 422 for malformed requests or unreadable files, 502 when
-the configured language model fails, 503 while another process writes to the index. Only
+document, 413/415 for refused uploads (413 also for oversized feedback), 422 for malformed
+requests or unreadable files, 502 when the configured language model fails, 503 while another
+process writes to the index. Only
 citeqa's own errors (``qa.errors``) say what went wrong; anything else is a bug, logged in full
 and answered with a plain 500.
 """
@@ -35,6 +36,7 @@ from qa.errors import (
     LanguageModelError,
     UnknownDocument,
 )
+from qa.feedback import FeedbackTooLarge
 from ui.api_analyst import add_analyst_routes
 from ui.flows import index_uploads, remove_document
 from ui.uploads import UploadRejected, save_upload
@@ -71,6 +73,7 @@ def _error(status: int, message: str) -> JSONResponse:
 
 # The HTTP status of each error a client can cause or wait out; the first match wins.
 _STATUS: tuple[tuple[type[CiteqaError], int], ...] = (
+    (FeedbackTooLarge, 413),
     (UnknownDocument, 404),
     (InvalidQuestion, 400),
     (IngestError, 400),
