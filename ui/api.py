@@ -220,7 +220,7 @@ def _document_routes(router: APIRouter, engine: Engine, upload_dir: Path, limit:
         file: Annotated[UploadFile, File(description="A .txt .md .pdf .html .htm .docx or .jsonl")],
     ) -> dict[str, object]:
         saved = save_upload(file.file, file.filename or "", upload_dir, limit)
-        summary = index_uploads(engine, [saved])
+        summary = index_uploads(engine, [saved], upload_dir)
         if summary.errors and not (summary.added or summary.updated or summary.unchanged):
             reasons = "; ".join(error.reason for error in summary.errors)
             raise HTTPException(status_code=422, detail=f"{file.filename}: {reasons}")

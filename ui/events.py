@@ -165,7 +165,7 @@ class Events:
             def report(stage: str, done: int, total: int) -> None:
                 progress((done, total), desc=stage.capitalize(), unit=_STAGE_UNITS.get(stage))
 
-            summary = index_uploads(self.engine, saved, progress=report)
+            summary = index_uploads(self.engine, saved, self.upload_dir, progress=report)
             notes.insert(0, f"Indexed: {summary}")
             notes.extend(f"{Path(e.path).name}: {e.reason}" for e in summary.errors)
         elif not notes:
