@@ -36,7 +36,7 @@ from qa.errors import (
 )
 from qa.feedback import FeedbackLog
 from qa.index.base import Index
-from qa.index.folder import MODELS, check_folder
+from qa.index.folder import MODELS, check_folder, make_private
 from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
 from qa.indexer import AddSummary, apply_update, plan_update
@@ -121,6 +121,8 @@ class Engine:
         folder = Path(path) if path is not None else default_index_dir()
         if settings.backend == "faiss":
             check_folder(folder, create=create)
+        if create:
+            make_private(folder)
         if encoder is None:
             from embeddings.encoder import Encoder as SentenceEncoder
             from embeddings.encoder import ModelNotFoundError

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -96,6 +97,8 @@ class FeedbackLog:
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
+            # Owner-only before SQLite creates it; its -wal and -shm files take the same mode.
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             self._db = sqlite3.connect(self.path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)

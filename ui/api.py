@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import (
     HTTPAuthorizationCredentials,
     HTTPBasic,
@@ -251,17 +252,43 @@ def build_api(
     needs HTTP basic with that login or ``Authorization: Bearer <api_token>``.
     """
     limit = min(upload_limit, engine.settings.max_file_bytes)
+    guarded = bool(auth or api_token)
+    # FastAPI's own schema pages take no dependencies: with credentials they are added below.
     app = FastAPI(
         title="citeqa",
         description="Question answering over long documents with exact page citations.",
         version="0.1.0",
+        docs_url=None if guarded else "/docs",
+        redoc_url=None if guarded else "/redoc",
+        openapi_url=None if guarded else "/openapi.json",
     )
     _refuse_large_uploads(app, limit)
     _answer_errors_in_json(app)
-    dependencies = [Depends(_Guard(auth, api_token))] if auth or api_token else []
+    dependencies = [Depends(_Guard(auth, api_token))] if guarded else []
     router = APIRouter(prefix="/api", dependencies=dependencies)
     _question_routes(router, engine)
     _document_routes(router, engine, upload_dir, limit)
     add_analyst_routes(router, engine)
     app.include_router(router)
+    if guarded:
+        app.include_router(_schema_routes(app, dependencies))
     return app
+
+
+def _schema_routes(app: FastAPI, dependencies: list[Any]) -> APIRouter:
+    """``/openapi.json``, ``/docs`` and ``/redoc`` behind the API's credentials."""
+    router = APIRouter(dependencies=dependencies, include_in_schema=False)
+
+    @router.get("/openapi.json")
+    def schema() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @router.get("/docs")
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="citeqa API")
+
+    @router.get("/redoc")
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="citeqa API")
+
+    return router

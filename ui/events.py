@@ -17,7 +17,14 @@ from qa.errors import CiteqaError, UnknownDocument
 from ui.feedback import record_feedback
 from ui.flows import index_uploads, remove_document
 from ui.landing import example_messages, summary_markdown
-from ui.render import Turn, answer_html, conversation_markdown, error_html, hits_html
+from ui.render import (
+    Turn,
+    answer_html,
+    conversation_markdown,
+    error_html,
+    hits_html,
+    visible,
+)
 from ui.uploads import UploadRejected, save_upload
 
 if TYPE_CHECKING:
@@ -65,8 +72,8 @@ class Events:
         """The Documents table, the chat's document filter, the removal choice and the
         Compare tab's documents."""
         documents = self.engine.documents()
-        rows = [[d.title, d.pages, d.chunks, d.source or "", d.doc_id] for d in documents]
-        choices = [(f"{d.title} ({d.doc_id})", d.doc_id) for d in documents]
+        rows = [[visible(d.title), d.pages, d.chunks, d.source or "", d.doc_id] for d in documents]
+        choices = [(f"{visible(d.title)} ({d.doc_id})", d.doc_id) for d in documents]
         # A filter naming a removed document would fail every question, so start afresh.
         return (
             gr.Dataframe(value=rows, headers=DOCUMENT_HEADERS),

@@ -105,7 +105,7 @@ def build_server(
     Gradio. Gradio's file route is kept away from the index folder and from URLs.
     """
     upload_dir = upload_dir.resolve()
-    upload_dir.mkdir(parents=True, exist_ok=True)
+    upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     api = build_api(
         engine, upload_dir=upload_dir, upload_limit=upload_limit, auth=auth, api_token=api_token
     )

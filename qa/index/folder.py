@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -32,6 +33,18 @@ SPOOLS = "spool"
 IN_USE = "in-use.lock"
 
 
+def make_private(folder: Path) -> None:
+    """Create ``folder`` (if missing) readable by its owner only: it holds the documents' text."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def private_file(path: Path) -> Path:
+    """``path``, created empty and owner-only if missing; SQLite then keeps that mode, and
+    gives it to the database's -wal and -shm files too."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    return path
+
+
 def check_folder(folder: Path, *, create: bool) -> None:
     """Raise ``IndexNotFound`` unless ``folder`` holds an index, or (``create``) can hold a
     new one; creates nothing, so callers can check before loading a model."""
@@ -57,7 +70,7 @@ def writing(folder: Path, *, wait: bool = True) -> Iterator[None]:
 
     Without ``wait``, raise ``IndexBusy`` at once when another process holds it.
     """
-    lock = FileLock(folder / WRITE_LOCK)
+    lock = FileLock(folder / WRITE_LOCK, mode=0o600)
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -75,7 +88,7 @@ def writing(folder: Path, *, wait: bool = True) -> Iterator[None]:
 
 def publish_lock(folder: Path) -> FileLock:
     """Held from a catalog commit until the manifest names the new snapshots."""
-    return FileLock(folder / PUBLISH_LOCK)
+    return FileLock(folder / PUBLISH_LOCK, mode=0o600)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 import threading
 import time
@@ -21,8 +22,11 @@ from qa import Engine
 from tests.fakes import FakeEncoder
 from tests.qa.ingest.test_hostile import docx_of_tiny_runs
 from tests.ui.browser import serving
+from ui.events import Events
+from ui.render import answer_html
 from ui.server import EXAMPLE_DIR, PublicBindRefused, build_server, check_bind, is_loopback
 from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
+from ui.viewer import page_html
 
 NOTE = b"Harbour Survey Note\n\nThe keepers of Gullwick counted nineteen grey seals.\n"
 SECRET = "Vault Ledger\n\nThe strongroom combination is four four nine seven.\n"
@@ -187,6 +191,34 @@ def test_a_slow_word_file_is_refused_at_its_deadline_while_a_small_upload_goes_t
     assert titles == {"Valdoria Defence White Paper 2024", "Seals"}
 
 
+def test_bidi_and_zero_width_characters_are_not_shown_but_stay_stored(
+    engine: Engine, tmp_path: Path
+) -> None:
+    hidden = ("\u202e", "\u2066", "\u200b", "\ufeff")
+    note = tmp_path / "note.md"
+    note.write_text(
+        "# Harbour\u202e Survey\u2066 Note\n\n"
+        "The keepers of Gullwick counted nineteen grey\u200b seals\u202e on the northern rocks.\n"
+        "\f\nThe lighthouse stays lit all winter long.\n"
+    )
+    engine.add(note)
+    (info,) = [d for d in engine.documents() if d.source == "note.md"]
+    question = "How many grey seals did the keepers of Gullwick count?"
+    answer = engine.ask(question, docs=[info.doc_id])
+    assert "\u202e" in info.title
+
+    documents = Events(engine, tmp_path / "index" / "uploads", 1000).document_views()
+    shown = [
+        answer_html(answer, 0),
+        page_html(engine.page(info.doc_id, 1, quote=answer.citations[0].quote)),
+        str(documents[0].value),
+        str(documents[1].choices),
+    ]
+    for text in shown:
+        assert "Harbour Survey Note" in text
+        assert not [c for c in hidden if c in text], text
+
+
 # ------------------------------------------------------------------------------ file routes
 def test_gradio_file_routes_refuse_system_files_and_the_index(
     engine: Engine, tmp_path: Path
@@ -336,6 +368,40 @@ def test_a_token_alone_guards_the_chat_and_gradios_routes_too(
     assert client.post("/login", data={"username": "ann", "password": "tok"}).status_code == 200
     listed = client.post("/gradio_api/call/document_views", json={"data": []})
     assert listed.status_code == 200 and "event_id" in listed.json()
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json"])
+def test_the_api_schema_pages_are_guarded_like_the_api(
+    engine: Engine, tmp_path: Path, path: str
+) -> None:
+    uploads = tmp_path / "index" / "uploads"
+    open_server = TestClient(build_server(engine, upload_dir=uploads))
+    assert open_server.get(path).status_code == 200
+    login = TestClient(build_server(engine, upload_dir=uploads, auth=("ann", "pw")))
+    token = TestClient(build_server(engine, upload_dir=uploads, api_token="tok"))
+    assert login.get(path).status_code == 401
+    assert token.get(path).status_code == 401
+    assert login.get(path, auth=("ann", "pw")).status_code == 200
+    assert token.get(path, headers={"Authorization": "Bearer tok"}).status_code == 200
+    schema = login.get("/openapi.json", auth=("ann", "pw")).json()
+    assert "/api/ask" in schema["paths"]
+
+
+def test_the_index_folder_and_its_files_are_private(tmp_path: Path) -> None:
+    before = os.umask(0o022)
+    try:
+        with Engine.open(tmp_path / "index", encoder=FakeEncoder()) as engine:
+            engine.add(EXAMPLE_DIR)
+            answer = engine.ask("How many fighter aircraft does the Air Force fly?")
+            engine.feedback.record(answer, helpful=True)
+            files = [p for p in (tmp_path / "index").rglob("*") if p.is_file()]
+            modes = {p.name: p.stat().st_mode & 0o777 for p in files if p.parent == engine.folder}
+    finally:
+        os.umask(before)
+    assert (tmp_path / "index").stat().st_mode & 0o777 == 0o700
+    for name in ("chunks.sqlite", "chunks.sqlite-wal", "feedback.sqlite", "embeddings.sqlite"):
+        assert modes.pop(name) == 0o600, name
+    assert {name: mode for name, mode in modes.items() if mode & 0o077} == {}
 
 
 def test_serve_reads_the_token_from_the_environment(
