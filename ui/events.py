@@ -6,6 +6,7 @@ uploads, remove a document) is ``ui.flows``.
 
 from __future__ import annotations
 
+import html
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -54,10 +55,14 @@ def _export_file(turns: Sequence[Turn]) -> str:
 
 
 def _shown_question(question: str) -> str:
+    """The question as typed: escaped HTML, so the chat's Markdown, HTML and LaTeX rendering
+    leaves it alone (an HTML block is not read as Markdown; ``$`` as an entity starts no
+    formula)."""
     shown = question.strip() or question
     if len(shown) > QUESTION_SHOWN_CHARS:
         shown = shown[:QUESTION_SHOWN_CHARS] + " …"
-    return shown
+    escaped = html.escape(shown).replace("$", "&#36;").replace("\n", "<br>")
+    return f'<div class="citeqa-question">{escaped}</div>'
 
 
 class Events:
