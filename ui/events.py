@@ -6,15 +6,17 @@ uploads, remove a document) is ``ui.flows``.
 
 from __future__ import annotations
 
+import contextlib
 import html
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from qa.errors import CiteqaError, UnknownDocument
+from ui.exports import Exports
 from ui.feedback import record_feedback
 from ui.flows import index_uploads, remove_document
 from ui.landing import example_messages, summary_markdown
@@ -47,13 +49,6 @@ SEARCHING = (
 ChatHistory = list[dict[str, str]]
 
 
-def _export_file(turns: Sequence[Turn]) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="citeqa-export-"))
-    path = folder / "citeqa-conversation.md"
-    path.write_text(conversation_markdown(turns), encoding="utf-8")
-    return str(path)
-
-
 def _shown_question(question: str) -> str:
     """The question as typed: escaped HTML, so the chat's Markdown, HTML and LaTeX rendering
     leaves it alone (an HTML block is not read as Markdown; ``$`` as an entity starts no
@@ -65,13 +60,25 @@ def _shown_question(question: str) -> str:
     return f'<div class="citeqa-question">{escaped}</div>'
 
 
-class Events:
-    """The event handlers of one chat app over ``engine``; uploads go to ``upload_dir``."""
+def _discard_gradio_copy(path: Path) -> None:
+    cache = Path(get_upload_folder()).resolve()
+    if path.resolve().is_relative_to(cache) and not path.is_symlink():
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # Gradio's folder for this one file, when empty
 
-    def __init__(self, engine: Engine, upload_dir: Path, upload_limit: int) -> None:
+
+class Events:
+    """The event handlers of one chat app over ``engine``; uploads go to ``upload_dir``,
+    conversation exports to ``exports``."""
+
+    def __init__(
+        self, engine: Engine, upload_dir: Path, upload_limit: int, exports: Exports | None = None
+    ) -> None:
         self.engine = engine
         self.upload_dir = upload_dir
         self.limit = min(upload_limit, engine.settings.max_file_bytes)
+        self.exports = exports or Exports()
 
     def document_views(self) -> tuple[Any, Any, Any, Any]:
         """The Documents table, the chat's document filter, the removal choice and the
@@ -113,8 +120,9 @@ class Events:
         k: float,
         mode: str,
     ) -> Iterator[tuple[Any, ...]]:
-        """Chat, turns, message -> turn map, question box and export button: at once with a
-        "Searching" message, then after asking ``question``."""
+        """Chat, turns, message -> turn map, question box and export button (enabled once
+        there is an answer): at once with a "Searching" message, then after asking
+        ``question``."""
         asked = {"role": "user", "content": _shown_question(question)}
         searching = {"role": "assistant", "content": SEARCHING}
         yield [*history, asked, searching], turns, message_turns, "", gr.skip()
@@ -130,8 +138,7 @@ class Events:
         history = [*history, asked, {"role": "assistant", "content": message}]
         # The thumbs under a message name it by its place in the chat.
         message_turns = {**message_turns, len(history) - 1: len(turns) - 1}
-        export = gr.DownloadButton(value=_export_file(turns), interactive=True)
-        yield history, turns, message_turns, "", export
+        yield history, turns, message_turns, "", gr.Button(interactive=True)
 
     def _turn(
         self, question: str, turns: list[Turn], docs: list[str] | None, k: int, mode: str
@@ -155,7 +162,13 @@ class Events:
         return Turn(question.strip(), answer=answer), answer_html(answer, len(turns))
 
     def clear(self) -> tuple[Any, ...]:
-        return [], [], {}, gr.DownloadButton(value=None, interactive=False)
+        return [], [], {}, gr.Button(interactive=False)
+
+    def export(self, turns: list[Turn]) -> str:
+        """The conversation as a Markdown file, written now (see ``ui.exports``)."""
+        if not turns:
+            raise gr.Error("Nothing to export yet: ask a question first.")
+        return str(self.exports.write(conversation_markdown(turns)))
 
     def add_files(
         self,
@@ -172,6 +185,9 @@ class Events:
                     saved.append(save_upload(stream, path.name, self.upload_dir, self.limit))
             except UploadRejected as error:
                 notes.append(f"{path.name}: {error.message}")
+            finally:
+                # Gradio's copy is not needed once read: uploads keep their own under the index.
+                _discard_gradio_copy(path)
         if saved:
 
             def report(stage: str, done: int, total: int) -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import os
 import re
 import secrets
+import shutil
+import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 from fastapi import FastAPI, Request, Response
@@ -18,6 +22,7 @@ from fastapi.responses import JSONResponse
 
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
+from ui.exports import SWEEP_SECONDS, Exports
 from ui.uploads import DEFAULT_UPLOAD_LIMIT
 from ui.viewer import PAGE_LINK_SCRIPT
 
@@ -89,6 +94,28 @@ async def _refuse_file_urls(
     return await call_next(request)
 
 
+def _sweep_exports(app: FastAPI, exports: Exports) -> None:
+    """While ``app`` runs, old exports are removed every ``SWEEP_SECONDS``; all at shutdown."""
+    inner = app.router.lifespan_context
+
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            exports.sweep()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        task = asyncio.create_task(sweep())
+        try:
+            async with inner(app) as state:
+                yield state
+        finally:
+            task.cancel()
+            exports.close()
+
+    app.router.lifespan_context = lifespan
+
+
 def build_server(
     engine: Engine,
     *,
@@ -110,7 +137,9 @@ def build_server(
         engine, upload_dir=upload_dir, upload_limit=upload_limit, auth=auth, api_token=api_token
     )
     api.middleware("http")(_refuse_file_urls)
-    chat = build_app(engine, upload_dir=upload_dir, upload_limit=upload_limit)
+    exports = Exports()
+    _sweep_exports(api, exports)
+    chat = build_app(engine, upload_dir=upload_dir, upload_limit=upload_limit, exports=exports)
     # Enough parallel answers for a few users; the engine serialises only index writes.
     chat.queue(default_concurrency_limit=4)
     # Gradio checks that a file named in an event was uploaded through it only once the
@@ -188,6 +217,12 @@ def serve(
     api_token = api_token or os.environ.get(API_TOKEN_ENV) or None
     # Gradio components may phone home unless told otherwise; a local server must not.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Gradio's copies of uploads and exports: in an owner-only folder of this server's own
+    # unless the operator chose one (Gradio's default, /tmp/gradio, is readable by all).
+    gradio_cache = None
+    if not os.environ.get("GRADIO_TEMP_DIR"):
+        gradio_cache = tempfile.mkdtemp(prefix="citeqa-gradio-")
+        os.environ["GRADIO_TEMP_DIR"] = gradio_cache
     engine = open_for_serving(paths, index_dir, model=model, backend=backend, milvus_uri=milvus_uri)
     # The landing's suggested questions cost an answer each: make them before the first visit.
     threading.Thread(target=engine.overview, name="citeqa-overview", daemon=True).start()
@@ -197,3 +232,5 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         engine.close()
+        if gradio_cache is not None:
+            shutil.rmtree(gradio_cache, ignore_errors=True)

@@ -22,7 +22,8 @@ from qa import Engine
 from tests.fakes import FakeEncoder
 from tests.qa.ingest.test_hostile import docx_of_tiny_runs
 from tests.ui.browser import serving
-from ui.events import Events
+from ui.events import EXTRACTIVE, Events
+from ui.exports import Exports
 from ui.render import answer_html
 from ui.server import EXAMPLE_DIR, PublicBindRefused, build_server, check_bind, is_loopback
 from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
@@ -298,6 +299,75 @@ def test_a_chat_event_cannot_make_the_server_read_a_file_it_was_not_sent(
     assert '"success":false' in outcome
     assert [d.title for d in engine.documents()] == ["Valdoria Defence White Paper 2024"]
     assert not list((tmp_path / "index" / "uploads").iterdir())
+
+
+# --------------------------------------------------------------------------------- exports
+def test_answers_write_no_export_and_an_asked_export_is_private_and_removed(
+    engine: Engine, tmp_path: Path
+) -> None:
+    exports = Exports()
+    events = Events(engine, tmp_path / "index" / "uploads", 1000, exports)
+    before = set(Path(tempfile.gettempdir()).glob("citeqa-export-*"))
+    steps = list(
+        events.respond(
+            "How many fighter aircraft does the Air Force fly?", [], [], {}, None, 5, EXTRACTIVE
+        )
+    )
+    assert set(Path(tempfile.gettempdir()).glob("citeqa-export-*")) == before
+    turns = steps[-1][1]
+
+    path = Path(events.export(turns))
+
+    assert "24 multirole fighter aircraft" in path.read_text(encoding="utf-8")
+    assert path.stat().st_mode & 0o777 == 0o600
+    for folder in (path.parent, path.parent.parent):
+        assert folder.stat().st_mode & 0o777 == 0o700
+    exports.sweep()
+    assert path.is_file()  # young exports stay until Gradio has its copy
+    exports.sweep(older_than=0)
+    assert not path.parent.exists()
+    again = Path(events.export(turns))
+    exports.close()
+    assert not again.parent.parent.exists()
+
+
+def test_the_server_sweeps_exports_on_a_timer_and_removes_them_at_shutdown(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui import server
+
+    swept = threading.Event()
+
+    class Watched(Exports):
+        def sweep(self, older_than: float = 0) -> None:
+            swept.set()
+            super().sweep(older_than)
+
+    exports = Watched()
+    monkeypatch.setattr(server, "Exports", lambda: exports)
+    monkeypatch.setattr(server, "SWEEP_SECONDS", 0.05)
+    with TestClient(build_server(engine, upload_dir=tmp_path / "index" / "uploads")):
+        written = exports.write("# exported")
+        assert swept.wait(10)
+    assert not written.parent.parent.exists()
+
+
+def test_gradios_copies_of_added_and_rejected_uploads_are_deleted(
+    engine: Engine, upload_dir: Path
+) -> None:
+    cache = Path(get_upload_folder())
+    cache.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for name, data in (("seals.txt", NOTE), ("run.sh", b"rm -rf /"), ("empty.txt", b"")):
+        folder = Path(tempfile.mkdtemp(dir=cache))
+        (folder / name).write_bytes(data)
+        copies.append(folder / name)
+    events = Events(engine, upload_dir, 1000)
+
+    status = events.add_files([str(path) for path in copies])[0]
+
+    assert "1 added" in status and "run.sh" in status and "empty.txt" in status
+    assert not [path for path in copies if path.parent.exists()]
 
 
 # ------------------------------------------------------------------------------------ auth
