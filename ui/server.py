@@ -234,3 +234,4 @@ def serve(
         engine.close()
         if gradio_cache is not None:
             shutil.rmtree(gradio_cache, ignore_errors=True)
+            del os.environ["GRADIO_TEMP_DIR"]

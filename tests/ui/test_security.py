@@ -370,6 +370,29 @@ def test_gradios_copies_of_added_and_rejected_uploads_are_deleted(
     assert not [path for path in copies if path.parent.exists()]
 
 
+def test_serve_keeps_gradios_copies_in_a_private_folder_removed_at_shutdown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from ui import server
+
+    seen: list[tuple[str, int]] = []
+
+    def run(app: FastAPI, **options: object) -> None:
+        cache = get_upload_folder()
+        seen.append((cache, Path(cache).stat().st_mode & 0o777))
+
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    monkeypatch.setattr(server, "open_for_serving", lambda *args, **kwargs: engine)
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    server.serve([], tmp_path / "index")
+    ((cache, mode),) = seen
+    assert mode == 0o700
+    assert not Path(cache).exists() and "GRADIO_TEMP_DIR" not in os.environ
+
+
 # ------------------------------------------------------------------------------------ auth
 def test_login_guards_the_api_the_chat_and_gradios_routes(engine: Engine, tmp_path: Path) -> None:
     client = TestClient(
