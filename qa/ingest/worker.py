@@ -53,15 +53,16 @@ class ParseWorker:
     def load(self, format: Format, data: bytes, path: str, source: str | None) -> Document:
         """The document in ``data``; ``IngestError`` for a bad file, or one over the limits."""
         connection = self._started()
-        connection.send((format, data, path, source, self.settings))
         deadline = self.settings.parse_seconds
-        if not connection.poll(deadline):
-            self.close()
-            raise IngestError(
-                path,
-                f"took more than {deadline:g} s to read (parse_seconds); skipped as likely hostile",
-            )
         try:
+            connection.send((format, data, path, source, self.settings))
+            if not connection.poll(deadline):
+                self.close()
+                raise IngestError(
+                    path,
+                    f"took more than {deadline:g} s to read (parse_seconds); skipped as likely "
+                    "hostile",
+                )
             outcome, value = connection.recv()
         except (EOFError, OSError) as error:
             code = self._ended()

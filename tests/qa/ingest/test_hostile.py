@@ -15,6 +15,8 @@ import pytest
 
 from qa.errors import IngestError
 from qa.ingest import LoadResult, load_paths
+from qa.ingest.detect import Format
+from qa.ingest.worker import ParseWorker
 from qa.settings import Settings
 from tests.qa.ingest.test_docx import make_docx
 from tests.qa.ingest.test_pdf import PAGES, encrypt, make_pdf, pdf_from_objects
@@ -358,6 +360,18 @@ def test_files_after_a_killed_reader_still_load(tmp_path: Path) -> None:
 
     assert [doc.source for doc in result.documents] == ["b-reserve.docx", "c-plan.pdf"]
     assert [Path(error.path).name for error in result.errors] == ["a-runs.docx"]
+
+
+def test_a_reader_process_that_died_is_one_error_and_the_next_file_gets_a_new_one() -> None:
+    with ParseWorker(Settings()) as worker:
+        assert worker.load(Format.DOCX, make_docx(), "a.docx", "a.docx").text
+        process = worker._process
+        assert process is not None
+        process.kill()
+        process.wait()
+        with pytest.raises(IngestError, match="reader process stopped"):
+            worker.load(Format.DOCX, make_docx(), "b.docx", "b.docx")
+        assert worker.load(Format.PDF, make_pdf(PAGES), "c.pdf", "c.pdf").pages
 
 
 @pytest.mark.parametrize(
