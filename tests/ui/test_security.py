@@ -303,17 +303,19 @@ def test_a_chat_event_cannot_make_the_server_read_a_file_it_was_not_sent(
 
 # --------------------------------------------------------------------------------- exports
 def test_answers_write_no_export_and_an_asked_export_is_private_and_removed(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A temporary folder of this test's own: other processes share /tmp.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     exports = Exports()
     events = Events(engine, tmp_path / "index" / "uploads", 1000, exports)
-    before = set(Path(tempfile.gettempdir()).glob("citeqa-export-*"))
     steps = list(
         events.respond(
             "How many fighter aircraft does the Air Force fly?", [], [], {}, None, 5, EXTRACTIVE
         )
     )
-    assert set(Path(tempfile.gettempdir()).glob("citeqa-export-*")) == before
+    assert list((tmp_path / "tmp").iterdir()) == []
     turns = steps[-1][1]
 
     path = Path(events.export(turns))
