@@ -17,10 +17,12 @@ The child is a fresh interpreter that imports the loaders and nothing else (not 
 from __future__ import annotations
 
 import logging
+import os
 import resource
 import socket
 import subprocess
 import sys
+import threading
 import time
 from multiprocessing.connection import Connection
 
@@ -126,9 +128,17 @@ def _parse(
     return load_docx(data, path, source, settings)
 
 
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
 def serve(fd: int, memory_bytes: int) -> None:
     """The child's loop: parse each file sent on socket ``fd`` and send back the outcome."""
     connection = Connection(fd)
+    # A killed parent cannot kill a child busy with a file: the child notices on its own.
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     connection.send("ready")
     while True:

@@ -6,6 +6,8 @@ import io
 import os
 import random
 import struct
+import subprocess
+import sys
 import time
 import zipfile
 import zlib
@@ -372,6 +374,49 @@ def test_a_reader_process_that_died_is_one_error_and_the_next_file_gets_a_new_on
         with pytest.raises(IngestError, match="reader process stopped"):
             worker.load(Format.DOCX, make_docx(), "b.docx", "b.docx")
         assert worker.load(Format.PDF, make_pdf(PAGES), "c.pdf", "c.pdf").pages
+
+
+_READ_AND_WAIT = """
+import sys
+from qa.ingest.detect import Format
+from qa.ingest.worker import ParseWorker
+from qa.settings import Settings
+
+worker = ParseWorker(Settings(parse_seconds=600))
+worker._started()
+print(worker._process.pid, flush=True)
+worker.load(Format.DOCX, open(sys.argv[1], "rb").read(), "runs.docx", "runs.docx")
+"""
+
+
+def test_a_reader_process_busy_with_a_file_ends_when_its_parent_is_killed(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs.docx"
+    runs.write_bytes(docx_of_tiny_runs())
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _READ_AND_WAIT, str(runs)],
+        cwd=Path(__file__).resolve().parents[3],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    time.sleep(1)  # the child is parsing now
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
 
 
 @pytest.mark.parametrize(
