@@ -36,7 +36,7 @@ from qa.errors import (
 )
 from qa.feedback import FeedbackLog
 from qa.index.base import Index
-from qa.index.folder import check_folder
+from qa.index.folder import check_folder, make_private
 from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
 from qa.indexer import AddSummary, apply_update, plan_update
@@ -91,7 +91,7 @@ class Engine:
         self._lock = ReadWriteLock()
         self._write_mutex = threading.Lock()
         self._overviews = OverviewCache()
-        self.feedback = FeedbackLog(store.folder)
+        self.feedback = FeedbackLog(store.folder, max_question_chars=settings.max_query_chars)
 
     @classmethod
     def open(
@@ -122,6 +122,8 @@ class Engine:
         folder = Path(path) if path is not None else default_index_dir()
         if settings.backend == "faiss":
             check_folder(folder, create=create)
+        if create:
+            make_private(folder)
         if encoder is None:
             from embeddings.encoder import Encoder as SentenceEncoder
             from embeddings.encoder import ModelNotFoundError
@@ -179,21 +181,23 @@ class Engine:
         Large collections go in batches of about ``settings.batch_chars`` characters, each
         committed as it is done (see ``qa.streaming``): an interrupted run, run again, goes
         on where it stopped.
-        Another process writing to the same index is waited for (``wait``) or refused with
-        ``IndexBusy``.
+        Files are read before the writer lock is taken, so a slow file holds up no other
+        writer; PDF and Word files are read in a child process bounded by
+        ``settings.parse_seconds`` and ``parse_memory_bytes``. Another process writing to the
+        same index is waited for (``wait``) or refused with ``IndexBusy``.
         """
         if isinstance(sources, (str, Path, Document)):
             sources = [sources]
         check_sources(sources)
-        with self._writing(wait):
-            summary = stream_update(
-                self.store,
-                self.encoder,
-                sources,
-                settings=self.settings,
-                exclusive=self._lock.write,
-                progress=progress,
-            )
+        summary = stream_update(
+            self.store,
+            self.encoder,
+            sources,
+            settings=self.settings,
+            writing=lambda: self._writing(wait),
+            exclusive=self._lock.write,
+            progress=progress,
+        )
         logger.info("indexed: %s", summary)
         return summary
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -24,6 +25,12 @@ logger = logging.getLogger(__name__)
 
 FEEDBACK = "feedback.sqlite"
 MAX_NOTE_CHARS = 2000
+# Verdicts come from clients, so every field has a limit that a real answer stays well under:
+# a language model's answer is at most a page, and an answer cites at most the 100 passages
+# it may read (qa.engine.MAX_K), each a chunk of a few hundred words or a table.
+MAX_ANSWER_CHARS = 20_000
+MAX_CITATIONS = 100
+MAX_CITATIONS_CHARS = 500_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -38,6 +45,10 @@ CREATE TABLE IF NOT EXISTS feedback (
     citations TEXT NOT NULL
 );
 """
+
+
+class FeedbackTooLarge(InvalidQuestion):
+    """A verdict with a field over its limit; the message names the field and the limit."""
 
 
 @dataclass(frozen=True)
@@ -77,25 +88,44 @@ class Feedback:
 class FeedbackLog:
     """The feedback file of one index folder. Cheap constructor; opens the file on first use."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, *, max_question_chars: int = 2000) -> None:
+        """``max_question_chars`` caps the question (the engine passes ``max_query_chars``)."""
         self.path = Path(folder) / FEEDBACK
+        self.max_question_chars = max_question_chars
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
+            # Owner-only before SQLite creates it; its -wal and -shm files take the same mode.
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             self._db = sqlite3.connect(self.path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
         return self._db
 
     def record(self, answer: Answer, *, helpful: bool, note: str | None = None) -> Feedback:
-        """Store a verdict on ``answer``; the note is optional free text."""
-        if note is not None and len(note) > MAX_NOTE_CHARS:
-            raise InvalidQuestion(
-                f"the note is {len(note)} characters; the limit is {MAX_NOTE_CHARS}"
+        """Store a verdict on ``answer``; the note is optional free text.
+
+        ``FeedbackTooLarge`` when a field is over its limit: nothing is stored then.
+        """
+        if len(answer.citations) > MAX_CITATIONS:
+            raise FeedbackTooLarge(
+                f"the answer has {len(answer.citations)} citations; the limit is {MAX_CITATIONS}"
             )
         citations = json.dumps([c.to_dict() for c in answer.citations], ensure_ascii=False)
+        limits = (
+            ("note", note or "", MAX_NOTE_CHARS),
+            ("question", answer.question, self.max_question_chars),
+            ("resolved question", answer.resolved_question or "", self.max_question_chars),
+            ("answer", answer.text, MAX_ANSWER_CHARS),
+            ("citations", citations, MAX_CITATIONS_CHARS),
+        )
+        for name, value, limit in limits:
+            if len(value) > limit:
+                raise FeedbackTooLarge(
+                    f"the {name} is {len(value)} characters; the limit is {limit}"
+                )
         at = time.time()
         with self._lock:
             db = self._connection()

@@ -54,6 +54,12 @@ class Settings:
     # (~1x); a zip bomb packs about 1000x.
     max_unzipped_bytes: int = 512 * 1024 * 1024
     max_zip_ratio: int = 100
+    # PDF and Word files are parsed in a child process (qa.ingest.worker): one taking longer
+    # than this is killed and skipped, and its address space is capped at parse_memory_bytes.
+    # The largest real white papers read in a few seconds; a Word file of 100k one-letter runs
+    # takes minutes.
+    parse_seconds: float = 60.0
+    parse_memory_bytes: int = 2 * 1024**3
 
     # Where the index lives: "faiss" (the index folder) or "milvus" (a collection at
     # milvus_uri: a path ending in .db for embedded Milvus Lite, or http://host:19530)
@@ -84,6 +90,7 @@ class Settings:
             "max_query_chars",
             "max_unzipped_bytes",
             "max_zip_ratio",
+            "parse_memory_bytes",
         )
         for name in positive_ints:
             value = getattr(self, name)
@@ -110,6 +117,12 @@ class Settings:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
         if self.backend == "milvus" and not self.milvus_uri:
             raise ValueError("backend 'milvus' needs milvus_uri (or CITEQA_MILVUS_URI)")
+        if (
+            not isinstance(self.parse_seconds, (int, float))
+            or isinstance(self.parse_seconds, bool)
+            or not self.parse_seconds > 0
+        ):
+            raise ValueError(f"parse_seconds must be a positive number, got {self.parse_seconds!r}")
         if self.llm_timeout <= 0:
             raise ValueError(f"llm_timeout must be positive, got {self.llm_timeout!r}")
 

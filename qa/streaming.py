@@ -1,8 +1,10 @@
 """Streaming updates: files and folders of any size indexed in bounded batches.
 
-Two passes over the sources. The first reads every document once and spools the documents
-whose content changed to a temporary file. The second reads the spool back about
-``settings.batch_chars`` characters at a time and cleans, chunks, embeds and commits each
+Two passes over the sources. The first reads every document once and spools it to a file in
+the index folder (``spool/``; one left by a killed run is removed by the next), without the
+index's writer lock: a slow file keeps no other update waiting. The second, under the lock,
+leaves out the documents whose content is already indexed, reads the rest back about
+``settings.batch_chars`` characters at a time, and cleans, chunks, embeds and commits each
 batch, so memory holds one batch besides the index itself.
 
 A committed batch stays committed if the process dies, and the embedding cache keeps vectors
@@ -17,7 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import tempfile
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -27,6 +29,7 @@ from pathlib import Path
 from qa.books import combine
 from qa.encoder import Encoder
 from qa.index.base import Index
+from qa.index.folder import spool_folder
 from qa.indexer import AddSummary, apply_update, merge_summaries, plan_update
 from qa.ingest import Progress, Reading
 from qa.pipeline import Scan, Source, content_hash, recipe
@@ -37,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 Exclusive = Callable[[], AbstractContextManager[object]]
 """A fresh context manager per call that keeps searches out while an update switches over."""
+Writing = Callable[[], AbstractContextManager[object]]
+"""A context manager that holds the index's writer locks (other writers wait)."""
 
 _PUBLISH_GROWTH = 2
 
@@ -61,21 +66,37 @@ def _decode(line: str) -> Document:
 
 
 class Spool:
-    """Documents written to a temporary JSON-lines file, read back in batches of about
-    ``budget`` characters (a document larger than that is a batch of its own)."""
+    """Documents written to a JSON-lines file, read back in batches of about ``budget``
+    characters (a document larger than that is a batch of its own); ``skip_indexed`` leaves
+    out the ones the index holds already."""
 
     def __init__(self, path: Path, budget: int) -> None:
         self.path = path
         self.budget = budget
-        self._sizes: list[int] = []
-        self._file = path.open("w", encoding="utf-8")
+        # Per line: the document's id, content hash and characters, and whether it is read back.
+        self._entries: list[tuple[str, str, int]] = []
+        self._wanted: list[bool] = []
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._file = os.fdopen(descriptor, "w", encoding="utf-8")
 
-    def write(self, doc: Document) -> None:
+    def write(self, doc: Document, digest: str) -> None:
         self._file.write(_encode(doc) + "\n")
-        self._sizes.append(text_size(doc))
+        self._entries.append((doc.id, digest, text_size(doc)))
+        self._wanted.append(True)
 
     def close(self) -> None:
         self._file.close()
+
+    def skip_indexed(self, known: Mapping[str, str]) -> list[str]:
+        """Leave out the documents whose content hash ``known`` holds; their ids."""
+        self._wanted = [known.get(doc_id) != digest for doc_id, digest, _ in self._entries]
+        entries = zip(self._entries, self._wanted, strict=True)
+        return [doc_id for (doc_id, _, _), wanted in entries if not wanted]
+
+    @property
+    def _sizes(self) -> list[int]:
+        entries = zip(self._entries, self._wanted, strict=True)
+        return [chars for (_, _, chars), wanted in entries if wanted]
 
     @property
     def chars(self) -> int:
@@ -96,23 +117,22 @@ class Spool:
 
     def batches(self) -> Iterator[tuple[list[Document], int]]:
         """Each batch's documents and characters, reading the file as it goes."""
+        sizes = self._sizes
         with self.path.open(encoding="utf-8") as lines:
+            wanted = (line for line, keep in zip(lines, self._wanted, strict=True) if keep)
             position = 0
             for count in self.bounds():
-                documents = [_decode(next(lines)) for _ in range(count)]
-                yield documents, sum(self._sizes[position : position + count])
+                documents = [_decode(next(wanted)) for _ in range(count)]
+                yield documents, sum(sizes[position : position + count])
                 position += count
 
 
 @dataclass
 class _Survey:
-    """What the first pass keeps of every document: its id and files, and whether it changed
-    (changed ones go to the spool)."""
+    """What the first pass keeps of every document besides the spool: its id and files."""
 
-    known: Mapping[str, str]
     chunking: Mapping[str, int]
     spool: Spool
-    unchanged: list[str] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     origins: set[str] = field(default_factory=set)
 
@@ -120,10 +140,7 @@ class _Survey:
         for doc in documents:
             self.ids.add(doc.id)
             self.origins.update(o for o in (doc.origin, *(p.origin for p in doc.pages or ())) if o)
-            if self.known.get(doc.id) == content_hash(doc, self.chunking):
-                self.unchanged.append(doc.id)
-            else:
-                self.spool.write(doc)
+            self.spool.write(doc, content_hash(doc, self.chunking))
 
 
 def stream_update(
@@ -132,21 +149,23 @@ def stream_update(
     sources: Sequence[Source],
     *,
     settings: Settings,
+    writing: Writing,
     exclusive: Exclusive,
     progress: Progress | None = None,
 ) -> AddSummary:
     """Index files, folders and ``Document``s in batches (see the module docstring).
 
-    The caller holds the index's writer lock. Paths must exist; files that cannot be read
-    land in ``summary.errors`` and keep what was indexed from them.
+    The sources are read first; ``writing`` is entered only to compare and commit. Paths must
+    exist; files that cannot be read land in ``summary.errors`` and keep what was indexed
+    from them.
     """
     started = time.perf_counter()
     given = combine([s for s in sources if isinstance(s, Document)])
     paths = [Path(s) for s in sources if not isinstance(s, Document)]
     reading = Reading(paths, settings, progress=progress)
-    with tempfile.TemporaryDirectory(prefix="citeqa-ingest-") as folder:
-        spool = Spool(Path(folder) / "documents.jsonl", settings.batch_chars)
-        survey = _Survey(index.document_hashes(), recipe(settings), spool)
+    with spool_folder(index.folder) as folder:
+        spool = Spool(folder / "documents.jsonl", settings.batch_chars)
+        survey = _Survey(recipe(settings), spool)
         try:
             survey.read(itertools.chain(given, reading))
         finally:
@@ -157,19 +176,21 @@ def stream_update(
             documents=frozenset(survey.ids),
             files=frozenset(survey.origins),
         )
-        first = AddSummary(
-            unchanged=tuple(survey.unchanged),
-            errors=tuple(reading.errors),
-            skipped=tuple(reading.skipped),
-        )
-        logger.info(
-            "read %d documents: %d unchanged; %d characters of changed text in %d batches",
-            len(survey.ids),
-            len(survey.unchanged),
-            spool.chars,
-            len(spool.bounds()),
-        )
-        batched = _apply_batches(index, encoder, spool, scan, settings, exclusive, progress)
+        with writing():
+            unchanged = spool.skip_indexed(index.document_hashes())
+            first = AddSummary(
+                unchanged=tuple(unchanged),
+                errors=tuple(reading.errors),
+                skipped=tuple(reading.skipped),
+            )
+            logger.info(
+                "read %d documents: %d unchanged; %d characters of changed text in %d batches",
+                len(survey.ids),
+                len(unchanged),
+                spool.chars,
+                len(spool.bounds()),
+            )
+            batched = _apply_batches(index, encoder, spool, scan, settings, exclusive, progress)
     summary = merge_summaries([first, *batched])
     return replace(summary, seconds=time.perf_counter() - started)
 

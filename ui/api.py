@@ -1,8 +1,9 @@
 """The JSON API under ``/api``: routes that hand requests to the shared engine.
 
 Every error is ``{"error": message}``: 400 for a bad question or ``k``, 404 for an unknown
-document, 413/415 for refused uploads, 422 for malformed requests or unreadable files, 502 when
-the configured language model fails, 503 while another process writes to the index. Only
+document, 413/415 for refused uploads (413 also for oversized feedback), 422 for malformed
+requests or unreadable files, 502 when the configured language model fails, 503 while another
+process writes to the index. Only
 citeqa's own errors (``qa.errors``) say what went wrong; anything else is a bug, logged in full
 and answered with a plain 500.
 """
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import (
     HTTPAuthorizationCredentials,
     HTTPBasic,
@@ -35,6 +37,7 @@ from qa.errors import (
     LanguageModelError,
     UnknownDocument,
 )
+from qa.feedback import FeedbackTooLarge
 from ui.api_analyst import add_analyst_routes
 from ui.flows import index_uploads, remove_document
 from ui.uploads import UploadRejected, save_upload
@@ -71,6 +74,7 @@ def _error(status: int, message: str) -> JSONResponse:
 
 # The HTTP status of each error a client can cause or wait out; the first match wins.
 _STATUS: tuple[tuple[type[CiteqaError], int], ...] = (
+    (FeedbackTooLarge, 413),
     (UnknownDocument, 404),
     (InvalidQuestion, 400),
     (IngestError, 400),
@@ -217,7 +221,7 @@ def _document_routes(router: APIRouter, engine: Engine, upload_dir: Path, limit:
         file: Annotated[UploadFile, File(description="A .txt .md .pdf .html .htm .docx or .jsonl")],
     ) -> dict[str, object]:
         saved = save_upload(file.file, file.filename or "", upload_dir, limit)
-        summary = index_uploads(engine, [saved])
+        summary = index_uploads(engine, [saved], upload_dir)
         if summary.errors and not (summary.added or summary.updated or summary.unchanged):
             reasons = "; ".join(error.reason for error in summary.errors)
             raise HTTPException(status_code=422, detail=f"{file.filename}: {reasons}")
@@ -248,17 +252,43 @@ def build_api(
     needs HTTP basic with that login or ``Authorization: Bearer <api_token>``.
     """
     limit = min(upload_limit, engine.settings.max_file_bytes)
+    guarded = bool(auth or api_token)
+    # FastAPI's own schema pages take no dependencies: with credentials they are added below.
     app = FastAPI(
         title="citeqa",
         description="Question answering over long documents with exact page citations.",
         version="0.1.0",
+        docs_url=None if guarded else "/docs",
+        redoc_url=None if guarded else "/redoc",
+        openapi_url=None if guarded else "/openapi.json",
     )
     _refuse_large_uploads(app, limit)
     _answer_errors_in_json(app)
-    dependencies = [Depends(_Guard(auth, api_token))] if auth or api_token else []
+    dependencies = [Depends(_Guard(auth, api_token))] if guarded else []
     router = APIRouter(prefix="/api", dependencies=dependencies)
     _question_routes(router, engine)
     _document_routes(router, engine, upload_dir, limit)
     add_analyst_routes(router, engine)
     app.include_router(router)
+    if guarded:
+        app.include_router(_schema_routes(app, dependencies))
     return app
+
+
+def _schema_routes(app: FastAPI, dependencies: list[Any]) -> APIRouter:
+    """``/openapi.json``, ``/docs`` and ``/redoc`` behind the API's credentials."""
+    router = APIRouter(dependencies=dependencies, include_in_schema=False)
+
+    @router.get("/openapi.json")
+    def schema() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @router.get("/docs")
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="citeqa API")
+
+    @router.get("/redoc")
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="citeqa API")
+
+    return router

@@ -11,6 +11,7 @@ import gradio as gr
 
 from ui.compare_view import build_compare_tab
 from ui.events import DOCUMENT_HEADERS, EXTRACTIVE, GENERATIVE, SEARCH_ONLY, Events
+from ui.exports import GRADIO_CACHE_SECONDS, SWEEP_SECONDS, Exports
 from ui.uploads import SUPPORTED_EXTENSIONS
 from ui.viewer import build_viewer
 
@@ -93,7 +94,8 @@ class _ChatTab:
     chatbot: gr.Chatbot
     question: gr.Textbox
     send: gr.Button
-    export: gr.DownloadButton
+    export: gr.Button
+    download: gr.DownloadButton
     reset: gr.Button
     doc_filter: gr.Dropdown
     passages: gr.Slider
@@ -140,12 +142,15 @@ def _chat_tab(settings: Settings) -> _ChatTab:
                 )
                 send = gr.Button("Ask", variant="primary", scale=1, elem_id="citeqa-ask")
             with gr.Row():
-                export = gr.DownloadButton(
+                # The file is written when the button is pressed, then handed to a hidden
+                # download button (see build_app): nothing is written for unasked exports.
+                export = gr.Button(
                     "Export conversation (Markdown)",
                     interactive=False,
                     size="sm",
                     elem_id="citeqa-export",
                 )
+                download = gr.DownloadButton(visible="hidden", elem_id="citeqa-export-file")
                 reset = gr.Button("New conversation", size="sm")
         with gr.Column(scale=1, elem_id="citeqa-options") as options:
             doc_filter = gr.Dropdown(
@@ -154,7 +159,9 @@ def _chat_tab(settings: Settings) -> _ChatTab:
             top_k = min(settings.top_k, MAX_PASSAGES)
             passages = gr.Slider(1, MAX_PASSAGES, value=top_k, step=1, label="Passages")
             mode = gr.Radio(modes, value=default_mode, label="Mode", elem_id="citeqa-mode")
-    return _ChatTab(chatbot, question, send, export, reset, doc_filter, passages, mode, options)
+    return _ChatTab(
+        chatbot, question, send, export, download, reset, doc_filter, passages, mode, options
+    )
 
 
 def _documents_tab() -> _DocumentsTab:
@@ -177,10 +184,14 @@ def _documents_tab() -> _DocumentsTab:
     return _DocumentsTab(table, upload, add, to_remove, drop, status)
 
 
-def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Blocks:
+def build_app(
+    engine: Engine, *, upload_dir: Path, upload_limit: int, exports: Exports | None = None
+) -> gr.Blocks:
     """The Gradio Blocks app: a Chat tab and a Documents tab over ``engine``."""
-    events = Events(engine, upload_dir, upload_limit)
-    with gr.Blocks(title="citeqa", analytics_enabled=False) as app:
+    events = Events(engine, upload_dir, upload_limit, exports)
+    # Gradio's copies of uploads and exports are deleted on this timer and at shutdown.
+    delete_cache = (SWEEP_SECONDS, GRADIO_CACHE_SECONDS)
+    with gr.Blocks(title="citeqa", analytics_enabled=False, delete_cache=delete_cache) as app:
         gr.Markdown("## citeqa\nAsk questions; every answer cites the pages it quotes.")
         turns = gr.State([])
         message_turns = gr.State({})
@@ -199,6 +210,9 @@ def build_app(engine: Engine, *, upload_dir: Path, upload_limit: int) -> gr.Bloc
         )
         chat.chatbot.like(events.judged, [turns, message_turns], None)
         cleared = [chat.chatbot, turns, message_turns, chat.export]
+        chat.export.click(events.export, [turns], chat.download).then(
+            None, js="() => document.querySelector('#citeqa-export-file')?.click()"
+        )
         chat.reset.click(events.clear, None, cleared)
         chat.chatbot.clear(events.clear, None, cleared)
         views = [docs.table, chat.doc_filter, docs.to_remove, compare_docs]

@@ -31,7 +31,8 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--api-token",
         metavar="TOKEN",
         default=None,
-        help="also accept 'Authorization: Bearer TOKEN' on /api (default: $CITEQA_API_TOKEN)",
+        help="accept 'Authorization: Bearer TOKEN' on /api; without --auth the chat's login "
+        "takes it as the password (default: $CITEQA_API_TOKEN)",
     )
     parser.add_argument(
         "--insecure-public",

@@ -11,7 +11,7 @@ import gradio as gr
 
 from qa.errors import CiteqaError
 from qa.types import Answer
-from ui.render import answer_html, error_html
+from ui.render import answer_html, error_html, visible
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -29,7 +29,7 @@ def compare_html(answers: Mapping[str, Answer], titles: Mapping[str, str], key: 
     the card anchors of one comparison apart from the chat's and from other comparisons."""
     columns = []
     for i, (doc_id, answer) in enumerate(answers.items()):
-        title = html.escape(titles.get(doc_id, doc_id))
+        title = html.escape(visible(titles.get(doc_id, doc_id)))
         columns.append(
             f'<section class="citeqa-compare-column" data-doc="{html.escape(doc_id)}">'
             f'<h3 class="citeqa-compare-title">{title}</h3>'

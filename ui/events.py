@@ -6,20 +6,30 @@ uploads, remove a document) is ``ui.flows``.
 
 from __future__ import annotations
 
-import tempfile
+import contextlib
+import html
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from qa import DocumentInfo
 from qa.errors import CiteqaError, UnknownDocument
 from ui.examples import EXAMPLE_MARK, drop_examples, example_ids, is_example
+from ui.exports import Exports
 from ui.feedback import record_feedback
 from ui.flows import index_uploads, remove_document
 from ui.landing import example_messages, summary_markdown
-from ui.render import Turn, answer_html, conversation_markdown, error_html, hits_html
+from ui.render import (
+    Turn,
+    answer_html,
+    conversation_markdown,
+    error_html,
+    hits_html,
+    visible,
+)
 from ui.uploads import UploadRejected, save_upload
 
 if TYPE_CHECKING:
@@ -41,18 +51,23 @@ SEARCHING = (
 ChatHistory = list[dict[str, str]]
 
 
-def _export_file(turns: Sequence[Turn]) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="citeqa-export-"))
-    path = folder / "citeqa-conversation.md"
-    path.write_text(conversation_markdown(turns), encoding="utf-8")
-    return str(path)
-
-
 def _shown_question(question: str) -> str:
+    """The question as typed: escaped HTML, so the chat's Markdown, HTML and LaTeX rendering
+    leaves it alone (an HTML block is not read as Markdown; ``$`` as an entity starts no
+    formula)."""
     shown = question.strip() or question
     if len(shown) > QUESTION_SHOWN_CHARS:
         shown = shown[:QUESTION_SHOWN_CHARS] + " …"
-    return shown
+    escaped = html.escape(shown).replace("$", "&#36;").replace("\n", "<br>")
+    return f'<div class="citeqa-question">{escaped}</div>'
+
+
+def _discard_gradio_copy(path: Path) -> None:
+    cache = Path(get_upload_folder()).resolve()
+    if path.resolve().is_relative_to(cache) and not path.is_symlink():
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # Gradio's folder for this one file, when empty
 
 
 def _dropped_note(dropped: Sequence[DocumentInfo]) -> list[str]:
@@ -63,12 +78,16 @@ def _dropped_note(dropped: Sequence[DocumentInfo]) -> list[str]:
 
 
 class Events:
-    """The event handlers of one chat app over ``engine``; uploads go to ``upload_dir``."""
+    """The event handlers of one chat app over ``engine``; uploads go to ``upload_dir``,
+    conversation exports to ``exports``."""
 
-    def __init__(self, engine: Engine, upload_dir: Path, upload_limit: int) -> None:
+    def __init__(
+        self, engine: Engine, upload_dir: Path, upload_limit: int, exports: Exports | None = None
+    ) -> None:
         self.engine = engine
         self.upload_dir = upload_dir
         self.limit = min(upload_limit, engine.settings.max_file_bytes)
+        self.exports = exports or Exports()
 
     def document_views(self) -> tuple[Any, Any, Any, Any]:
         """The Documents table, the chat's document filter, the removal choice and the
@@ -76,7 +95,8 @@ class Events:
         documents = self.engine.documents()
         # The invented example says so wherever a title is listed.
         shown = [
-            (f"{d.title} ({EXAMPLE_MARK})" if is_example(d) else d.title, d) for d in documents
+            (f"{visible(d.title)} ({EXAMPLE_MARK})" if is_example(d) else visible(d.title), d)
+            for d in documents
         ]
         rows = [[title, d.pages, d.chunks, d.source or "", d.doc_id] for title, d in shown]
         choices = [(f"{title} ({d.doc_id})", d.doc_id) for title, d in shown]
@@ -116,8 +136,9 @@ class Events:
         k: float,
         mode: str,
     ) -> Iterator[tuple[Any, ...]]:
-        """Chat, turns, message -> turn map, question box and export button: at once with a
-        "Searching" message, then after asking ``question``."""
+        """Chat, turns, message -> turn map, question box and export button (enabled once
+        there is an answer): at once with a "Searching" message, then after asking
+        ``question``."""
         asked = {"role": "user", "content": _shown_question(question)}
         searching = {"role": "assistant", "content": SEARCHING}
         yield [*history, asked, searching], turns, message_turns, "", gr.skip()
@@ -133,8 +154,7 @@ class Events:
         history = [*history, asked, {"role": "assistant", "content": message}]
         # The thumbs under a message name it by its place in the chat.
         message_turns = {**message_turns, len(history) - 1: len(turns) - 1}
-        export = gr.DownloadButton(value=_export_file(turns), interactive=True)
-        yield history, turns, message_turns, "", export
+        yield history, turns, message_turns, "", gr.Button(interactive=True)
 
     def _turn(
         self, question: str, turns: list[Turn], docs: list[str] | None, k: int, mode: str
@@ -158,7 +178,13 @@ class Events:
         return Turn(question.strip(), answer=answer), answer_html(answer, len(turns))
 
     def clear(self) -> tuple[Any, ...]:
-        return [], [], {}, gr.DownloadButton(value=None, interactive=False)
+        return [], [], {}, gr.Button(interactive=False)
+
+    def export(self, turns: list[Turn]) -> str:
+        """The conversation as a Markdown file, written now (see ``ui.exports``)."""
+        if not turns:
+            raise gr.Error("Nothing to export yet: ask a question first.")
+        return str(self.exports.write(conversation_markdown(turns)))
 
     def add_files(
         self,
@@ -175,12 +201,15 @@ class Events:
                     saved.append(save_upload(stream, path.name, self.upload_dir, self.limit))
             except UploadRejected as error:
                 notes.append(f"{path.name}: {error.message}")
+            finally:
+                # Gradio's copy is not needed once read: uploads keep their own under the index.
+                _discard_gradio_copy(path)
         if saved:
 
             def report(stage: str, done: int, total: int) -> None:
                 progress((done, total), desc=stage.capitalize(), unit=_STAGE_UNITS.get(stage))
 
-            summary = index_uploads(self.engine, saved, progress=report)
+            summary = index_uploads(self.engine, saved, self.upload_dir, progress=report)
             notes.insert(0, f"Indexed: {summary}")
             notes.extend(f"{Path(e.path).name}: {e.reason}" for e in summary.errors)
             if summary.added or summary.updated:

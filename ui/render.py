@@ -52,9 +52,20 @@ def resolved_html(query: str | None) -> str:
     )
 
 
+# Bidi overrides, embeddings and isolates can make a title or a quote read otherwise than its
+# characters say, and zero-width characters hide inside words: shown text drops them (the
+# index keeps the text as it was read).
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def visible(text: str) -> str:
+    """``text`` without bidi controls and zero-width characters, for display."""
+    return _INVISIBLE.sub("", text)
+
+
 def _escape(text: str) -> str:
     """Escaped text with line breaks as ``<br>``: a blank line would end the HTML block."""
-    return html.escape(text).replace("\n", "<br>")
+    return html.escape(visible(text)).replace("\n", "<br>")
 
 
 def highlight(passage: str, quote: str) -> str:
@@ -101,12 +112,16 @@ def _card(
     """A collapsible source card; every argument but ``body`` and ``footer`` (HTML) is plain
     text, escaped here. ``preview`` is shown in the closed card, under its title."""
     tooltip = f' title="{html.escape(note)}"' if note else ""
-    section_html = f'<div class="citeqa-section">{html.escape(section)}</div>' if section else ""
-    preview_html = f'<div class="citeqa-preview">{html.escape(preview)}</div>' if preview else ""
+    section_html = (
+        f'<div class="citeqa-section">{html.escape(visible(section))}</div>' if section else ""
+    )
+    preview_html = (
+        f'<div class="citeqa-preview">{html.escape(visible(preview))}</div>' if preview else ""
+    )
     return (
         f'<details class="citeqa-card" id="{card_id}"{" open" if is_open else ""}>'
         f'<summary{tooltip}><span class="citeqa-n">{html.escape(marker)}</span> '
-        f'<span class="citeqa-title">{html.escape(title)}</span>, '
+        f'<span class="citeqa-title">{html.escape(visible(title))}</span>, '
         f'<span class="citeqa-pages">{html.escape(where)}</span>{preview_html}</summary>'
         f'{section_html}<div class="citeqa-passage">{body}</div>{footer}</details>'
     )
@@ -151,7 +166,7 @@ def _answer_tables(answer: Answer) -> str:
     parts = []
     for c in answer.citations:
         if c.table and answer.found:
-            label = html.escape(block_name(c.kind, c.block_label) or c.title)
+            label = html.escape(visible(block_name(c.kind, c.block_label) or c.title))
             parts.append(
                 f'<figure class="citeqa-answer-table"><figcaption>[{c.n}] {label}</figcaption>'
                 f"{table_html(c.table)}</figure>"

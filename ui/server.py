@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import os
 import re
+import secrets
+import shutil
+import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 from fastapi import FastAPI, Request, Response
@@ -18,6 +23,7 @@ from fastapi.responses import JSONResponse
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
 from ui.examples import EXAMPLE_DIR, drop_examples
+from ui.exports import SWEEP_SECONDS, Exports
 from ui.uploads import DEFAULT_UPLOAD_LIMIT
 from ui.viewer import PAGE_LINK_SCRIPT
 
@@ -29,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 UPLOADS = "uploads"
 API_TOKEN_ENV = "CITEQA_API_TOKEN"
+TOKEN_LOGIN_MESSAGE = "Sign in with any user name and the API token as the password."
 # Gradio's file route fetches and relays any public http(s) URL it is given; the chat never needs
 # that, and a shared server must not become a proxy.
 _FILE_URL = re.compile(r"/file[=/][a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -56,10 +63,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def token_login(token: str) -> Callable[[str, str], bool]:
+    """The chat's login check when only an API token is set: any user name, the token as the
+    password (compared in constant time)."""
+
+    def check(user: str, password: str) -> bool:
+        return secrets.compare_digest(password.encode(), token.encode())
+
+    return check
+
+
 def check_bind(host: str, auth: tuple[str, str] | None, *, insecure_public: bool) -> None:
     """Raise ``PublicBindRefused`` unless ``host`` is loopback, a login is set, or forced.
 
-    Only ``auth`` counts: an API token guards ``/api`` but leaves the chat open.
+    Only ``auth`` counts: an API token is a credential for scripts, not a login for people.
     """
     if auth is None and not insecure_public and not is_loopback(host):
         raise PublicBindRefused(
@@ -77,6 +94,28 @@ async def _refuse_file_urls(
     return await call_next(request)
 
 
+def _sweep_exports(app: FastAPI, exports: Exports) -> None:
+    """While ``app`` runs, old exports are removed every ``SWEEP_SECONDS``; all at shutdown."""
+    inner = app.router.lifespan_context
+
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            exports.sweep()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        task = asyncio.create_task(sweep())
+        try:
+            async with inner(app) as state:
+                yield state
+        finally:
+            task.cancel()
+            exports.close()
+
+    app.router.lifespan_context = lifespan
+
+
 def build_server(
     engine: Engine,
     *,
@@ -87,16 +126,20 @@ def build_server(
 ) -> FastAPI:
     """The API app with the chat mounted at ``/``; ``auth`` guards both.
 
-    ``api_token`` is a second way into ``/api`` only (``Authorization: Bearer ...``). Gradio's
-    file route is kept away from the index folder and from URLs.
+    ``api_token`` is a second way into ``/api`` (``Authorization: Bearer ...``); without
+    ``auth`` it also guards the chat and Gradio's routes, whose login form then takes the token
+    as its password, so that a token never leaves the same reads and writes open through
+    Gradio. Gradio's file route is kept away from the index folder and from URLs.
     """
     upload_dir = upload_dir.resolve()
-    upload_dir.mkdir(parents=True, exist_ok=True)
+    upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     api = build_api(
         engine, upload_dir=upload_dir, upload_limit=upload_limit, auth=auth, api_token=api_token
     )
     api.middleware("http")(_refuse_file_urls)
-    chat = build_app(engine, upload_dir=upload_dir, upload_limit=upload_limit)
+    exports = Exports()
+    _sweep_exports(api, exports)
+    chat = build_app(engine, upload_dir=upload_dir, upload_limit=upload_limit, exports=exports)
     # Enough parallel answers for a few users; the engine serialises only index writes.
     chat.queue(default_concurrency_limit=4)
     # Gradio checks that a file named in an event was uploaded through it only once the
@@ -107,7 +150,8 @@ def build_server(
         api,
         chat,
         path="/",
-        auth=auth,
+        auth=auth or (token_login(api_token) if api_token else None),
+        auth_message=None if auth or not api_token else TOKEN_LOGIN_MESSAGE,
         # Gradio serves only its own temp and cache folders already; blocking the index too
         # keeps that true even if someone points GRADIO_TEMP_DIR or the cache inside it.
         blocked_paths=[str(engine.folder.resolve()), str(upload_dir)],
@@ -177,6 +221,12 @@ def serve(
     api_token = api_token or os.environ.get(API_TOKEN_ENV) or None
     # Gradio components may phone home unless told otherwise; a local server must not.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Gradio's copies of uploads and exports: in an owner-only folder of this server's own
+    # unless the operator chose one (Gradio's default, /tmp/gradio, is readable by all).
+    gradio_cache = None
+    if not os.environ.get("GRADIO_TEMP_DIR"):
+        gradio_cache = tempfile.mkdtemp(prefix="citeqa-gradio-")
+        os.environ["GRADIO_TEMP_DIR"] = gradio_cache
     engine = open_for_serving(paths, index_dir, model=model, backend=backend, milvus_uri=milvus_uri)
     # The landing's suggested questions cost an answer each: make them before the first visit.
     threading.Thread(target=engine.overview, name="citeqa-overview", daemon=True).start()
@@ -186,3 +236,6 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         engine.close()
+        if gradio_cache is not None:
+            shutil.rmtree(gradio_cache, ignore_errors=True)
+            del os.environ["GRADIO_TEMP_DIR"]

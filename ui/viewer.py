@@ -20,6 +20,7 @@ from qa.errors import CiteqaError
 from qa.pages import PageView
 from qa.types import pages_label
 from ui.pagelink import BadPageLink, PageLink, parse_page_href
+from ui.render import visible
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -61,19 +62,20 @@ def marked_text(text: str, spans: tuple[tuple[int, int], ...]) -> str:
     out: list[str] = []
     position = 0
     for start, end in spans:
-        out.append(html.escape(text[position:start]))
-        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        out.append(html.escape(visible(text[position:start])))
+        out.append(f"<mark>{html.escape(visible(text[start:end]))}</mark>")
         position = end
-    out.append(html.escape(text[position:]))
+    out.append(html.escape(visible(text[position:])))
     return "".join(out)
 
 
 def page_html(view: PageView) -> str:
     """The viewer's body: where the page is, then its whole text with the quote marked."""
     position = f"page {view.position} of {view.count} stored"
+    title = html.escape(visible(view.title))
     return (
         '<div class="citeqa-pageview">'
-        f'<div class="citeqa-pageview-head"><span class="citeqa-title">{html.escape(view.title)}'
+        f'<div class="citeqa-pageview-head"><span class="citeqa-title">{title}'
         f'</span>, <span class="citeqa-pages">{pages_label([view.number])}</span> '
         f'<span class="citeqa-pageview-position">({position})</span></div>'
         f'<div class="citeqa-pageview-text">{marked_text(view.text, view.highlights)}</div>'

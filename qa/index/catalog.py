@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qa.errors import IndexCorrupt, ModelMismatch
+from qa.index.folder import private_file
 from qa.index.records import DocumentInfo, DocumentRecord, StoredChunk, vector_id
 from qa.types import Chunk, Page
 
@@ -76,7 +77,7 @@ class Catalog:
     def open(self, model_fingerprint: str, dimension: int) -> Catalog:
         """Connect, creating or upgrading the tables; ``ModelMismatch`` when the stored
         chunks were embedded by another model."""
-        self._db = sqlite3.connect(self.path, check_same_thread=False)
+        self._db = sqlite3.connect(private_file(self.path), check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)

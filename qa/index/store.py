@@ -22,7 +22,14 @@ from embeddings.vector_index import APPROXIMATE_THRESHOLD, VectorIndex
 from qa.errors import IndexCorrupt, ModelMismatch
 from qa.index import snapshots
 from qa.index.catalog import Catalog
-from qa.index.folder import CACHE, DATABASE, check_folder, publish_lock, writing
+from qa.index.folder import (
+    CACHE,
+    DATABASE,
+    check_folder,
+    make_private,
+    publish_lock,
+    writing,
+)
 from qa.index.records import DocumentInfo, DocumentRecord
 from qa.index.snapshots import FORMAT_VERSION, MANIFEST, Manifest
 from qa.index.view import SearchView, lexical_over
@@ -61,7 +68,7 @@ class IndexStore:
         """
         self._fingerprint, self._dimension = model_fingerprint, dimension
         self.check_folder(create=create)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_private(self.folder)
         manifest = self._read_manifest()
         if manifest is not None:
             self._check_manifest(manifest)

@@ -9,13 +9,12 @@ from pathlib import Path
 
 from qa.errors import IngestError
 from qa.ingest.detect import Format, detect_format
-from qa.ingest.docx import load_docx
 from qa.ingest.html import load_html
 from qa.ingest.jsonl import parse_jsonl
 from qa.ingest.page_export import ExportPage, group_page_exports, parse_page_export
 from qa.ingest.paged_text import load_paged_text
-from qa.ingest.pdf import load_pdf
 from qa.ingest.plain import load_plain
+from qa.ingest.worker import BOUNDED_FORMATS, ParseWorker
 from qa.settings import Settings
 from qa.types import Document
 
@@ -111,16 +110,17 @@ class Reading:
         exports: list[ExportPage] = []
         taken: set[str] = set()
         files = self._listed()
-        for done, file in enumerate(files):
-            if self.progress is not None:
-                self.progress("reading", done, len(files))
-            loaded = self._load(file)
-            if isinstance(loaded, ExportPage):
-                exports.append(loaded)
-            elif loaded is not None:
-                for doc in loaded.documents:
-                    yield _unique_id(replace(doc, origin=file.origin), taken)
-                self.errors.extend(loaded.errors)
+        with ParseWorker(self.settings) as worker:
+            for done, file in enumerate(files):
+                if self.progress is not None:
+                    self.progress("reading", done, len(files))
+                loaded = self._load(file, worker)
+                if isinstance(loaded, ExportPage):
+                    exports.append(loaded)
+                elif loaded is not None:
+                    for doc in loaded.documents:
+                        yield _unique_id(replace(doc, origin=file.origin), taken)
+                    self.errors.extend(loaded.errors)
         if self.progress is not None:
             self.progress("reading", len(files), len(files))
         if exports:
@@ -144,9 +144,9 @@ class Reading:
             logger.info("skipped %d files of unsupported types", len(self.skipped))
         return files
 
-    def _load(self, file: _File) -> LoadResult | ExportPage | None:
+    def _load(self, file: _File, worker: ParseWorker) -> LoadResult | ExportPage | None:
         try:
-            return _load_file(file, self.settings)
+            return _load_file(file, self.settings, worker)
         except IngestError as error:
             self.errors.append(error)
         except Exception as error:
@@ -177,13 +177,15 @@ def _files(argument: Path) -> Iterator[_File]:
         yield _File(path, relative.as_posix())
 
 
-def _load_file(file: _File, settings: Settings) -> LoadResult | ExportPage:
+def _load_file(file: _File, settings: Settings, worker: ParseWorker) -> LoadResult | ExportPage:
     """A page of a page export (grouped later), else the file's documents and line errors."""
     shown = str(file.path)
     data = _read(file.path, settings)
     detected = detect_format(data, shown)
     text = detected.text or ""
     logger.debug("%s: %s", shown, detected.format)
+    if detected.format in BOUNDED_FORMATS:
+        return LoadResult((worker.load(detected.format, data, shown, file.source),), ())
     match detected.format:
         case Format.PAGE_EXPORT:
             return parse_page_export(text, shown, origin=file.origin)
@@ -196,10 +198,6 @@ def _load_file(file: _File, settings: Settings) -> LoadResult | ExportPage:
             document = load_plain(text, shown, file.source)
         case Format.HTML:
             document = load_html(text, shown, file.source)
-        case Format.PDF:
-            document = load_pdf(data, shown, file.source, settings)
-        case Format.DOCX:
-            document = load_docx(data, shown, file.source, settings)
     return LoadResult((document,), ())
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from embeddings.vector_index import VectorIndex
 from qa.engine import Engine
-from qa.index.folder import DATABASE, LOCKS
+from qa.index.folder import DATABASE, LOCKS, SPOOLS
 from qa.index.records import vector_id
 from qa.index.snapshots import MANIFEST, Manifest
 from qa.retrieval.lexical import LexicalIndex
@@ -35,7 +35,7 @@ OPERATIONS = operations()
 STATES = states(OPERATIONS)
 QUESTIONS = questions(OPERATIONS)
 # What a healthy folder holds between updates: no half-written temporaries left behind.
-SETTLED = {"chunks.sqlite", "embeddings.sqlite", MANIFEST, *LOCKS}
+SETTLED = {"chunks.sqlite", "embeddings.sqlite", MANIFEST, SPOOLS, *LOCKS}
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,8 @@ def assert_writable_and_settled(folder: Path) -> None:
     leftovers = {p.name for p in folder.iterdir()} - expected
     leftovers = {name for name in leftovers if not name.endswith(("-wal", "-shm"))}
     assert not leftovers, f"files left behind by the killed writer: {sorted(leftovers)}"
+    spools = [p.name for p in (folder / SPOOLS).iterdir() if p.is_dir()]
+    assert not spools, f"spools left behind by the killed writer: {spools}"
 
 
 @pytest.mark.slow

@@ -11,8 +11,9 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +22,9 @@ import pytest
 import qa.streaming
 from embeddings.vector_index import VectorIndex
 from qa.engine import Engine
-from qa.index.folder import CACHE
+from qa.index.folder import CACHE, SPOOLS
 from qa.index.snapshots import MANIFEST, Manifest
-from qa.indexer import embed_key
+from qa.indexer import AddSummary, embed_key
 from qa.ingest import Reading
 from qa.settings import Settings
 from qa.types import Document
@@ -215,6 +216,8 @@ def test_a_killed_index_run_goes_on_without_embedding_anything_twice(tmp_path: P
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
     cached = _cached_keys(folder)
+    # The killed run's spool is in the index folder, not in a shared temporary folder.
+    (left,) = (folder / SPOOLS).glob("*/documents.jsonl")
 
     encoder = Recording()
     with Engine.open(folder, encoder=encoder, settings=ONE_PER_BATCH) as engine:
@@ -223,6 +226,8 @@ def test_a_killed_index_run_goes_on_without_embedding_anything_twice(tmp_path: P
         engine.store.check_integrity()
         rerun = chunk_texts(engine)
     assert len(summary.unchanged) == 2 and len(summary.added) == 4
+    assert not left.parent.exists()
+    assert [p for p in (folder / SPOOLS).iterdir() if p.is_dir()] == []
     # The third batch was embedded before the kill: its vectors come from the cache.
     assert summary.chunks_reused > 0
     assert summary.chunks_embedded == len(encoder.texts) > 0
@@ -230,3 +235,36 @@ def test_a_killed_index_run_goes_on_without_embedding_anything_twice(tmp_path: P
     with Engine.open(tmp_path / "fresh", encoder=FakeEncoder()) as fresh:
         fresh.add(tmp_path / "docs")
         assert chunk_texts(fresh) == rerun
+
+
+def test_an_update_reading_slowly_keeps_its_spool_while_another_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are read outside the writer lock, so updates overlap: the second one to start
+    must not take the first one's spool for a killed run's."""
+    write_reports(tmp_path / "first", 3)
+    write_reports(tmp_path / "second", 2, version=2)
+    for path in (tmp_path / "second").iterdir():
+        path.rename(path.with_name(f"other-{path.name}"))
+    reading, resume = threading.Event(), threading.Event()
+    read = Reading.__iter__
+
+    def slow(self: Reading) -> Iterator[Document]:
+        for doc in read(self):
+            if any(path.name == "first" for path in self.paths):
+                reading.set()
+                assert resume.wait(30)
+            yield doc
+
+    monkeypatch.setattr(Reading, "__iter__", slow)
+    with Engine.open(tmp_path / "index", encoder=FakeEncoder()) as engine:
+        first: list[AddSummary] = []
+        worker = threading.Thread(target=lambda: first.append(engine.add(tmp_path / "first")))
+        worker.start()
+        assert reading.wait(30)
+        second = engine.add(tmp_path / "second")
+        resume.set()
+        worker.join()
+        assert len(second.added) == 2 and len(first[0].added) == 3
+        assert len(engine.documents()) == 5
+    assert [p for p in (tmp_path / "index" / SPOOLS).iterdir() if p.is_dir()] == []

@@ -116,3 +116,31 @@ def test_ask_searches_the_one_edition_the_question_names(client: TestClient) -> 
     assert body["resolved_question"].endswith(
         "(searched in Northmark Defence White Paper 2019 only)"
     )
+
+
+_CITATION = {"n": 1, "doc_id": "d", "title": "t", "pages": [1], "quote": "x"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("question", "q" * 2001),
+        ("resolved_question", "q" * 2001),
+        ("text", "a" * 20_001),
+        ("citations", [_CITATION] * 101),
+        ("citations", [{**_CITATION, "quote": "x" * 600_000}]),
+    ],
+)
+def test_feedback_over_a_field_limit_is_refused_with_413_and_not_stored(
+    client: TestClient, field: str, value: object
+) -> None:
+    answer = {"question": "How many corvettes?", "text": "Twelve.", "found": True, field: value}
+    refused = client.post("/api/feedback", json={"answer": answer, "helpful": True})
+    assert refused.status_code == 413
+    assert "the limit is" in refused.json()["error"]
+    note = client.post(
+        "/api/feedback",
+        json={"answer": {"question": "q", "text": "a"}, "helpful": True, "note": "n" * 2001},
+    )
+    assert note.status_code == 413
+    assert client.get("/api/feedback").text == ""

@@ -131,3 +131,12 @@ def test_a_follow_up_shows_what_it_searched_and_it_can_be_edited(page: Any) -> N
     box.fill("How many frigates does the Navy operate?")
     page.locator("#citeqa-ask").click()
     expect(page.locator("#citeqa-chat .citeqa-message")).to_have_count(3)
+
+
+def test_the_question_is_shown_as_typed(page: Any) -> None:
+    typed = "<b>bold</b> **stars** $$x^2$$ <script>window.hit = 1</script> `code` [a](b)"
+    ask(page, typed)
+    shown = page.locator("#citeqa-chat .citeqa-question").last
+    expect(shown).to_have_text(typed)
+    assert shown.locator("b, strong, code, a, .katex, script").count() == 0
+    assert page.evaluate("() => window.hit") is None

@@ -29,7 +29,7 @@ def test_only_uploads_nothing_came_from_are_deleted(engine: Engine, upload_dir: 
     record = json.dumps({"id": "r1", "title": "Tides", "text": "Spring tides reach the quay."})
     partly = _save(upload_dir, "records.jsonl", _records(record, "{not json"))
 
-    summary = index_uploads(engine, [good, broken, partly])
+    summary = index_uploads(engine, [good, broken, partly], upload_dir)
 
     assert {Path(e.path).name for e in summary.errors} == {"broken.pdf", "records.jsonl"}
     assert good.is_file() and partly.is_file()
@@ -47,7 +47,7 @@ def test_uploads_are_deleted_when_indexing_fails(
 
     monkeypatch.setattr(engine, "add", busy)
     with pytest.raises(IndexBusy):
-        index_uploads(engine, [saved])
+        index_uploads(engine, [saved], upload_dir)
     assert not list(upload_dir.iterdir())
 
 
@@ -57,7 +57,7 @@ def test_removing_a_document_deletes_its_upload_only(
     saved = _save(upload_dir, "seals.txt", b"Harbour Note\n\nNineteen grey seals.\n")
     elsewhere = tmp_path / "kept.txt"
     elsewhere.write_text("Kept Note\n\nThe lighthouse stays lit all winter.\n")
-    index_uploads(engine, [saved])
+    index_uploads(engine, [saved], upload_dir)
     engine.add(elsewhere)
     ids = {Path(d.origin or "").name: d.doc_id for d in engine.documents()}
 
@@ -69,3 +69,36 @@ def test_removing_a_document_deletes_its_upload_only(
     assert not {ids["seals.txt"], ids["kept.txt"]} & {d.doc_id for d in engine.documents()}
     with pytest.raises(UnknownDocument):
         remove_document(engine, ids["kept.txt"], upload_dir)
+
+
+def test_replacing_an_upload_keeps_one_copy_and_removing_it_keeps_none(
+    engine: Engine, upload_dir: Path
+) -> None:
+    first = _save(upload_dir, "x.md", b"# Tide Table\n\nSpring tides reach the quay.\n")
+    index_uploads(engine, [first], upload_dir)
+    again = _save(upload_dir, "x.md", b"# Tide Table\n\nSpring tides reach the quay.\n")
+    assert index_uploads(engine, [again], upload_dir).unchanged == ("x",)
+    changed = _save(upload_dir, "x.md", b"# Tide Table\n\nNeap tides stay below the quay.\n")
+    assert index_uploads(engine, [changed], upload_dir).updated == ("x",)
+
+    assert list(upload_dir.rglob("*.md")) == [changed]
+
+    remove_document(engine, "x", upload_dir)
+    assert list(upload_dir.iterdir()) == []
+
+
+def test_removing_a_document_deletes_copies_earlier_uploads_left_behind(
+    engine: Engine, upload_dir: Path
+) -> None:
+    # As replacing an upload left them before: a copy of an older x.md that nothing indexes.
+    left = _save(upload_dir, "x.md", b"# Tide Table\n\nSpring tides reach the quay.\n")
+    other = _save(upload_dir, "seals.txt", b"Harbour Note\n\nNineteen grey seals.\n")
+    index_uploads(engine, [other], upload_dir)
+    current = _save(upload_dir, "x.md", b"# Tide Table\n\nNeap tides stay below the quay.\n")
+    index_uploads(engine, [current], upload_dir)
+    assert left.is_file()
+
+    remove_document(engine, "x", upload_dir)
+
+    assert not left.exists() and not current.exists()
+    assert other.is_file()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -16,9 +20,14 @@ from gradio.utils import get_upload_folder
 
 from qa import Engine
 from tests.fakes import FakeEncoder
+from tests.qa.ingest.test_hostile import docx_of_tiny_runs
 from tests.ui.browser import serving
+from ui.events import EXTRACTIVE, Events
+from ui.exports import Exports
+from ui.render import answer_html
 from ui.server import EXAMPLE_DIR, PublicBindRefused, build_server, check_bind, is_loopback
 from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
+from ui.viewer import page_html
 
 NOTE = b"Harbour Survey Note\n\nThe keepers of Gullwick counted nineteen grey seals.\n"
 SECRET = "Vault Ledger\n\nThe strongroom combination is four four nine seven.\n"
@@ -152,6 +161,65 @@ def test_an_oversized_upload_is_refused_before_its_body_is_read(
     assert list(uploads.iterdir()) == []
 
 
+def test_a_slow_word_file_is_refused_at_its_deadline_while_a_small_upload_goes_through(
+    engine: Engine, tmp_path: Path
+) -> None:
+    engine.settings = replace(engine.settings, parse_seconds=8)
+    client = TestClient(build_server(engine, upload_dir=tmp_path / "index" / "uploads"))
+    slow: list[tuple[int, str, float]] = []
+
+    def upload_slow() -> None:
+        started = time.perf_counter()
+        files = {"file": ("runs.docx", docx_of_tiny_runs(), "application/octet-stream")}
+        response = client.post("/api/documents", files=files)
+        slow.append((response.status_code, response.text, time.perf_counter() - started))
+
+    sending = threading.Thread(target=upload_slow)
+    sending.start()
+    time.sleep(1)
+    started = time.perf_counter()
+    small = client.post("/api/documents", files={"file": ("seals.txt", NOTE, "text/plain")})
+    small_seconds = time.perf_counter() - started
+    still_reading = sending.is_alive()
+    sending.join()
+
+    assert small.status_code == 201
+    assert small_seconds < 4 and still_reading
+    ((status, error, seconds),) = slow
+    assert status == 422 and "parse_seconds" in error
+    assert seconds < 8 + 10
+    titles = {d.title for d in engine.documents()}
+    assert titles == {"Valdoria Defence White Paper 2024", "Seals"}
+
+
+def test_bidi_and_zero_width_characters_are_not_shown_but_stay_stored(
+    engine: Engine, tmp_path: Path
+) -> None:
+    hidden = ("\u202e", "\u2066", "\u200b", "\ufeff")
+    note = tmp_path / "note.md"
+    note.write_text(
+        "# Harbour\u202e Survey\u2066 Note\n\n"
+        "The keepers of Gullwick counted nineteen grey\u200b seals\u202e on the northern rocks.\n"
+        "\f\nThe lighthouse stays lit all winter long.\n"
+    )
+    engine.add(note)
+    (info,) = [d for d in engine.documents() if d.source == "note.md"]
+    question = "How many grey seals did the keepers of Gullwick count?"
+    answer = engine.ask(question, docs=[info.doc_id])
+    assert "\u202e" in info.title
+
+    documents = Events(engine, tmp_path / "index" / "uploads", 1000).document_views()
+    shown = [
+        answer_html(answer, 0),
+        page_html(engine.page(info.doc_id, 1, quote=answer.citations[0].quote)),
+        str(documents[0].value),
+        str(documents[1].choices),
+    ]
+    for text in shown:
+        assert "Harbour Survey Note" in text
+        assert not [c for c in hidden if c in text], text
+
+
 # ------------------------------------------------------------------------------ file routes
 def test_gradio_file_routes_refuse_system_files_and_the_index(
     engine: Engine, tmp_path: Path
@@ -233,6 +301,100 @@ def test_a_chat_event_cannot_make_the_server_read_a_file_it_was_not_sent(
     assert not list((tmp_path / "index" / "uploads").iterdir())
 
 
+# --------------------------------------------------------------------------------- exports
+def test_answers_write_no_export_and_an_asked_export_is_private_and_removed(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A temporary folder of this test's own: other processes share /tmp.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    exports = Exports()
+    events = Events(engine, tmp_path / "index" / "uploads", 1000, exports)
+    steps = list(
+        events.respond(
+            "How many fighter aircraft does the Air Force fly?", [], [], {}, None, 5, EXTRACTIVE
+        )
+    )
+    assert list((tmp_path / "tmp").iterdir()) == []
+    turns = steps[-1][1]
+
+    path = Path(events.export(turns))
+
+    assert "24 multirole fighter aircraft" in path.read_text(encoding="utf-8")
+    assert path.stat().st_mode & 0o777 == 0o600
+    for folder in (path.parent, path.parent.parent):
+        assert folder.stat().st_mode & 0o777 == 0o700
+    exports.sweep()
+    assert path.is_file()  # young exports stay until Gradio has its copy
+    exports.sweep(older_than=0)
+    assert not path.parent.exists()
+    again = Path(events.export(turns))
+    exports.close()
+    assert not again.parent.parent.exists()
+
+
+def test_the_server_sweeps_exports_on_a_timer_and_removes_them_at_shutdown(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui import server
+
+    swept = threading.Event()
+
+    class Watched(Exports):
+        def sweep(self, older_than: float = 0) -> None:
+            swept.set()
+            super().sweep(older_than)
+
+    exports = Watched()
+    monkeypatch.setattr(server, "Exports", lambda: exports)
+    monkeypatch.setattr(server, "SWEEP_SECONDS", 0.05)
+    with TestClient(build_server(engine, upload_dir=tmp_path / "index" / "uploads")):
+        written = exports.write("# exported")
+        assert swept.wait(10)
+    assert not written.parent.parent.exists()
+
+
+def test_gradios_copies_of_added_and_rejected_uploads_are_deleted(
+    engine: Engine, upload_dir: Path
+) -> None:
+    cache = Path(get_upload_folder())
+    cache.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for name, data in (("seals.txt", NOTE), ("run.sh", b"rm -rf /"), ("empty.txt", b"")):
+        folder = Path(tempfile.mkdtemp(dir=cache))
+        (folder / name).write_bytes(data)
+        copies.append(folder / name)
+    events = Events(engine, upload_dir, 1000)
+
+    status = events.add_files([str(path) for path in copies])[0]
+
+    assert "1 added" in status and "run.sh" in status and "empty.txt" in status
+    assert not [path for path in copies if path.parent.exists()]
+
+
+def test_serve_keeps_gradios_copies_in_a_private_folder_removed_at_shutdown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from ui import server
+
+    seen: list[tuple[str, int]] = []
+
+    def run(app: FastAPI, **options: object) -> None:
+        cache = get_upload_folder()
+        seen.append((cache, Path(cache).stat().st_mode & 0o777))
+
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    monkeypatch.setattr(server, "open_for_serving", lambda *args, **kwargs: engine)
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    server.serve([], tmp_path / "index")
+    ((cache, mode),) = seen
+    assert mode == 0o700
+    assert not Path(cache).exists() and "GRADIO_TEMP_DIR" not in os.environ
+
+
 # ------------------------------------------------------------------------------------ auth
 def test_login_guards_the_api_the_chat_and_gradios_routes(engine: Engine, tmp_path: Path) -> None:
     client = TestClient(
@@ -281,6 +443,60 @@ def test_login_and_token_are_alternatives_for_the_api(engine: Engine, tmp_path: 
     assert client.get("/api/health", headers={"Authorization": "Bearer pw"}).status_code == 401
     # The token is for scripts: it does not open the chat.
     assert client.get("/config", headers={"Authorization": "Bearer tok"}).status_code == 401
+
+
+def test_a_token_alone_guards_the_chat_and_gradios_routes_too(
+    engine: Engine, tmp_path: Path
+) -> None:
+    client = TestClient(
+        build_server(engine, upload_dir=tmp_path / "index" / "uploads", api_token="tok")
+    )
+    bearer = {"Authorization": "Bearer tok"}
+    assert client.get("/config").status_code == 401
+    for api_name in ("document_views", "remove"):
+        call = client.post(f"/gradio_api/call/{api_name}", json={"data": []}, headers=bearer)
+        assert call.status_code == 401
+    assert client.post("/gradio_api/queue/join", json={}).status_code == 401
+    assert client.post("/login", data={"username": "ann", "password": "pw"}).status_code == 400
+    assert client.get("/config").status_code == 401
+    # The chat's login form takes the token as the password.
+    assert client.post("/login", data={"username": "ann", "password": "tok"}).status_code == 200
+    listed = client.post("/gradio_api/call/document_views", json={"data": []})
+    assert listed.status_code == 200 and "event_id" in listed.json()
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json"])
+def test_the_api_schema_pages_are_guarded_like_the_api(
+    engine: Engine, tmp_path: Path, path: str
+) -> None:
+    uploads = tmp_path / "index" / "uploads"
+    open_server = TestClient(build_server(engine, upload_dir=uploads))
+    assert open_server.get(path).status_code == 200
+    login = TestClient(build_server(engine, upload_dir=uploads, auth=("ann", "pw")))
+    token = TestClient(build_server(engine, upload_dir=uploads, api_token="tok"))
+    assert login.get(path).status_code == 401
+    assert token.get(path).status_code == 401
+    assert login.get(path, auth=("ann", "pw")).status_code == 200
+    assert token.get(path, headers={"Authorization": "Bearer tok"}).status_code == 200
+    schema = login.get("/openapi.json", auth=("ann", "pw")).json()
+    assert "/api/ask" in schema["paths"]
+
+
+def test_the_index_folder_and_its_files_are_private(tmp_path: Path) -> None:
+    before = os.umask(0o022)
+    try:
+        with Engine.open(tmp_path / "index", encoder=FakeEncoder()) as engine:
+            engine.add(EXAMPLE_DIR)
+            answer = engine.ask("How many fighter aircraft does the Air Force fly?")
+            engine.feedback.record(answer, helpful=True)
+            files = [p for p in (tmp_path / "index").rglob("*") if p.is_file()]
+            modes = {p.name: p.stat().st_mode & 0o777 for p in files if p.parent == engine.folder}
+    finally:
+        os.umask(before)
+    assert (tmp_path / "index").stat().st_mode & 0o777 == 0o700
+    for name in ("chunks.sqlite", "chunks.sqlite-wal", "feedback.sqlite", "embeddings.sqlite"):
+        assert modes.pop(name) == 0o600, name
+    assert {name: mode for name, mode in modes.items() if mode & 0o077} == {}
 
 
 def test_serve_reads_the_token_from_the_environment(

@@ -6,6 +6,9 @@ import io
 import os
 import random
 import struct
+import subprocess
+import sys
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -14,6 +17,8 @@ import pytest
 
 from qa.errors import IngestError
 from qa.ingest import LoadResult, load_paths
+from qa.ingest.detect import Format
+from qa.ingest.worker import ParseWorker
 from qa.settings import Settings
 from tests.qa.ingest.test_docx import make_docx
 from tests.qa.ingest.test_pdf import PAGES, encrypt, make_pdf, pdf_from_objects
@@ -88,6 +93,16 @@ def docx_bomb(megabytes: int = 60) -> bytes:
     return _replace_member(
         word, "word/document.xml", xml.replace(b"</w:body>", filler + b"</w:body>")
     )
+
+
+def docx_of_tiny_runs(paragraphs: int = 100_000) -> bytes:
+    """A Word file of ``paragraphs`` paragraphs of two one-number runs: half a megabyte,
+    unpacking 14x (under both zip limits), yet minutes of CPU for python-docx."""
+    body = b"".join(
+        f"<w:p><w:r><w:t>{n % 89}</w:t></w:r><w:r><w:t>{n}</w:t></w:r></w:p>".encode()
+        for n in range(paragraphs)
+    )
+    return docx_with_xml(body)
 
 
 def docx_lying_about_size() -> bytes:
@@ -313,5 +328,107 @@ def test_docx_entity_expansion_is_not_performed(tmp_path: Path) -> None:
     [{"max_unzipped_bytes": 0}, {"max_zip_ratio": -1}, {"max_zip_ratio": 2.5}],
 )
 def test_the_unzip_limits_are_validated_like_the_other_limits(overrides: dict) -> None:
+    with pytest.raises(ValueError, match=next(iter(overrides))):
+        Settings(**overrides)
+
+
+def test_a_word_file_of_100k_tiny_runs_is_refused_at_the_parse_deadline(tmp_path: Path) -> None:
+    settings = Settings(parse_seconds=3)
+    started = time.perf_counter()
+
+    error = _one_error(_load(tmp_path, "runs.docx", docx_of_tiny_runs(), settings), "runs.docx")
+
+    assert "parse_seconds" in error.reason
+    # The deadline, plus starting the reader process on a busy machine.
+    assert time.perf_counter() - started < settings.parse_seconds + 10
+
+
+def test_a_word_file_needing_more_memory_than_the_cap_is_refused(tmp_path: Path) -> None:
+    settings = Settings(max_zip_ratio=1_000_000, parse_memory_bytes=300 * 1024**2)
+
+    error = _one_error(_load(tmp_path, "report.docx", docx_bomb(200), settings), "report.docx")
+
+    assert "parse_memory_bytes" in error.reason
+
+
+def test_files_after_a_killed_reader_still_load(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a-runs.docx").write_bytes(docx_of_tiny_runs())
+    (folder / "b-reserve.docx").write_bytes(make_docx())
+    (folder / "c-plan.pdf").write_bytes(make_pdf(PAGES))
+
+    result = load_paths([folder], Settings(parse_seconds=3))
+
+    assert [doc.source for doc in result.documents] == ["b-reserve.docx", "c-plan.pdf"]
+    assert [Path(error.path).name for error in result.errors] == ["a-runs.docx"]
+
+
+def test_a_reader_process_that_died_is_one_error_and_the_next_file_gets_a_new_one() -> None:
+    with ParseWorker(Settings()) as worker:
+        assert worker.load(Format.DOCX, make_docx(), "a.docx", "a.docx").text
+        process = worker._process
+        assert process is not None
+        process.kill()
+        process.wait()
+        with pytest.raises(IngestError, match="reader process stopped"):
+            worker.load(Format.DOCX, make_docx(), "b.docx", "b.docx")
+        assert worker.load(Format.PDF, make_pdf(PAGES), "c.pdf", "c.pdf").pages
+
+
+_READ_AND_WAIT = """
+import sys
+from qa.ingest.detect import Format
+from qa.ingest.worker import ParseWorker
+from qa.settings import Settings
+
+worker = ParseWorker(Settings(parse_seconds=600))
+worker._started()
+print(worker._process.pid, flush=True)
+worker.load(Format.DOCX, open(sys.argv[1], "rb").read(), "runs.docx", "runs.docx")
+"""
+
+
+def test_a_reader_process_busy_with_a_file_ends_when_its_parent_is_killed(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs.docx"
+    runs.write_bytes(docx_of_tiny_runs())
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _READ_AND_WAIT, str(runs)],
+        cwd=Path(__file__).resolve().parents[3],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    time.sleep(1)  # the child is parsing now
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"parse_seconds": 0},
+        {"parse_seconds": -1.5},
+        {"parse_seconds": "60"},
+        {"parse_memory_bytes": 0},
+        {"parse_memory_bytes": 1.5},
+    ],
+)
+def test_the_parse_limits_are_validated_like_the_other_limits(overrides: dict) -> None:
     with pytest.raises(ValueError, match=next(iter(overrides))):
         Settings(**overrides)
