@@ -1,9 +1,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
-pytest.importorskip("sklearn")
 
 from qa.answer.features import CHEAP, QuestionSignals
 from qa.answer.fit import ANSWERED_TARGET, QuestionData, _threshold, fit, simulate
