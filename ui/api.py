@@ -39,6 +39,7 @@ from qa.errors import (
 )
 from qa.feedback import FeedbackTooLarge
 from ui.api_analyst import add_analyst_routes
+from ui.examples import drop_examples
 from ui.flows import index_uploads, remove_document
 from ui.uploads import UploadRejected, save_upload
 
@@ -226,9 +227,12 @@ def _document_routes(router: APIRouter, engine: Engine, upload_dir: Path, limit:
             reasons = "; ".join(error.reason for error in summary.errors)
             raise HTTPException(status_code=422, detail=f"{file.filename}: {reasons}")
         ids = {*summary.added, *summary.updated, *summary.unchanged}
+        # The user's own first document replaces the invented example, as in the chat.
+        dropped = drop_examples(engine)
         return {
             "summary": summary.to_dict(),
             "documents": [d.to_dict() for d in engine.documents() if d.doc_id in ids],
+            "removed_examples": [d.doc_id for d in dropped],
         }
 
     @router.delete("/documents/{doc_id:path}", summary="Remove a document from the index")

@@ -242,3 +242,15 @@ def test_a_history_item_that_is_neither_question_nor_answer_is_a_400(client: Tes
     response = client.post("/api/ask", json={"question": "And the Navy?", "history": [{"x": 1}]})
     assert response.status_code == 400
     assert "history item" in response.json()["error"]
+
+
+def test_the_first_own_upload_replaces_the_invented_example(client: TestClient) -> None:
+    before = {d["doc_id"] for d in client.get("/api/documents").json()["documents"]}
+    response = client.post(
+        "/api/documents", files={"file": ("seals.txt", NOTE.encode(), "text/plain")}
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body["removed_examples"]) == before
+    after = {d["doc_id"] for d in client.get("/api/documents").json()["documents"]}
+    assert after == {d["doc_id"] for d in body["documents"]}
