@@ -28,7 +28,7 @@ from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fields import stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
 from qa.text import ASKING_WORDS
-from qa.types import Answer, Hit
+from qa.types import SURE_CONFIDENCE, Answer, Hit
 
 logger = logging.getLogger(__name__)
 
@@ -341,7 +341,11 @@ def _answer_found(
         parts.append(joiner.join(s.sentence.text for s in in_order) + f" [{n}]")
         rows = [s.row for s in in_order if s.row is not None]
         citations.append(cite(n, hit, _quote(hit.chunk.text, in_order), locate, rows))
-    short = short_answer(analysis, question, [s.sentence.text for s in chosen], model)
+    # A short answer states the fact in bold: only for an answer more likely right than wrong.
+    sure = confidence >= SURE_CONFIDENCE
+    short = (
+        short_answer(analysis, question, [s.sentence.text for s in chosen], model) if sure else None
+    )
     return Answer(
         question,
         " ".join(parts),

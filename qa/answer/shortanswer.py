@@ -287,6 +287,7 @@ def phrases(analysis: QuestionAnalysis, question: str, sentences: Sequence[str])
         p
         for p in found.values()
         if p.text
+        and len(p.text.split()) <= RUN_MAX_WORDS
         and _token_aligned(sentences[p.rank], p.start, p.end)
         and (not measured or p.kind is analysis.expect)
     ]

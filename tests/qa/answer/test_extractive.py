@@ -328,3 +328,16 @@ def test_a_name_is_missing_only_when_no_form_of_it_is_in_the_passages() -> None:
     # Written out in full in the passage: the acronym is not missing.
     assert missing_particular_names("How many cutters did the MHD order?", hits) == []
     assert missing_particular_names("How many cutters did the QZX order?", hits) == ["QZX"]
+
+
+def test_a_short_answer_is_given_only_to_an_answer_more_likely_right_than_wrong() -> None:
+    question = "How many submarines did the navy commission in 2019?"
+    chosen = [
+        ScoredSentence(0, i, s, 0.5, 0.5, 0.5, 0.0)
+        for i, s in enumerate(split_sentences(NAVY))
+        if "commissioned" in s.text
+    ]
+    sure = _answer_found(question, analyse(question), HITS, chosen, None, MODEL, 0.9)
+    unsure = _answer_found(question, analyse(question), HITS, chosen, None, MODEL, 0.4)
+    assert sure.short == "four diesel submarines" and not sure.tentative
+    assert unsure.short is None and unsure.tentative and unsure.text == sure.text
