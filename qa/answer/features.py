@@ -74,6 +74,10 @@ QUESTION = (
     "asks_measure",
     "asks_description",
     "log_question_terms",
+    "top_share",
+    "any_missing_names",
+    "coverage_shortfall",
+    "measure_uncounted",
 )
 
 
@@ -174,6 +178,17 @@ def dense_features(dense: np.ndarray) -> np.ndarray:
     return np.stack([clipped, clipped - best], axis=1)
 
 
+# Answerable questions mostly find at least this share of their names in the top passages.
+COVERAGE_USUAL = 0.75
+
+
+def _top_share(logits: np.ndarray) -> float:
+    """The best candidate's softmax share among the ranked ones (0 without candidates)."""
+    if not len(logits):
+        return 0.0
+    return float(np.exp(logits[0] - np.logaddexp.reduce(logits)))
+
+
 @dataclass(frozen=True)
 class QuestionSignals:
     """What the answer stage knows of a question besides its best candidate's features."""
@@ -216,6 +231,7 @@ def question_features(
     else:
         top_logit, margin, best = -10.0, 0.0, (0.0,) * 7
     dense, lexical, names, carried, counting, focus, conflict = best
+    asks_measure = analysis.expect in (Expect.NUMBER, Expect.DATE, Expect.DURATION)
     return np.array(
         [
             top_logit,
@@ -231,9 +247,16 @@ def question_features(
             counting,
             focus,
             conflict,
-            float(analysis.expect in (Expect.NUMBER, Expect.DATE, Expect.DURATION)),
+            float(asks_measure),
             float(analysis.expect is Expect.DESCRIPTION),
             math.log1p(signals.question_terms),
+            # Interactions a linear model cannot form itself: how far the best candidate
+            # stands out, any name missing at all, coverage below most answerable questions',
+            # and a figure asked for that no top candidate counts.
+            _top_share(logits),
+            float(signals.missing_names > 0),
+            max(0.0, COVERAGE_USUAL - signals.named_coverage),
+            float(asks_measure and not counting),
         ],
         dtype=np.float64,
     )

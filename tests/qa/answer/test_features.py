@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from qa.answer.features import (
     CHEAP,
@@ -75,5 +76,8 @@ def test_question_features_read_the_best_candidate_and_the_signals() -> None:
     assert named["top_logit"] == 2.0 and named["margin"] == 1.5 and named["top_dense"] == 0.8
     assert named["named_coverage"] == 0.5 and named["missing_names"] == 1
     assert named["missing_unit"] == 1 and named["asks_measure"] == 1
+    assert named["any_missing_names"] == 1 and named["coverage_shortfall"] == 0.25
+    assert named["top_share"] == pytest.approx(1 / (1 + np.exp(-1.5)))
+    assert named["measure_uncounted"] == 1
     empty = question_features(np.zeros(0), np.zeros((0, len(RANKER))), analysis, signals)
     assert empty[QUESTION.index("top_logit")] < -5
