@@ -19,7 +19,7 @@ from qa.answer.citations import PageLocator, cite
 from qa.answer.features import QuestionSignals, question_features
 from qa.answer.model import AnswerModel, load_model
 from qa.answer.question import Expect, QuestionAnalysis, analyse
-from qa.answer.ranking import Ranking, ScoredSentence, score_sentences
+from qa.answer.ranking import Ranking, ScoredSentence, near_best, score_sentences
 from qa.answer.scoring import document_stems, passage_stems, spelled_out_stems
 from qa.answer.shortanswer import short_answer
 from qa.answer.spans import CLAUSE_BREAK, typed_spans
@@ -239,51 +239,47 @@ def _uncounted(
 
 
 def question_signals(
-    question: str, analysis: QuestionAnalysis, hits: Sequence[Hit], ranking: Ranking
+    question: str,
+    analysis: QuestionAnalysis,
+    hits: Sequence[Hit],
+    carrying: Sequence[ScoredSentence],
 ) -> QuestionSignals:
-    """The checks of the passages against the question that feed the confidence."""
-    carrying = [s for s in ranking.sentences if s.carries]
+    """The checks of the passages against the question; ``carrying`` are the ranked candidates
+    holding the asked-for kind of phrase."""
     return QuestionSignals(
         named_coverage=named_coverage(question, hits),
-        missing_names=len(missing_particular_names(question, hits)),
+        missing_names=tuple(missing_particular_names(question, hits)),
         uncounted=_uncounted(analysis, carrying, hits),
-        missing_unit=bool(_missing_unit(question, carrying)),
+        missing_unit=_missing_unit(question, carrying),
         question_terms=len(named_terms(question)),
     )
 
 
 def why_not_found(
-    question: str,
-    analysis: QuestionAnalysis,
-    hits: Sequence[Hit],
-    ranking: Ranking,
-    settings: Settings,
+    analysis: QuestionAnalysis, ranking: Ranking, signals: QuestionSignals, settings: Settings
 ) -> str:
-    """What the passages lack for ``question``: a line for the reader of a "not found"."""
+    """What the passages lack: a line for the reader of a "not found"."""
     if not ranking.sentences:
         return "no passage was found"
-    missing = missing_particular_names(question, hits)
-    if missing:
-        return f"no passage mentions {', '.join(missing)}"
-    if named_coverage(question, hits) < settings.min_named_coverage:
+    if signals.missing_names:
+        return f"no passage mentions {', '.join(signals.missing_names)}"
+    if signals.named_coverage < settings.min_named_coverage:
         return "the closest passages are about something else"
     kind = _KIND_WORDS.get(analysis.expect)
-    carrying = [s for s in ranking.sentences if s.carries]
-    if kind is not None and not carrying:
+    if kind is not None and not any(s.carries for s in ranking.sentences):
         return f"no passage on this gives {kind}"
-    if _uncounted(analysis, carrying, hits):
+    if signals.uncounted:
         return f"no passage gives the number of {analysis.counted}"
-    unit = _missing_unit(question, carrying)
-    if unit:
-        return f"no passage gives the figure in {unit}"
+    if signals.missing_unit:
+        return f"no passage gives the figure in {signals.missing_unit}"
     return "no passage addresses the question closely enough"
 
 
 def _select(ranking: Ranking, model: AnswerModel, settings: Settings) -> list[ScoredSentence]:
     """The best candidate, and up to ``answer_sentences`` in all that the model rates at least
     ``model.extra_share`` as likely, near-duplicates dropped."""
-    best = ranking.sentences[0].probability
-    strong = [s for s in ranking.sentences if s.probability >= model.extra_share * best]
+    near = near_best(ranking.logits, model.extra_share)
+    strong = [s for s, kept in zip(ranking.sentences, near, strict=True) if kept]
     keep = collapse_near_duplicates([s.sentence.text for s in strong], settings.dedup_overlap)
     return [strong[i] for i in keep][: settings.answer_sentences]
 
@@ -421,13 +417,14 @@ def extractive_answer(
         query_vector=query_vector,
         own_words=own_words,
     )
-    signals = question_signals(question, analysis, hits, ranking)
+    carrying = [s for s in ranking.sentences if s.carries]
+    signals = question_signals(question, analysis, hits, carrying)
     features = question_features(ranking.logits, ranking.rows, analysis, signals)
     confidence = float(model.confidence.probabilities(features)[0])
     threshold = model.threshold if settings.min_confidence is None else settings.min_confidence
     logger.debug("%r: confidence %.3f (threshold %.3f)", question, confidence, threshold)
     if not ranking.sentences or confidence < threshold:
-        reason = why_not_found(question, analysis, hits, ranking, settings)
+        reason = why_not_found(analysis, ranking, signals, settings)
         return _answer_not_found(question, hits, ranking.sentences, locate, reason, confidence)
     chosen = _select(ranking, model, settings)
     return _answer_found(question, analysis, hits, chosen, locate, model, confidence)

@@ -191,12 +191,15 @@ def _top_share(logits: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class QuestionSignals:
-    """What the answer stage knows of a question besides its best candidate's features."""
+    """What the passages' checks found for a question: the share of its names they mention,
+    the particular names they never mention, whether no figure counts what it asks the number
+    of, the unit no figure is given in ("" when none is missing), and how many names it has.
+    They feed the confidence and, on a "not found", the reason given."""
 
     named_coverage: float
-    missing_names: int
+    missing_names: tuple[str, ...]
     uncounted: bool
-    missing_unit: bool
+    missing_unit: str
     question_terms: int
 
 
@@ -240,9 +243,9 @@ def question_features(
             lexical,
             names,
             signals.named_coverage,
-            float(signals.missing_names),
+            float(len(signals.missing_names)),
             float(signals.uncounted),
-            float(signals.missing_unit),
+            float(bool(signals.missing_unit)),
             carried,
             counting,
             focus,
@@ -254,7 +257,7 @@ def question_features(
             # stands out, any name missing at all, coverage below most answerable questions',
             # and a figure asked for that no top candidate counts.
             _top_share(logits),
-            float(signals.missing_names > 0),
+            float(bool(signals.missing_names)),
             max(0.0, COVERAGE_USUAL - signals.named_coverage),
             float(asks_measure and not counting),
         ],

@@ -46,7 +46,7 @@ from qa.answer.features import (
 )
 from qa.answer.model import DEFAULT_PATH, AnswerModel, Linear
 from qa.answer.question import QuestionAnalysis, analyse
-from qa.answer.ranking import ENCODED_PER_PASSAGE, MIN_ENCODED, Ranking, ScoredSentence
+from qa.answer.ranking import ScoredSentence, embedded, near_best
 from qa.answer.scoring import similarities
 from qa.answer.shortanswer import SPAN_FEATURES, phrase_features, phrases
 from qa.engine import Engine
@@ -119,9 +119,7 @@ def _question_data(
         for c, t, carried in zip(table.candidates, texts, table.column("carries"), strict=True)
         if carried
     )
-    signals = question_signals(
-        query, analysis, hits, Ranking(carrying, np.zeros((len(carrying), len(RANKER))))
-    )
+    signals = question_signals(query, analysis, hits, carrying)
     # Phrases of the sentences that may be quoted first: those holding the gold span and the
     # closest by similarity and words (the rest are never the best sentence).
     promising = set(np.argsort(-(dense + table.column("lexical")))[:PHRASE_SENTENCES_KEPT])
@@ -267,11 +265,7 @@ class Simulated:
 def simulate(data: QuestionData, prefilter: Linear, ranker: Linear) -> Simulated:
     if not len(data.labels):
         return Simulated(np.zeros(0, dtype=int), np.zeros(0), np.zeros((0, len(RANKER))))
-    encoded = max(MIN_ENCODED, round(ENCODED_PER_PASSAGE * data.passages))
-    chosen = np.arange(len(data.labels))
-    if len(chosen) > encoded:
-        promise = prefilter.logits(data.cheap)
-        chosen = np.sort(np.argsort(-promise, kind="stable")[:encoded])
+    chosen = embedded(prefilter, data.cheap, data.passages)
     rows = np.hstack([data.cheap[chosen], dense_features(data.dense[chosen])])
     logits = ranker.logits(rows)
     order = np.argsort(-logits, kind="stable")
@@ -282,8 +276,7 @@ def _selected(simulated: Simulated, extra_share: float, limit: int = 3) -> np.nd
     """The candidates the answer would quote (see ``extractive._select``), duplicates aside."""
     if not len(simulated.logits):
         return simulated.order
-    keep = simulated.order[simulated.logits >= simulated.logits[0] + np.log(extra_share)]
-    return keep[:limit]
+    return simulated.order[near_best(simulated.logits, extra_share)][:limit]
 
 
 def _rankers(train: Sequence[QuestionData]) -> tuple[Linear, Linear]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.features import RANKER, candidate_table, dense_features
-from qa.answer.model import AnswerModel
+from qa.answer.model import AnswerModel, Linear
 from qa.answer.question import QuestionAnalysis, analyse
 from qa.answer.scoring import similarities
 from qa.encoder import Encoder
@@ -62,6 +62,21 @@ class Ranking:
         return np.array([s.logit for s in self.sentences], dtype=np.float64)
 
 
+def embedded(prefilter: Linear, cheap: np.ndarray, passages: int) -> np.ndarray:
+    """Which candidates to embed: (n, len(CHEAP)) cheap features -> sorted row indices of the
+    1.5 per passage read (at least ``MIN_ENCODED``) that ``prefilter`` rates best, or all."""
+    encoded = max(MIN_ENCODED, round(ENCODED_PER_PASSAGE * passages))
+    if len(cheap) <= encoded:
+        return np.arange(len(cheap))
+    return np.sort(np.argsort(-prefilter.logits(cheap), kind="stable")[:encoded])
+
+
+def near_best(logits: np.ndarray, share: float) -> np.ndarray:
+    """(n,) ranker scores, best first -> (n,) bool: the candidates whose softmax share is at
+    least ``share`` of the best one's."""
+    return logits >= logits[0] + np.log(share)
+
+
 def score_sentences(
     question: str,
     hits: Sequence[Hit],
@@ -85,10 +100,7 @@ def score_sentences(
     table = candidate_table(question, hits, analysis, passages=passages, own_words=own_words)
     if not table.candidates:
         return Ranking((), np.zeros((0, len(RANKER))))
-    encoded = max(MIN_ENCODED, round(ENCODED_PER_PASSAGE * passages))
-    if len(table.candidates) > encoded:
-        promise = model.prefilter.logits(table.cheap)
-        table = table.take(np.sort(np.argsort(-promise, kind="stable")[:encoded]))
+    table = table.take(embedded(model.prefilter, table.cheap, passages))
     texts = [c.unit.scored for c in table.candidates]
     dense = similarities(encoder, question, texts, query_vector)
     rows = np.hstack([table.cheap, dense_features(dense)])

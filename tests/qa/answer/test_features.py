@@ -68,7 +68,7 @@ def test_dense_features_are_the_clipped_cosine_and_its_gap_to_the_best() -> None
 
 def test_question_features_read_the_best_candidate_and_the_signals() -> None:
     analysis = analyse("When was the fleet founded?")
-    signals = QuestionSignals(0.5, 1, False, True, 3)
+    signals = QuestionSignals(0.5, ("Zembla",), False, "euros", 3)
     rows = np.zeros((2, len(RANKER)))
     rows[0, RANKER.index("dense")] = 0.8
     features = question_features(np.array([2.0, 0.5]), rows, analysis, signals)

@@ -32,7 +32,7 @@ def _question(rng: np.random.Generator, file: str, answerable: bool) -> Question
         rows.append(phrase)
         phrase_labels.append(right)
     signals = QuestionSignals(
-        float(rng.uniform(0.6, 1) if answerable else rng.uniform(0, 0.7)), 0, False, False, 3
+        float(rng.uniform(0.6, 1) if answerable else rng.uniform(0, 0.7)), (), False, "", 3
     )
     return QuestionData(
         file, "q", answerable, ANALYSIS, signals, cheap, dense, labels, 8, rows, phrase_labels
