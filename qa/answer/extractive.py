@@ -339,9 +339,7 @@ def _answer_found(
         citations.append(cite(n, hit, _quote(hit.chunk.text, in_order), locate, rows))
     # A short answer states the fact in bold: only for an answer more likely right than wrong.
     sure = confidence >= SURE_CONFIDENCE
-    short = (
-        short_answer(analysis, question, [s.sentence.text for s in chosen], model) if sure else None
-    )
+    short = short_answer(analysis, question, chosen[0].sentence.text, model) if sure else None
     return Answer(
         question,
         " ".join(parts),

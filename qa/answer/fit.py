@@ -125,8 +125,8 @@ def _question_data(
     promising = set(np.argsort(-(dense + table.column("lexical")))[:PHRASE_SENTENCES_KEPT])
     phrase_rows, phrase_labels = [], []
     for i, sentence in enumerate(quoted):
-        found = phrases(analysis, query, [sentence]) if i in promising or labels[i] else []
-        phrase_rows.append(phrase_features(analysis, query, [sentence], found))
+        found = phrases(analysis, query, sentence) if i in promising or labels[i] else []
+        phrase_rows.append(phrase_features(analysis, query, sentence, found))
         phrase_labels.append(np.array([_holds(gold, p.text) for p in found], dtype=bool))
     return QuestionData(
         file,

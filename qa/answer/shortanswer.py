@@ -185,8 +185,6 @@ def rule_choice(analysis: QuestionAnalysis, question: str, sentences: list[str])
     return _best_run(asked, sentence, reasons)
 
 
-# The short answer is a phrase of the best quoted sentence.
-PHRASE_SENTENCES = 1
 _KINDS = (Expect.NUMBER, Expect.DATE, Expect.DURATION, Expect.PERSON, Expect.NAME, Expect.REASON)
 # A run of new words answers a question that asks for no typed phrase.
 _RUN_ANSWERS = (Expect.DESCRIPTION, Expect.REASON, Expect.LIST)
@@ -209,10 +207,9 @@ SPAN_FEATURES = (
 
 @dataclass(frozen=True)
 class Phrase:
-    """``sentence[start:end]`` of quoted sentence ``rank`` (0 = best), of ``kind`` (None for a
-    run of words the question does not say)."""
+    """``sentence[start:end]`` of the quoted sentence, of ``kind`` (None for a run of words the
+    question does not say)."""
 
-    rank: int
     start: int
     end: int
     text: str
@@ -260,27 +257,22 @@ def _clauses(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
-def phrases(analysis: QuestionAnalysis, question: str, sentences: Sequence[str]) -> list[Phrase]:
-    """The candidate short answers of the first ``PHRASE_SENTENCES`` ``sentences``: typed
-    phrases (a figure with what it is of) and runs of new words, each a whole phrase."""
+def phrases(analysis: QuestionAnalysis, question: str, sentence: str) -> list[Phrase]:
+    """The candidate short answers of ``sentence``: typed phrases (a figure with what it is
+    of), runs of new words and clauses, each a whole phrase."""
     asked = _stems(question)
-    found: dict[tuple[int, int, int], Phrase] = {}
-    for rank, sentence in enumerate(sentences[:PHRASE_SENTENCES]):
-        spans = [s for s in typed_spans(sentence) if s.kind in _KINDS]
-        if analysis.expect is Expect.LIST:
-            spans += spans_of(sentence, Expect.LIST)
-        for span in spans:
-            text = _extended(sentence, span)
-            found.setdefault(
-                (rank, span.start, span.start + len(text)),
-                Phrase(rank, span.start, span.start + len(text), text, span.kind),
-            )
-        runs = [(start, end) for _, start, end in _new_runs(asked, sentence)]
-        for start, end in [*runs, *_clauses(sentence)]:
-            text = sentence[start:end].rstrip(" ,;:.")
-            found.setdefault(
-                (rank, start, start + len(text)), Phrase(rank, start, start + len(text), text, None)
-            )
+    found: dict[tuple[int, int], Phrase] = {}
+    spans = [s for s in typed_spans(sentence) if s.kind in _KINDS]
+    if analysis.expect is Expect.LIST:
+        spans += spans_of(sentence, Expect.LIST)
+    for span in spans:
+        text = _extended(sentence, span)
+        end = span.start + len(text)
+        found.setdefault((span.start, end), Phrase(span.start, end, text, span.kind))
+    runs = [(start, end) for _, start, end in _new_runs(asked, sentence)]
+    for start, end in [*runs, *_clauses(sentence)]:
+        text = sentence[start:end].rstrip(" ,;:.")
+        found.setdefault((start, start + len(text)), Phrase(start, start + len(text), text, None))
     # Words are never the answer to "how many" or "when": only a phrase of that kind is.
     measured = analysis.expect in _MEASURED
     return [
@@ -288,25 +280,23 @@ def phrases(analysis: QuestionAnalysis, question: str, sentences: Sequence[str])
         for p in found.values()
         if p.text
         and len(p.text.split()) <= RUN_MAX_WORDS
-        and _token_aligned(sentences[p.rank], p.start, p.end)
+        and _token_aligned(sentence, p.start, p.end)
         and (not measured or p.kind is analysis.expect)
     ]
 
 
 def phrase_features(
-    analysis: QuestionAnalysis, question: str, sentences: Sequence[str], found: Sequence[Phrase]
+    analysis: QuestionAnalysis, question: str, sentence: str, found: Sequence[Phrase]
 ) -> np.ndarray:
-    """(len(found), len(SPAN_FEATURES)) float64."""
+    """(len(found), len(SPAN_FEATURES)) float64 for the phrases ``found`` in ``sentence``."""
     asked = _stems(question)
-    chosen = rule_choice(analysis, question, list(sentences))
+    chosen = rule_choice(analysis, question, [sentence])
     counted = _stems(analysis.counted) if analysis.counted else set()
-    matches = [_matches(asked, sentence) for sentence in sentences[:PHRASE_SENTENCES]]
+    matches = _matches(asked, sentence)
     rows = []
     for p in found:
-        sentence = sentences[p.rank]
         content = [w for w in words(p.text) if w.lower() not in _GLUE]
         shared = sum(1 for w in content if _stems(w) & asked)
-        near = _closeness(p.start, p.end, matches[p.rank])
         span = Span(p.kind or Expect.DESCRIPTION, p.start, p.end, p.text)
         kind_asked = p.kind is analysis.expect or (
             p.kind is None and analysis.expect in _RUN_ANSWERS
@@ -315,9 +305,9 @@ def phrase_features(
             [
                 float(kind_asked),
                 float(p.kind is None),
-                float(p.rank == 0 and p.text == chosen),
+                float(p.text == chosen),
                 shared / len(content) if content else 1.0,
-                near / (1.0 + len(matches[p.rank])),
+                _closeness(p.start, p.end, matches) / (1.0 + len(matches)),
                 math.log1p(len(p.text.split())),
                 float(
                     p.kind is Expect.NUMBER and bool(counted) and counts(sentence, span, counted)
@@ -334,18 +324,14 @@ def phrase_features(
 
 
 def short_answer(
-    analysis: QuestionAnalysis,
-    question: str,
-    sentences: Sequence[str],
-    model: AnswerModel,
+    analysis: QuestionAnalysis, question: str, sentence: str, model: AnswerModel
 ) -> str | None:
-    """The phrase of the quoted ``sentences`` (best first) the model rates most likely to be
-    the answer, or None when its share among the candidates is below
-    ``model.short_threshold``."""
-    found = phrases(analysis, question, sentences)
+    """The phrase of ``sentence`` (the best quoted one) the model rates most likely to be the
+    answer, or None when its share among the candidates is below ``model.short_threshold``."""
+    found = phrases(analysis, question, sentence)
     if not found:
         return None
-    scores = model.short.logits(phrase_features(analysis, question, sentences, found))
+    scores = model.short.logits(phrase_features(analysis, question, sentence, found))
     best = int(np.argmax(scores))
     # The phrase's share of the chance among the sentence's phrases: a short answer only where
     # one phrase stands out.
