@@ -16,6 +16,15 @@ EDITIONS = FIXTURES / "editions"
 OLD = "northmark_2019_DefenceWhitePaper"
 NEW = "northmark_2021_DefenceWhitePaper"
 OTHER = "eastport_2021_MaritimeStrategy"
+# Titles of the fixture editions beside those of real ones whose years collide with them.
+TITLES = {
+    OLD: "Northmark 2019 Defence White Paper",
+    NEW: "Northmark 2021 Defence White Paper",
+    OTHER: "Eastport 2021 Maritime Strategy",
+    "southkorea_2018_DefenseWhitePaper": "Southkorea 2018 Defense White Paper",
+    "southkorea_2020_DefenseWhitePaper": "Southkorea 2020 Defense White Paper",
+    "netherlands_2018_DefenceWhitePaper": "Netherlands 2018 Defence White Paper",
+}
 
 
 @pytest.fixture

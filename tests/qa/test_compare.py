@@ -7,18 +7,9 @@ import pytest
 from qa import Engine
 from qa.compare import edition_year, focused_question, named_documents, title_words
 from qa.errors import InvalidQuestion, UnknownDocument
-from tests.qa.editions import NEW, OLD, OTHER, editions
+from tests.qa.editions import NEW, OLD, OTHER, TITLES, editions
 
 __all__ = ["editions"]
-
-TITLES = {
-    OLD: "Northmark 2019 Defence White Paper",
-    NEW: "Northmark 2021 Defence White Paper",
-    OTHER: "Eastport 2021 Maritime Strategy",
-    "southkorea_2018_DefenseWhitePaper": "Southkorea 2018 Defense White Paper",
-    "southkorea_2020_DefenseWhitePaper": "Southkorea 2020 Defense White Paper",
-    "netherlands_2018_DefenceWhitePaper": "Netherlands 2018 Defence White Paper",
-}
 
 
 def _named(question: str) -> list[str]:

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from qa import Engine
 from qa.naming import named_scope, searched_in, without_scope
-from tests.qa.editions import NEW, OLD, OTHER, editions
+from tests.qa.editions import NEW, OLD, OTHER, TITLES, editions
 
 __all__ = ["editions"]
-
-TITLES = {
-    OLD: "Northmark 2019 Defence White Paper",
-    NEW: "Northmark 2021 Defence White Paper",
-    OTHER: "Eastport 2021 Maritime Strategy",
-    "southkorea_2018_DefenseWhitePaper": "Southkorea 2018 Defense White Paper",
-    "netherlands_2018_DefenceWhitePaper": "Netherlands 2018 Defence White Paper",
-}
 
 
 def test_one_document_named_by_year_and_kind_is_found() -> None:
