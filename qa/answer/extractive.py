@@ -21,7 +21,7 @@ from qa.answer.model import AnswerModel, load_model
 from qa.answer.question import Expect, QuestionAnalysis, analyse
 from qa.answer.ranking import Ranking, ScoredSentence, near_best, score_sentences
 from qa.answer.scoring import document_stems, passage_stems, spelled_out_stems
-from qa.answer.shortanswer import short_answer
+from qa.answer.shortanswer import asking, short_answer
 from qa.answer.spans import CLAUSE_BREAK, typed_spans
 from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
@@ -323,6 +323,7 @@ def _answer_found(
     locate: PageLocator | None,
     model: AnswerModel,
     confidence: float,
+    own_words: Sequence[str] | None = None,
 ) -> Answer:
     # Passages in the order of their best sentence; sentences in reading order inside each.
     by_passage: dict[int, list[ScoredSentence]] = {}
@@ -339,7 +340,8 @@ def _answer_found(
         citations.append(cite(n, hit, _quote(hit.chunk.text, in_order), locate, rows))
     # A short answer states the fact in bold: only for an answer more likely right than wrong.
     sure = confidence >= SURE_CONFIDENCE
-    short = short_answer(analysis, question, chosen[0].sentence.text, model) if sure else None
+    asked = asking(question, own_words)
+    short = short_answer(analysis, asked, chosen[0].sentence.text, model) if sure else None
     return Answer(
         question,
         " ".join(parts),
@@ -425,4 +427,6 @@ def extractive_answer(
         reason = why_not_found(analysis, ranking, signals, settings)
         return _answer_not_found(question, hits, ranking.sentences, locate, reason, confidence)
     chosen = _select(ranking, model, settings)
-    return _answer_found(question, analysis, hits, chosen, locate, model, confidence)
+    return _answer_found(
+        question, analysis, hits, chosen, locate, model, confidence, own_words=own_words
+    )

@@ -48,7 +48,7 @@ from qa.answer.model import DEFAULT_PATH, AnswerModel, Linear
 from qa.answer.question import QuestionAnalysis, analyse
 from qa.answer.ranking import ScoredSentence, embedded, near_best
 from qa.answer.scoring import similarities
-from qa.answer.shortanswer import SPAN_FEATURES, phrase_features, phrases
+from qa.answer.shortanswer import SPAN_FEATURES, asking, phrase_features, phrases
 from qa.engine import Engine
 from qa.evaluate import Question, load_questions, normalize
 from qa.text import YEAR
@@ -66,6 +66,9 @@ LISTWISE_PENALTY = 10.0
 SHORT_PENALTY = 3.0
 EXTRA_SHARES = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 PHRASE_SENTENCES_KEPT = 10
+# A phrase teaches the short answer when it holds the gold span with at most this many words
+# more: the ranker learns to cut the answer out, not to quote most of the sentence.
+SHORT_SLACK_WORDS = 3
 # Every this many questions of a file get an unanswerable twin (see ``collect``).
 TWIN_EVERY = 2
 # A near-miss twin asks about a year this far from the one its question names.
@@ -88,7 +91,13 @@ class QuestionData:
     labels: np.ndarray  # (n,) bool: the candidate holds the gold span
     passages: int
     phrase_rows: list[np.ndarray]  # per candidate: (m_i, len(SPAN_FEATURES))
-    phrase_labels: list[np.ndarray]  # per candidate: (m_i,) bool
+    phrase_labels: list[np.ndarray]  # per candidate: (m_i,) bool: holds gold, few words more
+    phrase_holds: list[np.ndarray]  # per candidate: (m_i,) bool: holds the gold span
+    asked: str = ""  # the words a short answer should not repeat (see ``shortanswer.asking``)
+    gold: str | None = None
+    # Per candidate, the sentence whose phrases were collected ("" where none were), so that
+    # a cache survives changes to the phrase features.
+    sentences: tuple[str, ...] = ()
     twin: bool = False  # asked over another question's passages: unanswerable by design
 
 
@@ -123,11 +132,9 @@ def _question_data(
     # Phrases of the sentences that may be quoted first: those holding the gold span and the
     # closest by similarity and words (the rest are never the best sentence).
     promising = set(np.argsort(-(dense + table.column("lexical")))[:PHRASE_SENTENCES_KEPT])
-    phrase_rows, phrase_labels = [], []
-    for i, sentence in enumerate(quoted):
-        found = phrases(analysis, query, sentence) if i in promising or labels[i] else []
-        phrase_rows.append(phrase_features(analysis, query, sentence, found))
-        phrase_labels.append(np.array([_holds(gold, p.text) for p in found], dtype=bool))
+    sentences = tuple(t if i in promising or labels[i] else "" for i, t in enumerate(quoted))
+    asked = asking(query, own)
+    phrase_rows, phrase_labels, phrase_holds = _phrase_data(analysis, asked, sentences, gold)
     return QuestionData(
         file,
         question,
@@ -140,7 +147,33 @@ def _question_data(
         passages,
         phrase_rows,
         phrase_labels,
+        phrase_holds,
+        asked,
+        gold,
+        sentences,
     )
+
+
+def _phrase_data(
+    analysis: QuestionAnalysis, asked: str, sentences: Sequence[str], gold: str | None
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Per sentence, its phrases' features, whether each is a right short answer to learn
+    from (the gold span and at most ``SHORT_SLACK_WORDS`` more) and whether each holds it."""
+    rows, labels, holds = [], [], []
+    longest = len(gold.split()) + SHORT_SLACK_WORDS if gold else 0
+    for sentence in sentences:
+        found = phrases(analysis, asked, sentence) if sentence else []
+        rows.append(phrase_features(analysis, asked, sentence, found))
+        held = np.array([_holds(gold, p.text) for p in found], dtype=bool)
+        holds.append(held)
+        labels.append(held & np.array([len(p.text.split()) <= longest for p in found], dtype=bool))
+    return rows, labels, holds
+
+
+def _rephrased(data: QuestionData) -> QuestionData:
+    """``data`` with its phrases found again by today's code (its passages' features kept)."""
+    rows, labels, holds = _phrase_data(data.analysis, data.asked, data.sentences, data.gold)
+    return replace(data, phrase_rows=rows, phrase_labels=labels, phrase_holds=holds)
 
 
 def collect(engine: Engine, questions: Sequence[Question], file: str) -> list[QuestionData]:
@@ -335,31 +368,41 @@ def _threshold(confidence: np.ndarray, answerable: np.ndarray) -> float:
     return float((best_cut + below.max()) / 2) if len(below) else best_cut
 
 
-def _short_model(
-    train: Sequence[QuestionData], prefilter: Linear, ranker: Linear
-) -> tuple[Linear, float]:
-    """The phrase ranker, fitted on the phrases of the sentences that hold the gold span; its
-    threshold on the best phrase's share keeps the short answers of the ranker's top sentences
-    that are right more often than wrong, counting a wrong one twice."""
+def _phrase_ranker(train: Sequence[QuestionData]) -> Linear:
+    """The phrase ranker, fitted on the phrases of the sentences that hold the gold span."""
     groups = [
         (d.phrase_rows[i], d.phrase_labels[i])
         for d in train
         for i in np.flatnonzero(d.labels)
         if d.phrase_labels[i].any()
     ]
-    model = _fit_listwise(groups, SPAN_FEATURES, SHORT_PENALTY)
+    return _fit_listwise(groups, SPAN_FEATURES, SHORT_PENALTY)
+
+
+def _short_model(
+    train: Sequence[QuestionData], prefilter: Linear, ranker: Linear
+) -> tuple[Linear, float]:
+    """The phrase ranker and its threshold on the best phrase's share of the ranker's top
+    sentence: the share above which short answers gain most, a right one (holding the gold
+    span) counting 1 and a wrong one ``WRONG_SHORT_COST``. The shares are those of phrase
+    rankers fitted without each question's file, as new questions would get."""
+    files = sorted({d.file for d in train})
     shares, right = [], []
-    for d in train:
-        top = simulate(d, prefilter, ranker).order[:1]
-        if not d.answerable or not len(top) or not len(d.phrase_labels[top[0]]):
-            continue
-        scores = model.logits(d.phrase_rows[top[0]])
-        best = int(np.argmax(scores))
-        shares.append(float(np.exp(scores[best] - np.logaddexp.reduce(scores))))
-        right.append(bool(d.phrase_labels[top[0]][best]))
+    for file in files:
+        held = [d for d in train if d.file == file and d.answerable]
+        outside = [d for d in train if d.file != file] if len(files) > 1 else train
+        phrase_ranker = _phrase_ranker(outside)
+        for d in held:
+            top = simulate(d, prefilter, ranker).order[:1]
+            if not len(top) or not len(d.phrase_rows[top[0]]):
+                continue
+            scores = phrase_ranker.logits(d.phrase_rows[top[0]])
+            best = int(np.argmax(scores))
+            shares.append(float(np.exp(scores[best] - np.logaddexp.reduce(scores))))
+            right.append(bool(d.phrase_holds[top[0]][best]))
     p, r = np.array(shares), np.array(right)
     gains = [(r[p >= c].sum() - WRONG_SHORT_COST * (~r[p >= c]).sum(), -c) for c in np.unique(p)]
-    return model, float(-max(gains)[1]) if gains else 0.5
+    return _phrase_ranker(train), float(-max(gains)[1]) if gains else 0.5
 
 
 def fit(data: Sequence[QuestionData]) -> AnswerModel:
@@ -405,7 +448,9 @@ def _collect_all(pairs: Sequence[tuple[Path, Path]], cache: Path | None) -> list
         # Caches written before by this script as __main__ name the class there.
         __main__.QuestionData = QuestionData  # type: ignore[attr-defined]
         with cache.open("rb") as f:
-            return pickle.load(f)
+            cached = pickle.load(f)
+        # The passages' features stay; the phrases are found again by today's code.
+        return [_rephrased(d) for d in cached]
     # Run as a script this module is __main__: collect through its importable name, so that
     # the cache holds qa.answer.fit.QuestionData.
     from qa.answer import fit as module

@@ -3,14 +3,18 @@
 rewritten, and only given when the answer model trusts it.
 
 Candidates are the sentence's typed phrases (figures with what they count, dates, durations,
-names, purposes, enumerations) and its runs of words the question does not already say; the
+names, purposes, enumerations), its runs of words the question does not already say, its
+clauses, and every other whole-word window of up to ``SHORT_MAX_WORDS`` words inside one table
+cell or clause ("from 39 to 33", "Approx. 5.7 million", "45% of the minimum wage"); the
 hand-set choice of earlier versions (``rule_choice``) is one of their features. The model in
-``qa.answer.model`` scores them; the best is the short answer when its probability and the
-answer's confidence are high enough.
+``qa.answer.model`` scores them; the best is the short answer when its share of the chance and
+the answer's confidence are high enough.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import math
 import re
@@ -31,7 +35,8 @@ if TYPE_CHECKING:
 # "240,000 tons | of nutrition aid": what a figure is of, up to a few words.
 _OF_PHRASE = re.compile(r"\s+of\s+(?:[\w’'\-]+\s+){0,2}[\w’'\-]+")
 _OF_STOP = re.compile(r"\b(?:and|or|in|to|for|by|from|on|at|with|as|the|which|that)\b")
-_TOKEN = re.compile(r"[\w’'\-.%]+(?:\s*\([^()]{1,40}\))?")
+# A word, a figure with its thousands ("500,000") or a word with its bracketed gloss.
+_TOKEN = re.compile(r"[\w’'\-.%]+(?:,\d[\w’'\-.%]*)*(?:\s*\([^()]{1,40}\))?")
 # Words a new run may contain but neither start nor end with.
 _GLUE = word_set(
     "a an the of in on at by for to from with and or as into its their his her this that these "
@@ -62,6 +67,8 @@ def _extended(sentence: str, span: Span) -> str:
     stop = _OF_STOP.search(tail, len(" of "))
     if stop is not None:
         tail = tail[: stop.start()]
+    if len(tail.split()) < 2:  # "45% of | the minimum wage": no bare "of" at the end
+        return span.text
     return sentence[span.start : span.end + len(tail.rstrip())].rstrip(" ,")
 
 
@@ -188,32 +195,60 @@ def rule_choice(analysis: QuestionAnalysis, question: str, sentences: list[str])
 _KINDS = (Expect.NUMBER, Expect.DATE, Expect.DURATION, Expect.PERSON, Expect.NAME, Expect.REASON)
 # A run of new words answers a question that asks for no typed phrase.
 _RUN_ANSWERS = (Expect.DESCRIPTION, Expect.REASON, Expect.LIST)
+# Longer answers are quoted, not shortened: a short answer is a phrase of up to this many words.
+SHORT_MAX_WORDS = 12
+# A short answer never spans a table's cells or rows, a semicolon or a colon.
+_SEGMENT_BREAK = re.compile(r"\s*(?:;|:|\.\.\.|…)\s+")
+# Words a phrase may open with among the glue words ("the highest body", "from 39 to 33").
+_OPENERS = word_set("a an the from to within between its their his her this these those")
+_ARTICLES = word_set("a an the")
+# A question after a share is answered by a percentage.
+_ASKS_SHARE = re.compile(r"%|\b(?:share|percentage|percent|per cent|proportion)\b", re.I)
+_PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 SPAN_FEATURES = (
     "kind_asked",
+    "holds_asked_kind",
+    "words_before_kind",
+    "words_after_kind",
+    "typed",
     "run",
+    "clause",
     "rule_choice",
+    "holds_rule_choice",
     "asked_share",
+    "any_asked",
     "closeness",
     "log_words",
     "counts_asked",
+    "in_asked_unit",
     "question_year",
     "position",
     "capitalised",
+    "capital_share",
     "has_digit",
     "introduced",
+    "cell",
+    "open_left",
+    "open_right",
+    "starts_article",
+    "after_asked",
+    "before_asked",
     *(f"kind_{kind.value}" for kind in (*_KINDS, Expect.LIST)),
 )
 
 
 @dataclass(frozen=True)
 class Phrase:
-    """``sentence[start:end]`` of the quoted sentence, of ``kind`` (None for a run of words the
-    question does not say)."""
+    """``sentence[start:end]`` of the quoted sentence: a typed phrase of ``kind``, or (kind
+    None) a run of words the question does not say, a clause, or any other whole-word window
+    of up to ``SHORT_MAX_WORDS`` words within one cell or clause of the sentence (``source``
+    says which)."""
 
     start: int
     end: int
     text: str
     kind: Expect | None
+    source: str = "window"
 
 
 def _in_word(char: str) -> bool:
@@ -226,6 +261,11 @@ def _token_aligned(sentence: str, start: int, end: int) -> bool:
     before = sentence[start - 1] if start > 0 else " "
     after = sentence[end] if end < len(sentence) else " "
     inside = sentence[start:end]
+    # "500,000": the comma between digits is inside the figure.
+    if start > 1 and before == "," and sentence[start - 2].isdigit() and inside[:1].isdigit():
+        return False
+    if after == "," and sentence[end + 1 : end + 2].isdigit() and inside[-1:].isdigit():
+        return False
     return bool(inside.strip()) and not (
         (_in_word(before) and _in_word(inside[0])) or (_in_word(after) and _in_word(inside[-1]))
     )
@@ -257,9 +297,34 @@ def _clauses(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
+def _segments(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of the sentence's cells: the pieces between ``_SEGMENT_BREAK``s."""
+    cuts = [(m.start(), m.end()) for m in _SEGMENT_BREAK.finditer(sentence)]
+    starts = [0, *(b for _, b in cuts)]
+    ends = [*(a for a, _ in cuts), len(sentence)]
+    return list(zip(starts, ends, strict=True))
+
+
+def _windows(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of every run of up to ``SHORT_MAX_WORDS`` whole words inside one segment
+    that neither opens nor ends on a glue word (bar ``_OPENERS`` at the start)."""
+    out = []
+    for seg_start, seg_end in _segments(sentence):
+        tokens = list(_TOKEN.finditer(sentence, seg_start, seg_end))
+        lowered = [t.group(0).lower().rstrip(".") for t in tokens]
+        for i, first in enumerate(lowered):
+            if first in _GLUE and first not in _OPENERS:
+                continue
+            for j in range(i, min(i + SHORT_MAX_WORDS, len(tokens))):
+                if lowered[j] not in _GLUE:
+                    out.append((tokens[i].start(), tokens[j].end()))
+    return out
+
+
 def phrases(analysis: QuestionAnalysis, question: str, sentence: str) -> list[Phrase]:
     """The candidate short answers of ``sentence``: typed phrases (a figure with what it is
-    of), runs of new words and clauses, each a whole phrase."""
+    of), runs of new words, clauses and the other whole-word windows, each a whole phrase.
+    A question after a figure, a date or a duration only takes phrases holding one."""
     asked = _stems(question)
     found: dict[tuple[int, int], Phrase] = {}
     spans = [s for s in typed_spans(sentence) if s.kind in _KINDS]
@@ -268,21 +333,81 @@ def phrases(analysis: QuestionAnalysis, question: str, sentence: str) -> list[Ph
     for span in spans:
         text = _extended(sentence, span)
         end = span.start + len(text)
-        found.setdefault((span.start, end), Phrase(span.start, end, text, span.kind))
-    runs = [(start, end) for _, start, end in _new_runs(asked, sentence)]
-    for start, end in [*runs, *_clauses(sentence)]:
+        found.setdefault((span.start, end), Phrase(span.start, end, text, span.kind, "typed"))
+    sources = [
+        *((start, end, "run") for _, start, end in _new_runs(asked, sentence)),
+        *((start, end, "clause") for start, end in _clauses(sentence)),
+        *((start, end, "window") for start, end in _windows(sentence)),
+    ]
+    for start, end, source in sources:
         text = sentence[start:end].rstrip(" ,;:.")
-        found.setdefault((start, start + len(text)), Phrase(start, start + len(text), text, None))
-    # Words are never the answer to "how many" or "when": only a phrase of that kind is.
+        key = (start, start + len(text))
+        found.setdefault(key, Phrase(start, start + len(text), text, None, source))
     measured = analysis.expect in _MEASURED
+    asked_kind = [s for s in spans if s.kind is analysis.expect]
+    segments = _segments(sentence)
     return [
         p
         for p in found.values()
         if p.text
-        and len(p.text.split()) <= RUN_MAX_WORDS
+        and any(a <= p.start and p.end <= b for a, b in segments)
+        and len(p.text.split()) <= max(RUN_MAX_WORDS, SHORT_MAX_WORDS)
         and _token_aligned(sentence, p.start, p.end)
-        and (not measured or p.kind is analysis.expect)
+        # Words are never the answer to "how many" or "when": only a phrase holding a figure,
+        # date or duration is.
+        and (not measured or any(p.start <= s.start and s.end <= p.end for s in asked_kind))
     ]
+
+
+def _open(sentence: str, position: int, step: int) -> bool:
+    """Whether punctuation or the sentence's edge bounds a phrase at ``position``."""
+    piece = sentence[:position][-3:] if step < 0 else sentence[position:][:3]
+    piece = piece.strip()
+    if not piece:
+        return True
+    edge = piece[-1] if step < 0 else piece[0]
+    return not edge.isalnum() and edge not in "-’'"
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """The sentence's words with running counts, so that each phrase's word counts are two
+    lookups: a sentence has hundreds of candidate phrases."""
+
+    starts: list[int]
+    ends: list[int]
+    content: np.ndarray  # (n + 1,) int: words before each position that are not glue words
+    shared: np.ndarray  # (n + 1,) int: ... of those, the ones the question uses
+    capital: np.ndarray  # (n + 1,) int: ... of those, the capitalised ones
+    asked: list[bool]  # per word: a content word the question uses
+    digits: np.ndarray  # (len(sentence) + 1,) int: digits before each character
+
+    @classmethod
+    def of(cls, sentence: str, asked: set[str]) -> _Tokens:
+        tokens = list(_TOKEN.finditer(sentence))
+        lowered = [t.group(0).lower() for t in tokens]
+        content = [w not in _GLUE for w in lowered]
+        shared = [
+            c and bool(_stems(t.group(0)) & asked) for c, t in zip(content, tokens, strict=True)
+        ]
+        capital = [c and t.group(0)[:1].isupper() for c, t in zip(content, tokens, strict=True)]
+
+        def running(flags: Sequence[bool]) -> np.ndarray:
+            return np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+
+        return cls(
+            [t.start() for t in tokens],
+            [t.end() for t in tokens],
+            running(content),
+            running(shared),
+            running(capital),
+            shared,
+            running([ch.isdigit() for ch in sentence]),
+        )
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The words wholly inside ``[start, end)``, as a range of word indices."""
+        return bisect.bisect_left(self.starts, start), bisect.bisect_right(self.ends, end)
 
 
 def phrase_features(
@@ -293,34 +418,72 @@ def phrase_features(
     chosen = rule_choice(analysis, question, [sentence])
     counted = _stems(analysis.counted) if analysis.counted else set()
     matches = _matches(asked, sentence)
+    segments = [(a, b, sentence[a:b].strip(" ,;:.")) for a, b in _segments(sentence)]
+    asked_kind = [s for s in typed_spans(sentence) if s.kind is analysis.expect]
+    tokens = _Tokens.of(sentence, asked)
+    units = [re.compile(rf"\b{re.escape(u)}\b", re.IGNORECASE) for u in analysis.units if u != "%"]
+    share_asked = _ASKS_SHARE.search(question) is not None
+    introduced = functools.cache(lambda at: _INTRODUCED.search(sentence, 0, at) is not None)
     rows = []
     for p in found:
-        content = [w for w in words(p.text) if w.lower() not in _GLUE]
-        shared = sum(1 for w in content if _stems(w) & asked)
-        span = Span(p.kind or Expect.DESCRIPTION, p.start, p.end, p.text)
+        first, last = tokens.span(p.start, p.end)
+        content = int(tokens.content[last] - tokens.content[first])
+        shared = int(tokens.shared[last] - tokens.shared[first])
+        capital = int(tokens.capital[last] - tokens.capital[first])
         kind_asked = p.kind is analysis.expect or (
-            p.kind is None and analysis.expect in _RUN_ANSWERS
+            p.kind is None and p.source != "window" and analysis.expect in _RUN_ANSWERS
+        )
+        inner = [k for k in asked_kind if p.start <= k.start and k.end <= p.end]
+        before_kind = min((len(sentence[p.start : k.start].split()) for k in inner), default=0)
+        after_kind = min((len(sentence[k.end : p.end].split()) for k in inner), default=0)
+        counts_asked = (
+            p.kind is Expect.NUMBER
+            and bool(counted)
+            and counts(sentence, Span(p.kind, p.start, p.end, p.text), counted)
         )
         rows.append(
             [
                 float(kind_asked),
-                float(p.kind is None),
+                float(bool(inner)),
+                math.log1p(before_kind),
+                math.log1p(after_kind),
+                float(p.source == "typed"),
+                float(p.source == "run"),
+                float(p.source == "clause"),
                 float(p.text == chosen),
-                shared / len(content) if content else 1.0,
+                float(chosen is not None and chosen in p.text),
+                shared / content if content else 1.0,
+                float(shared > 0),
                 _closeness(p.start, p.end, matches) / (1.0 + len(matches)),
                 math.log1p(len(p.text.split())),
+                float(counts_asked),
                 float(
-                    p.kind is Expect.NUMBER and bool(counted) and counts(sentence, span, counted)
+                    (share_asked and _PERCENT.search(p.text) is not None)
+                    or any(u.search(p.text) for u in units)
                 ),
                 float(p.text in analysis.years),
                 p.start / max(len(sentence), 1),
                 float(p.text[:1].isupper()),
-                float(any(ch.isdigit() for ch in p.text)),
-                float(_INTRODUCED.search(sentence, 0, p.start) is not None),
+                capital / content if content else 0.0,
+                float(tokens.digits[p.end] > tokens.digits[p.start]),
+                float(introduced(p.start)),
+                float(any(a <= p.start < b and text == p.text for a, b, text in segments)),
+                float(_open(sentence, p.start, -1)),
+                float(_open(sentence, p.end, 1)),
+                float(p.text.split()[0].lower() in _ARTICLES),
+                float(first > 0 and tokens.asked[first - 1]),
+                float(last < len(tokens.asked) and tokens.asked[last]),
                 *(float(p.kind is kind) for kind in (*_KINDS, Expect.LIST)),
             ]
         )
     return np.array(rows, dtype=np.float64).reshape(len(found), len(SPAN_FEATURES))
+
+
+def asking(question: str, own_words: Sequence[str] | None) -> str:
+    """The words a short answer should not repeat: a follow-up's own (its resolved query also
+    holds the earlier turn's, whose answer may be the very phrase asked for now), else the
+    question's."""
+    return " ".join(own_words) if own_words else question
 
 
 def short_answer(

@@ -35,7 +35,18 @@ def _question(rng: np.random.Generator, file: str, answerable: bool) -> Question
         float(rng.uniform(0.6, 1) if answerable else rng.uniform(0, 0.7)), (), False, "", 3
     )
     return QuestionData(
-        file, "q", answerable, ANALYSIS, signals, cheap, dense, labels, 8, rows, phrase_labels
+        file,
+        "q",
+        answerable,
+        ANALYSIS,
+        signals,
+        cheap,
+        dense,
+        labels,
+        8,
+        rows,
+        phrase_labels,
+        phrase_labels,
     )
 
 

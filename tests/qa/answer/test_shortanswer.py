@@ -109,3 +109,34 @@ def test_candidate_phrases_never_start_or_end_inside_a_word(sentence: str, quest
         assert not (after.isalnum() or after == "-"), phrase
     found = short_answer(analyse(question), question, sentence, load_model())
     assert found is None or found in sentence
+
+
+def test_phrases_stay_inside_one_table_cell() -> None:
+    question = "How many patrol boats does the Northland coast guard operate?"
+    row = "Coast guard; Approx. 1,400 in 6 squadrons; Patrol boats; 14 ... Navy; 2,100"
+    for phrase in phrases(analyse(question), question, row):
+        assert ";" not in phrase.text and "..." not in phrase.text, phrase
+
+
+def test_a_figure_with_thousands_is_never_cut_at_its_comma() -> None:
+    question = "By how much will the Northland army shrink?"
+    sentence = "The Northland army will shrink from 618,000 troops to 500,000 by 2031."
+    texts = [p.text for p in phrases(analyse(question), question, sentence)]
+    assert "from 618,000 troops to 500,000" in texts
+    assert not any(t.endswith(("618", "500")) or t.startswith("000") for t in texts), texts
+
+
+def test_a_how_many_question_only_takes_phrases_holding_a_figure() -> None:
+    question = "How many patrol boats does the Northland coast guard operate?"
+    sentence = "Founded in 1950, the Northland coast guard operates 14 patrol boats in the fjords."
+    found = phrases(analyse(question), question, sentence)
+    assert found and all(any(ch.isdigit() for ch in p.text) for p in found)
+    assert "operates 14 patrol boats" in [p.text for p in found]
+
+
+def test_a_percentage_of_something_keeps_what_it_is_of_or_stands_alone() -> None:
+    question = "To what level was the Northland conscript pay raised?"
+    sentence = "Conscript pay was raised to 45% of the minimum wage in 2031."
+    texts = [p.text for p in phrases(analyse(question), question, sentence)]
+    assert "45% of the minimum wage in 2031" in texts
+    assert not any(t.endswith(" of") for t in texts), texts
