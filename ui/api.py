@@ -11,7 +11,6 @@ and answered with a plain 500.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -28,6 +27,7 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
+from qa.access import challenge, same_secret
 from qa.conversation import turn_from_json
 from qa.errors import (
     CiteqaError,
@@ -91,10 +91,6 @@ _BASIC = HTTPBasic(realm="citeqa", auto_error=False)
 _BEARER = HTTPBearer(auto_error=False)
 
 
-def _same(given: str, expected: str) -> bool:
-    return secrets.compare_digest(given.encode(), expected.encode())
-
-
 class _Guard:
     """Route dependency: the HTTP basic login or the bearer token must match.
 
@@ -110,22 +106,19 @@ class _Guard:
         basic: Annotated[HTTPBasicCredentials | None, Depends(_BASIC)],
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
     ) -> None:
-        if self.token and bearer is not None and _same(bearer.credentials, self.token):
+        if self.token and bearer is not None and same_secret(bearer.credentials, self.token):
             return
         if self.login and basic is not None:
             user, password = self.login
             # Both comparisons always run: no early exit on a wrong user name.
-            same_user = _same(basic.username, user)
-            same_password = _same(basic.password, password)
+            same_user = same_secret(basic.username, user)
+            same_password = same_secret(basic.password, password)
             if same_user and same_password:
                 return
-        challenges = (['Basic realm="citeqa"'] if self.login else []) + (
-            ['Bearer realm="citeqa"'] if self.token else []
-        )
         raise HTTPException(
             status_code=401,
             detail="wrong or missing credentials",
-            headers={"WWW-Authenticate": ", ".join(challenges)},
+            headers={"WWW-Authenticate": challenge(self.login, self.token)},
         )
 
 

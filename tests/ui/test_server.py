@@ -7,8 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from qa import Engine
+from qa.access import parse_auth
 from tests.fakes import FakeEncoder
-from ui.server import EXAMPLE_DIR, build_server, open_for_serving, parse_auth
+from ui.server import EXAMPLE_DIR, build_server, open_for_serving
 
 
 def test_parse_auth_keeps_colons_in_the_password() -> None:
