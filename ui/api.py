@@ -41,6 +41,7 @@ from qa.feedback import FeedbackTooLarge
 from ui.api_analyst import add_analyst_routes
 from ui.examples import drop_examples
 from ui.flows import index_uploads, remove_document
+from ui.openai_api import add_openai_routes, is_openai_path, openai_error
 from ui.uploads import UploadRejected, save_upload
 
 if TYPE_CHECKING:
@@ -71,6 +72,13 @@ class AskRequest(BaseModel):
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+def _error_for(request: Request, status: int, message: str) -> JSONResponse:
+    """``/api``'s error shape, or OpenAI's under ``/v1`` (its clients read only that)."""
+    if is_openai_path(request.url.path):
+        return openai_error(status, message)
+    return _error(status, message)
 
 
 # The HTTP status of each error a client can cause or wait out; the first match wins.
@@ -145,28 +153,28 @@ def _answer_errors_in_json(app: FastAPI) -> None:
         if status is None:
             # A damaged index or a missing model: the operator's to fix, not the client's.
             logger.error("%s %s failed", request.method, request.url.path, exc_info=error)
-            return _error(500, INTERNAL_ERROR)
-        return _error(status, str(error))
+            return _error_for(request, 500, INTERNAL_ERROR)
+        return _error_for(request, status, str(error))
 
     @app.exception_handler(Exception)
     async def internal(request: Request, error: Exception) -> JSONResponse:
         # Starlette logs the traceback after this answer; the client learns nothing of it.
-        return _error(500, INTERNAL_ERROR)
+        return _error_for(request, 500, INTERNAL_ERROR)
 
     @app.exception_handler(UploadRejected)
     async def rejected(request: Request, error: UploadRejected) -> JSONResponse:
-        return _error(error.status, error.message)
+        return _error_for(request, error.status, error.message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
         )
-        return _error(422, problems or "invalid request")
+        return _error_for(request, 422, problems or "invalid request")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
-        response = _error(error.status_code, str(error.detail))
+        response = _error_for(request, error.status_code, str(error.detail))
         response.headers.update(error.headers or {})
         return response
 
@@ -242,7 +250,8 @@ def build_api(
     auth: tuple[str, str] | None = None,
     api_token: str | None = None,
 ) -> FastAPI:
-    """A FastAPI app with the routes under ``/api`` and its OpenAPI page at ``/docs``.
+    """A FastAPI app with the routes under ``/api``, the OpenAI-compatible chat under ``/v1``
+    (``ui.openai_api``) and its OpenAPI page at ``/docs``.
 
     Uploads are saved under ``upload_dir`` and refused beyond ``upload_limit`` bytes (or the
     engine's ``max_file_bytes`` if smaller). With ``auth`` and/or ``api_token`` every route
@@ -267,6 +276,7 @@ def build_api(
     _document_routes(router, engine, upload_dir, limit)
     add_analyst_routes(router, engine)
     app.include_router(router)
+    add_openai_routes(app, engine, dependencies)
     if guarded:
         app.include_router(_schema_routes(app, dependencies))
     return app
