@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -26,7 +26,7 @@ def serving_app(app: Any) -> Iterator[str]:
     import uvicorn
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
