@@ -3,7 +3,8 @@
 Every error is ``{"error": message}``: 400 for a bad question or ``k``, 404 for an unknown
 document, 413/415 for refused uploads (413 also for oversized feedback), 422 for malformed
 requests or unreadable files, 502 when the configured language model fails, 503 while another
-process writes to the index. Only
+process writes to the index (under ``/v1``, the OpenAI-compatible chat of
+``ui.openai_api``, the same statuses in OpenAI's error shape). Only
 citeqa's own errors (``qa.errors``) say what went wrong; anything else is a bug, logged in full
 and answered with a plain 500.
 """

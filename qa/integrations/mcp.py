@@ -23,6 +23,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
+from starlette.responses import JSONResponse
 
 from qa.access import authorized, challenge
 from qa.conversation import turn_from_json
@@ -352,8 +353,6 @@ class _Guarded:
             headers = dict(scope.get("headers") or ())
             header = headers.get(b"authorization", b"").decode("latin-1") or None
             if not authorized(header, self.login, self.token):
-                from starlette.responses import JSONResponse
-
                 response = JSONResponse(
                     {"error": "wrong or missing credentials"},
                     status_code=401,
