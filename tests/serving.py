@@ -27,7 +27,12 @@ def serving_app(app: Any) -> Iterator[str]:
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    # Clients that keep an event stream open (Gradio's heartbeat) would hold a graceful
+    # shutdown until the join below gives up; a second is enough for the answers in flight.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -4,8 +4,10 @@ as Gradio users expect.
 
 They answer as ``/api`` does (``Answer.to_dict`` and friends); a citeqa error is a
 ``gr.Error``, which Gradio's clients raise with its message. The widgets' own events are
-``INTERNAL``: hidden from the API page, where Gradio listed them as ``/run``, ``/lambda_1``,
-``/respond_2``, ... and where they would be a second, undocumented API.
+``INTERNAL``: Gradio listed them on the API page as ``/run``, ``/lambda_1``, ``/respond_2``,
+..., taking the widgets' values (chat history, states) that no script should have to build;
+now they are off that page and Gradio's client libraries refuse them, while the page itself
+still calls them as before.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def _run_mcp(args: argparse.Namespace) -> int:
         check_bind(args.host, auth, insecure_public=args.insecure_public)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    from qa.integrations import mcp
+    from qa.integrations import mcp, mcp_http
 
     engine = open_engine(args)
     try:
@@ -57,10 +57,10 @@ def _run_mcp(args: argparse.Namespace) -> int:
             # stdout carries the protocol: nothing else may be printed there.
             mcp.serve_stdio(engine)
             return 0
-        port = args.port or mcp.DEFAULT_PORT
-        print(f"citeqa: MCP at http://{args.host}:{port}{mcp.HTTP_PATH}", file=sys.stderr)
+        port = args.port or mcp_http.DEFAULT_PORT
+        print(f"citeqa: MCP at http://{args.host}:{port}{mcp_http.HTTP_PATH}", file=sys.stderr)
         token = args.api_token or os.environ.get(API_TOKEN_ENV) or None
-        mcp.serve_http(engine, host=args.host, port=port, auth=auth, api_token=token)
+        mcp_http.serve_http(engine, host=args.host, port=port, auth=auth, api_token=token)
         return 0
     finally:
         engine.close()

@@ -9,8 +9,7 @@ resources, ``citeqa://documents/{doc_id}/pages/{n}``.
 A client's mistake (empty question, unknown document, ``k`` out of range) is a tool result
 with ``isError`` and citeqa's message, as MCP has tool errors reported; an unknown page read
 as a resource is the protocol's "invalid params" error. stdio by default; ``--http`` serves
-streamable HTTP behind the same bind and credential rules as ``citeqa serve``
-(``qa.access``).
+streamable HTTP (``qa.integrations.mcp_http``).
 """
 
 from __future__ import annotations
@@ -23,17 +22,13 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
-from starlette.responses import JSONResponse
 
-from qa.access import authorized, challenge
 from qa.conversation import turn_from_json
 from qa.errors import CiteqaError, UnknownDocument
 from qa.integrations.sources import answer_with_sources
 from qa.types import Answer, Citation, Hit, pages_label
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Receive, Scope, Send
-
     from qa.engine import Engine
     from qa.index.records import DocumentInfo
     from qa.pages import PageView
@@ -42,8 +37,6 @@ logger = logging.getLogger(__name__)
 
 NAME = "citeqa"
 PAGE_URI = "citeqa://documents/{doc_id}/pages/{n}"
-HTTP_PATH = "/mcp"
-DEFAULT_PORT = 8765
 INSTRUCTIONS = (
     "Answers from the indexed documents, each sentence quoted verbatim with an [n] marker "
     "and a citation naming its document and pages. Use ask for a question, search for "
@@ -340,58 +333,6 @@ def build_server(engine: Engine) -> MCPServer:
     return server
 
 
-class _Guarded:
-    """ASGI wrapper: every HTTP request needs the login or bearer token (``qa.access``)."""
-
-    def __init__(self, app: ASGIApp, login: tuple[str, str] | None, token: str | None) -> None:
-        self.app = app
-        self.login = login
-        self.token = token
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = dict(scope.get("headers") or ())
-            header = headers.get(b"authorization", b"").decode("latin-1") or None
-            if not authorized(header, self.login, self.token):
-                response = JSONResponse(
-                    {"error": "wrong or missing credentials"},
-                    status_code=401,
-                    headers={"WWW-Authenticate": challenge(self.login, self.token)},
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-def http_app(
-    engine: Engine,
-    *,
-    host: str = "127.0.0.1",
-    auth: tuple[str, str] | None = None,
-    api_token: str | None = None,
-) -> ASGIApp:
-    """The streamable HTTP app at ``/mcp``; with ``auth`` or ``api_token`` every request
-    needs HTTP basic with that login or ``Authorization: Bearer <api_token>``."""
-    app = build_server(engine).streamable_http_app(streamable_http_path=HTTP_PATH, host=host)
-    return _Guarded(app, auth, api_token) if auth or api_token else app
-
-
 def serve_stdio(engine: Engine) -> None:
     """Answer on stdin/stdout until the client closes them."""
     build_server(engine).run()
-
-
-def serve_http(
-    engine: Engine,
-    *,
-    host: str = "127.0.0.1",
-    port: int = DEFAULT_PORT,
-    auth: tuple[str, str] | None = None,
-    api_token: str | None = None,
-) -> None:
-    """Serve streamable HTTP until interrupted; the caller checks the bind (``check_bind``)."""
-    import uvicorn
-
-    app = http_app(engine, host=host, auth=auth, api_token=api_token)
-    logger.info("MCP over streamable HTTP on http://%s:%d%s", host, port, HTTP_PATH)
-    uvicorn.run(app, host=host, port=port, log_level="warning")

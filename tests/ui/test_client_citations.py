@@ -21,7 +21,7 @@ from mcp import Client as McpClient
 
 from qa import Engine
 from qa.integrations.langchain import CiteqaRetriever
-from qa.integrations.mcp import http_app
+from qa.integrations.mcp_http import http_app
 from tests.serving import free_port, serving_app
 from ui.examples import EXAMPLE_DIR
 from ui.server import build_server

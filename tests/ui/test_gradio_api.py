@@ -20,7 +20,9 @@ DOC = "valdoria-defence-white-paper-2024"
 @pytest.fixture
 def client(engine: Engine, upload_dir: Path) -> Iterator[Client]:
     with serving_app(build_server(engine, upload_dir=upload_dir)) as url:
-        yield Client(f"{url}/", verbose=False)
+        client = Client(f"{url}/", verbose=False)
+        yield client
+        client.close()
 
 
 def test_the_api_page_lists_only_the_named_endpoints(client: Client) -> None:
@@ -29,6 +31,10 @@ def test_the_api_page_lists_only_the_named_endpoints(client: Client) -> None:
     assert not info["unnamed_endpoints"]
     ask = info["named_endpoints"]["/ask"]["parameters"]
     assert [p["parameter_name"] for p in ask] == ["question", "docs", "k"]
+    # The chat's own events are out of the client's reach.
+    for internal in ("/respond", "/document_views", "/add_files"):
+        with pytest.raises(ValueError, match="Cannot find a function"):
+            client.predict(api_name=internal)
 
 
 def test_ask_answers_with_its_citations(client: Client, engine: Engine) -> None:

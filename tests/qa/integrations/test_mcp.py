@@ -17,7 +17,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from qa import Document, Engine
-from qa.integrations.mcp import build_server, http_app
+from qa.integrations.mcp import build_server
+from qa.integrations.mcp_http import http_app
 from tests.fakes import fake_engine
 from tests.serving import serving_app
 
@@ -211,3 +212,21 @@ def test_citeqa_mcp_refuses_a_public_bind_and_a_missing_index(
     assert "without a login" in capsys.readouterr().err
     assert cli.main(["mcp", "--index", str(tmp_path / "none")]) == 2
     assert not (tmp_path / "none").exists()
+
+
+def test_citeqa_mcp_http_passes_its_options_to_the_server(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa import cli
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr("qa.cli.integrations.open_engine", lambda args: engine)
+    monkeypatch.setattr(engine, "close", lambda: None)
+    monkeypatch.setattr(
+        "qa.integrations.mcp_http.serve_http", lambda engine, **options: calls.append(options)
+    )
+    monkeypatch.setenv("CITEQA_API_TOKEN", "from-env")
+    assert cli.main(["mcp", "--http", "--port", "9002", "--auth", "ann:pw"]) == 0
+    assert calls == [
+        {"host": "127.0.0.1", "port": 9002, "auth": ("ann", "pw"), "api_token": "from-env"}
+    ]
