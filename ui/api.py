@@ -3,7 +3,8 @@
 Every error is ``{"error": message}``: 400 for a bad question or ``k``, 404 for an unknown
 document, 413/415 for refused uploads (413 also for oversized feedback), 422 for malformed
 requests or unreadable files, 502 when the configured language model fails, 503 while another
-process writes to the index. Only
+process writes to the index (under ``/v1``, the OpenAI-compatible chat of
+``ui.openai_api``, the same statuses in OpenAI's error shape). Only
 citeqa's own errors (``qa.errors``) say what went wrong; anything else is a bug, logged in full
 and answered with a plain 500.
 """
@@ -11,7 +12,6 @@ and answered with a plain 500.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -28,6 +28,7 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
+from qa.access import challenge, same_secret
 from qa.conversation import turn_from_json
 from qa.errors import (
     CiteqaError,
@@ -41,6 +42,7 @@ from qa.feedback import FeedbackTooLarge
 from ui.api_analyst import add_analyst_routes
 from ui.examples import drop_examples
 from ui.flows import index_uploads, remove_document
+from ui.openai_api import add_openai_routes, is_openai_path, openai_error
 from ui.uploads import UploadRejected, save_upload
 
 if TYPE_CHECKING:
@@ -73,6 +75,13 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _error_for(request: Request, status: int, message: str) -> JSONResponse:
+    """``/api``'s error shape, or OpenAI's under ``/v1`` (its clients read only that)."""
+    if is_openai_path(request.url.path):
+        return openai_error(status, message)
+    return _error(status, message)
+
+
 # The HTTP status of each error a client can cause or wait out; the first match wins.
 _STATUS: tuple[tuple[type[CiteqaError], int], ...] = (
     (FeedbackTooLarge, 413),
@@ -91,10 +100,6 @@ _BASIC = HTTPBasic(realm="citeqa", auto_error=False)
 _BEARER = HTTPBearer(auto_error=False)
 
 
-def _same(given: str, expected: str) -> bool:
-    return secrets.compare_digest(given.encode(), expected.encode())
-
-
 class _Guard:
     """Route dependency: the HTTP basic login or the bearer token must match.
 
@@ -110,22 +115,19 @@ class _Guard:
         basic: Annotated[HTTPBasicCredentials | None, Depends(_BASIC)],
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
     ) -> None:
-        if self.token and bearer is not None and _same(bearer.credentials, self.token):
+        if self.token and bearer is not None and same_secret(bearer.credentials, self.token):
             return
         if self.login and basic is not None:
             user, password = self.login
             # Both comparisons always run: no early exit on a wrong user name.
-            same_user = _same(basic.username, user)
-            same_password = _same(basic.password, password)
+            same_user = same_secret(basic.username, user)
+            same_password = same_secret(basic.password, password)
             if same_user and same_password:
                 return
-        challenges = (['Basic realm="citeqa"'] if self.login else []) + (
-            ['Bearer realm="citeqa"'] if self.token else []
-        )
         raise HTTPException(
             status_code=401,
             detail="wrong or missing credentials",
-            headers={"WWW-Authenticate": ", ".join(challenges)},
+            headers={"WWW-Authenticate": challenge(self.login, self.token)},
         )
 
 
@@ -152,28 +154,28 @@ def _answer_errors_in_json(app: FastAPI) -> None:
         if status is None:
             # A damaged index or a missing model: the operator's to fix, not the client's.
             logger.error("%s %s failed", request.method, request.url.path, exc_info=error)
-            return _error(500, INTERNAL_ERROR)
-        return _error(status, str(error))
+            return _error_for(request, 500, INTERNAL_ERROR)
+        return _error_for(request, status, str(error))
 
     @app.exception_handler(Exception)
     async def internal(request: Request, error: Exception) -> JSONResponse:
         # Starlette logs the traceback after this answer; the client learns nothing of it.
-        return _error(500, INTERNAL_ERROR)
+        return _error_for(request, 500, INTERNAL_ERROR)
 
     @app.exception_handler(UploadRejected)
     async def rejected(request: Request, error: UploadRejected) -> JSONResponse:
-        return _error(error.status, error.message)
+        return _error_for(request, error.status, error.message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
         )
-        return _error(422, problems or "invalid request")
+        return _error_for(request, 422, problems or "invalid request")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
-        response = _error(error.status_code, str(error.detail))
+        response = _error_for(request, error.status_code, str(error.detail))
         response.headers.update(error.headers or {})
         return response
 
@@ -249,7 +251,8 @@ def build_api(
     auth: tuple[str, str] | None = None,
     api_token: str | None = None,
 ) -> FastAPI:
-    """A FastAPI app with the routes under ``/api`` and its OpenAPI page at ``/docs``.
+    """A FastAPI app with the routes under ``/api``, the OpenAI-compatible chat under ``/v1``
+    (``ui.openai_api``) and its OpenAPI page at ``/docs``.
 
     Uploads are saved under ``upload_dir`` and refused beyond ``upload_limit`` bytes (or the
     engine's ``max_file_bytes`` if smaller). With ``auth`` and/or ``api_token`` every route
@@ -274,6 +277,7 @@ def build_api(
     _document_routes(router, engine, upload_dir, limit)
     add_analyst_routes(router, engine)
     app.include_router(router)
+    add_openai_routes(app, engine, dependencies)
     if guarded:
         app.include_router(_schema_routes(app, dependencies))
     return app

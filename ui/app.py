@@ -12,6 +12,7 @@ import gradio as gr
 from ui.compare_view import build_compare_tab
 from ui.events import DOCUMENT_HEADERS, EXTRACTIVE, GENERATIVE, SEARCH_ONLY, Events
 from ui.exports import GRADIO_CACHE_SECONDS, SWEEP_SECONDS, Exports
+from ui.gradio_api import INTERNAL, add_api_endpoints
 from ui.uploads import SUPPORTED_EXTENSIONS
 from ui.viewer import build_viewer
 
@@ -203,18 +204,18 @@ def build_app(
         inputs = [chat.question, chat.chatbot, turns, message_turns]
         inputs += [chat.doc_filter, chat.passages, chat.mode]
         outputs = [chat.chatbot, turns, message_turns, chat.question, chat.export]
-        chat.send.click(events.respond, inputs, outputs)
-        chat.question.submit(events.respond, inputs, outputs)
-        chat.chatbot.example_select(events.suggested, None, chat.question).then(
-            events.respond, inputs, outputs
-        )
-        chat.chatbot.like(events.judged, [turns, message_turns], None)
+        chat.send.click(events.respond, inputs, outputs, api_visibility=INTERNAL)
+        chat.question.submit(events.respond, inputs, outputs, api_visibility=INTERNAL)
+        chat.chatbot.example_select(
+            events.suggested, None, chat.question, api_visibility=INTERNAL
+        ).then(events.respond, inputs, outputs, api_visibility=INTERNAL)
+        chat.chatbot.like(events.judged, [turns, message_turns], None, api_visibility=INTERNAL)
         cleared = [chat.chatbot, turns, message_turns, chat.export]
-        chat.export.click(events.export, [turns], chat.download).then(
+        chat.export.click(events.export, [turns], chat.download, api_visibility=INTERNAL).then(
             None, js="() => document.querySelector('#citeqa-export-file')?.click()"
         )
-        chat.reset.click(events.clear, None, cleared)
-        chat.chatbot.clear(events.clear, None, cleared)
+        chat.reset.click(events.clear, None, cleared, api_visibility=INTERNAL)
+        chat.chatbot.clear(events.clear, None, cleared, api_visibility=INTERNAL)
         views = [docs.table, chat.doc_filter, docs.to_remove, compare_docs]
         # Progress is drawn once, over the files being indexed (by default every output of
         # the event draws its own copy).
@@ -223,10 +224,16 @@ def build_app(
             [docs.upload],
             [docs.status, docs.upload, *views],
             show_progress_on=[docs.upload],
-        ).then(events.landing, None, chat.chatbot)
+            api_visibility=INTERNAL,
+        ).then(events.landing, None, chat.chatbot, api_visibility=INTERNAL)
         docs.drop.click(
-            events.remove, [docs.to_remove], [docs.status, *views], show_progress_on=[docs.table]
-        ).then(events.landing, None, chat.chatbot)
-        app.load(events.document_views, None, views)
-        app.load(events.landing, None, chat.chatbot)
+            events.remove,
+            [docs.to_remove],
+            [docs.status, *views],
+            show_progress_on=[docs.table],
+            api_visibility=INTERNAL,
+        ).then(events.landing, None, chat.chatbot, api_visibility=INTERNAL)
+        app.load(events.document_views, None, views, api_visibility=INTERNAL)
+        app.load(events.landing, None, chat.chatbot, api_visibility=INTERNAL)
+        add_api_endpoints(engine)
     return app

@@ -43,8 +43,9 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
+    from qa.access import check_bind, parse_auth
     from qa.engine import default_index_dir
-    from ui.server import check_bind, parse_auth, serve
+    from ui.server import serve
 
     command.existing_paths(args.paths)
     # The one bind check: a refusal is a usage error, said before anything is printed or indexed.

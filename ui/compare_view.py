@@ -11,6 +11,7 @@ import gradio as gr
 
 from qa.errors import CiteqaError
 from qa.types import Answer
+from ui.gradio_api import INTERNAL
 from ui.render import answer_html, error_html, visible
 
 if TYPE_CHECKING:
@@ -79,6 +80,6 @@ def build_compare_tab(engine: Engine) -> Any:
         titles = {d.doc_id: d.title for d in engine.documents()}
         yield compare_html(answers, titles, f"cmp{count}"), count + 1
 
-    ask.click(run, [question, docs, asked], [result, asked])
-    question.submit(run, [question, docs, asked], [result, asked])
+    ask.click(run, [question, docs, asked], [result, asked], api_visibility=INTERNAL)
+    question.submit(run, [question, docs, asked], [result, asked], api_visibility=INTERNAL)
     return docs

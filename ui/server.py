@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import os
 import re
-import secrets
 import shutil
 import tempfile
 import threading
@@ -20,6 +18,7 @@ import gradio as gr
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from qa.access import API_TOKEN_ENV, is_loopback, same_secret
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
 from ui.examples import EXAMPLE_DIR, drop_examples
@@ -34,33 +33,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 UPLOADS = "uploads"
-API_TOKEN_ENV = "CITEQA_API_TOKEN"
 TOKEN_LOGIN_MESSAGE = "Sign in with any user name and the API token as the password."
 # Gradio's file route fetches and relays any public http(s) URL it is given; the chat never needs
 # that, and a shared server must not become a proxy.
 _FILE_URL = re.compile(r"/file[=/][a-z][a-z0-9+.-]*:", re.IGNORECASE)
-
-
-class PublicBindRefused(ValueError):
-    """A non-loopback address was asked for without a login to guard it."""
-
-
-def parse_auth(value: str) -> tuple[str, str]:
-    """``user:pass`` -> ``(user, pass)``; the password may itself contain colons."""
-    user, colon, password = value.partition(":")
-    if not colon or not user or not password:
-        raise ValueError("--auth must look like user:password")
-    return user, password
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback IP addresses; any other name counts as public."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def token_login(token: str) -> Callable[[str, str], bool]:
@@ -68,22 +44,9 @@ def token_login(token: str) -> Callable[[str, str], bool]:
     password (compared in constant time)."""
 
     def check(user: str, password: str) -> bool:
-        return secrets.compare_digest(password.encode(), token.encode())
+        return same_secret(password, token)
 
     return check
-
-
-def check_bind(host: str, auth: tuple[str, str] | None, *, insecure_public: bool) -> None:
-    """Raise ``PublicBindRefused`` unless ``host`` is loopback, a login is set, or forced.
-
-    Only ``auth`` counts: an API token is a credential for scripts, not a login for people.
-    """
-    if auth is None and not insecure_public and not is_loopback(host):
-        raise PublicBindRefused(
-            f"refusing to serve on {host} without a login: anyone on the network could read "
-            "and change the index. Add --auth USER:PASS, bind 127.0.0.1, or pass "
-            "--insecure-public if the network itself is trusted."
-        )
 
 
 async def _refuse_file_urls(

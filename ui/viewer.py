@@ -19,6 +19,7 @@ from PIL import Image
 from qa.errors import CiteqaError
 from qa.pages import PageView
 from qa.types import pages_label
+from ui.gradio_api import INTERNAL
 from ui.pagelink import BadPageLink, PageLink, parse_page_href
 from ui.render import visible
 
@@ -183,12 +184,15 @@ def build_viewer(engine: Engine, beside: gr.Column) -> None:
             return _unchanged()
         return show_page(engine, PageLink(state.doc_id, number, state.quote))
 
-    trigger.click(open_link, [ref], outputs).then(None, js=SCROLL_TO_QUOTE)
+    trigger.click(open_link, [ref], outputs, api_visibility=INTERNAL).then(None, js=SCROLL_TO_QUOTE)
     for button, forward in ((previous, False), (following, True)):
-        button.click(lambda state, forward=forward: step(state, forward), [shown], outputs).then(
-            None, js=SCROLL_TO_QUOTE
-        )
-    close.click(_closed, None, [panel, beside])
+        button.click(
+            lambda state, forward=forward: step(state, forward),
+            [shown],
+            outputs,
+            api_visibility=INTERNAL,
+        ).then(None, js=SCROLL_TO_QUOTE)
+    close.click(_closed, None, [panel, beside], api_visibility=INTERNAL)
     # The panel's own arrow opens and closes it without going through the events above.
-    panel.collapse(lambda: gr.Column(visible=True), None, [beside])
-    panel.expand(lambda: gr.Column(visible=False), None, [beside])
+    panel.collapse(lambda: gr.Column(visible=True), None, [beside], api_visibility=INTERNAL)
+    panel.expand(lambda: gr.Column(visible=False), None, [beside], api_visibility=INTERNAL)

@@ -2,10 +2,10 @@
 
 Each subcommand is a ``Command`` (``qa.cli.command``) in the module of its group:
 ``documents`` (chunks, index, docs, remove), ``questions`` (search, ask, compare, chat),
-``evaluation`` (eval) and ``feedback`` (feedback export). To add one, write it there and
-list it in ``BUILTIN``. Other packages add commands through the ``citeqa.commands`` entry
-points (``name = "module:COMMAND"``): that is how ``ui`` adds ``serve`` without qa importing
-ui.
+``evaluation`` (eval), ``feedback`` (feedback export) and ``integrations`` (mcp). To add
+one, write it there and list it in ``BUILTIN``. Other packages add commands through the
+``citeqa.commands`` entry points (``name = "module:COMMAND"``): that is how ``ui`` adds
+``serve`` without qa importing ui.
 
 Exit status: 0 on success, 1 when the work failed (unreadable input, a busy or damaged index,
 an unexpected error), 2 for a usage mistake (bad argument, missing path or index). Errors are
@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from qa.cli import documents, evaluation, feedback, questions
+from qa.cli import documents, evaluation, feedback, integrations, questions
 from qa.cli.command import FAILURE, USAGE_ERROR, Command, UsageError
 from qa.errors import (
     CiteqaError,
@@ -58,6 +58,7 @@ BUILTIN: dict[str, Command] = {
     "remove": documents.REMOVE,
     "eval": evaluation.EVAL,
     "feedback": feedback.FEEDBACK,
+    "mcp": integrations.MCP,
 }
 ENTRY_POINTS = "citeqa.commands"
 

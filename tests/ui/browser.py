@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +12,7 @@ from typing import Any
 import pytest
 
 from qa import Engine
+from tests.serving import serving_app
 from ui.server import build_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,33 +30,11 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 60_000
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def serving(engine: Engine, upload_dir: Path) -> Iterator[str]:
     """The real server (API + chat) on a free loopback port, in a thread; yields its URL."""
-    import uvicorn
-
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    app = build_server(engine, upload_dir=upload_dir)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving_app(build_server(engine, upload_dir=upload_dir)) as url:
+        yield url
 
 
 @contextmanager

@@ -19,13 +19,14 @@ from fastapi.testclient import TestClient
 from gradio.utils import get_upload_folder
 
 from qa import Engine
+from qa.access import PublicBindRefused, check_bind, is_loopback
 from tests.fakes import FakeEncoder
 from tests.qa.ingest.test_hostile import docx_of_tiny_runs
 from tests.ui.browser import serving
 from ui.events import EXTRACTIVE, Events
 from ui.exports import Exports
 from ui.render import answer_html
-from ui.server import EXAMPLE_DIR, PublicBindRefused, build_server, check_bind, is_loopback
+from ui.server import EXAMPLE_DIR, build_server
 from ui.uploads import UploadRejected, discard_upload, is_upload, save_upload
 from ui.viewer import page_html
 

@@ -8,14 +8,7 @@ from fastapi.testclient import TestClient
 
 from qa import Engine
 from tests.fakes import FakeEncoder
-from ui.server import EXAMPLE_DIR, build_server, open_for_serving, parse_auth
-
-
-def test_parse_auth_keeps_colons_in_the_password() -> None:
-    assert parse_auth("ann:a:b") == ("ann", "a:b")
-    for bad in ("ann", ":pw", "ann:"):
-        with pytest.raises(ValueError, match="user:password"):
-            parse_auth(bad)
+from ui.server import EXAMPLE_DIR, build_server, open_for_serving
 
 
 def test_an_empty_index_is_filled_with_the_example_collection(tmp_path: Path) -> None:
