@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from qa.cli import command
-from qa.cli.command import Command, UsageError, add_index_options
+from qa.cli.command import Command, add_access_options, add_index_options, checked_login
 
 
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,36 +24,21 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
-    parser.add_argument(
-        "--auth", metavar="USER:PASS", default=None, help="require this login for the UI and /api"
-    )
-    parser.add_argument(
-        "--api-token",
-        metavar="TOKEN",
-        default=None,
-        help="accept 'Authorization: Bearer TOKEN' on /api; without --auth the chat's login "
-        "takes it as the password (default: $CITEQA_API_TOKEN)",
-    )
-    parser.add_argument(
-        "--insecure-public",
-        action="store_true",
-        help="allow a non-loopback --host without --auth (the chat is then open to the network)",
+    add_access_options(
+        parser,
+        guarded="the UI and /api",
+        token_note="; without --auth the chat's login takes it as the password",
+        public_note=" (the chat is then open to the network)",
     )
     add_index_options(parser)
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from qa.access import check_bind, parse_auth
     from qa.engine import default_index_dir
     from ui.server import serve
 
     command.existing_paths(args.paths)
-    # The one bind check: a refusal is a usage error, said before anything is printed or indexed.
-    try:
-        auth = parse_auth(args.auth) if args.auth else None
-        check_bind(args.host, auth, insecure_public=args.insecure_public)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    auth = checked_login(args)
     index = Path(args.index) if args.index else default_index_dir()
     print(
         f"citeqa: chat at http://{args.host}:{args.port}/ , API docs at /docs, index {index}",

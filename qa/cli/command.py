@@ -36,6 +36,41 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
+def add_access_options(
+    parser: argparse.ArgumentParser, *, guarded: str, token_note: str = "", public_note: str = ""
+) -> None:
+    """``--auth``, ``--api-token`` and ``--insecure-public``: who may reach a server that
+    guards ``guarded`` (the rules are ``qa.access``'s; see ``checked_login``)."""
+    parser.add_argument(
+        "--auth", metavar="USER:PASS", default=None, help=f"require this login for {guarded}"
+    )
+    parser.add_argument(
+        "--api-token",
+        metavar="TOKEN",
+        default=None,
+        help=f"accept 'Authorization: Bearer TOKEN' on {guarded}{token_note} "
+        "(default: $CITEQA_API_TOKEN)",
+    )
+    parser.add_argument(
+        "--insecure-public",
+        action="store_true",
+        help=f"allow a non-loopback --host without --auth{public_note}",
+    )
+
+
+def checked_login(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The ``--auth`` login, once ``--host`` is known to be allowed with it: a refusal is a
+    ``UsageError``, said before the model loads or anything is printed."""
+    from qa.access import check_bind, parse_auth
+
+    try:
+        auth = parse_auth(args.auth) if args.auth else None
+        check_bind(args.host, auth, insecure_public=args.insecure_public)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    return auth
+
+
 def add_index_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--index",

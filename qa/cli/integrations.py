@@ -10,7 +10,14 @@ import importlib.util
 import os
 import sys
 
-from qa.cli.command import Command, UsageError, add_index_options, open_engine
+from qa.cli.command import (
+    Command,
+    UsageError,
+    add_access_options,
+    add_index_options,
+    checked_login,
+    open_engine,
+)
 
 
 def _mcp_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,34 +28,16 @@ def _mcp_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="--http address (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="--http port (default: 8765)")
-    parser.add_argument(
-        "--auth", metavar="USER:PASS", default=None, help="--http: require this HTTP basic login"
-    )
-    parser.add_argument(
-        "--api-token",
-        metavar="TOKEN",
-        default=None,
-        help="--http: require 'Authorization: Bearer TOKEN' (default: $CITEQA_API_TOKEN)",
-    )
-    parser.add_argument(
-        "--insecure-public",
-        action="store_true",
-        help="--http: allow a non-loopback --host without --auth",
-    )
+    add_access_options(parser, guarded="--http's /mcp")
     add_index_options(parser)
 
 
 def _run_mcp(args: argparse.Namespace) -> int:
-    from qa.access import API_TOKEN_ENV, check_bind, parse_auth
+    from qa.access import API_TOKEN_ENV
 
     if importlib.util.find_spec("mcp") is None:
         raise UsageError("citeqa mcp needs the MCP SDK: pip install 'citeqa[mcp]'")
-    # The bind is checked before the model loads, so that a refusal is said at once.
-    try:
-        auth = parse_auth(args.auth) if args.auth else None
-        check_bind(args.host, auth, insecure_public=args.insecure_public)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    auth = checked_login(args)
     from qa.integrations import mcp, mcp_http
 
     engine = open_engine(args)
