@@ -203,7 +203,7 @@ _SEGMENT_BREAK = re.compile(r"\s*(?:;|:|\.\.\.|…)\s+")
 _OPENERS = word_set("a an the from to within between its their his her this these those")
 _ARTICLES = word_set("a an the")
 # A question after a share is answered by a percentage.
-_ASKS_SHARE = re.compile(r"%|\b(?:share|percentage|percent|per cent|proportion)\b", re.I)
+_ASKS_SHARE = re.compile(r"%|\b(?:share|percentage|percent|per cent|proportion)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 SPAN_FEATURES = (
     "kind_asked",
