@@ -352,6 +352,8 @@ def phrases(analysis: QuestionAnalysis, question: str, sentence: str) -> list[Ph
         if p.text
         and any(a <= p.start and p.end <= b for a, b in segments)
         and len(p.text.split()) <= max(RUN_MAX_WORDS, SHORT_MAX_WORDS)
+        # The whole sentence is the quote, not a short answer.
+        and p.text != sentence.strip().rstrip(" ,;:.")
         and _token_aligned(sentence, p.start, p.end)
         # Words are never the answer to "how many" or "when": only a phrase holding a figure,
         # date or duration is.

@@ -4,7 +4,8 @@ import pytest
 
 from qa.answer.model import load_model
 from qa.answer.question import analyse
-from qa.answer.shortanswer import phrases, rule_choice, short_answer
+from qa.answer.shortanswer import asking, phrases, rule_choice, short_answer
+from qa.retrieval.fields import words
 
 
 @pytest.mark.parametrize(
@@ -140,3 +141,19 @@ def test_a_percentage_of_something_keeps_what_it_is_of_or_stands_alone() -> None
     texts = [p.text for p in phrases(analyse(question), question, sentence)]
     assert "45% of the minimum wage in 2031" in texts
     assert not any(t.endswith(" of") for t in texts), texts
+
+
+def test_the_whole_sentence_is_never_its_own_short_answer() -> None:
+    question = "How many submarines does the Northland navy operate?"
+    sentence = "The Northland navy operates 4 submarines."
+    texts = [p.text for p in phrases(analyse(question), question, sentence)]
+    assert "4 submarines" in texts
+    assert "The Northland navy operates 4 submarines" not in texts
+
+
+def test_a_follow_up_is_answered_with_the_figure_it_asks_for() -> None:
+    resolved = "And how many submarines? (How many frigates does the Northland navy operate?)"
+    own = words("And how many submarines?")
+    sentence = "The Northland navy operates 12 frigates and 4 submarines from two bases."
+    found = short_answer(analyse(resolved), asking(resolved, own), sentence, load_model())
+    assert found is not None and "4 submarines" in found and "12" not in found
