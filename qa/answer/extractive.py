@@ -341,7 +341,17 @@ def _answer_found(
     # A short answer states the fact in bold: only for an answer more likely right than wrong.
     sure = confidence >= SURE_CONFIDENCE
     asked = asking(question, own_words)
-    short = short_answer(analysis, asked, chosen[0].sentence.text, model) if sure else None
+    short = (
+        short_answer(
+            analysis,
+            asked,
+            [s.sentence.text for s in chosen],
+            [s.probability for s in chosen],
+            model,
+        )
+        if sure
+        else None
+    )
     return Answer(
         question,
         " ".join(parts),

@@ -48,7 +48,14 @@ from qa.answer.model import DEFAULT_PATH, AnswerModel, Linear
 from qa.answer.question import QuestionAnalysis, analyse
 from qa.answer.ranking import ScoredSentence, embedded, near_best
 from qa.answer.scoring import similarities
-from qa.answer.shortanswer import SPAN_FEATURES, asking, phrase_features, phrases
+from qa.answer.shortanswer import (
+    SHORT_SENTENCES,
+    SPAN_FEATURES,
+    asking,
+    best_phrase,
+    phrase_features,
+    phrases,
+)
 from qa.engine import Engine
 from qa.evaluate import Question, load_questions, normalize
 from qa.text import YEAR
@@ -368,6 +375,26 @@ def _threshold(confidence: np.ndarray, answerable: np.ndarray) -> float:
     return float((best_cut + below.max()) / 2) if len(below) else best_cut
 
 
+def short_choice(
+    data: QuestionData, simulated: Simulated, phrase_ranker: Linear
+) -> tuple[bool, float] | None:
+    """Whether the short answer the answer stage would pick holds the gold span, and its share
+    among its sentence's phrases (see ``shortanswer.best_phrase``); None without phrases."""
+    if not len(simulated.order):
+        return None
+    probabilities = np.exp(simulated.logits - np.logaddexp.reduce(simulated.logits))
+    quoted = simulated.order[:SHORT_SENTENCES]
+    scores = [
+        phrase_ranker.logits(data.phrase_rows[i]) if len(data.phrase_rows[i]) else np.zeros(0)
+        for i in quoted
+    ]
+    chosen = best_phrase(scores, probabilities[: len(quoted)])
+    if chosen is None:
+        return None
+    sentence, phrase, share = chosen
+    return bool(data.phrase_holds[quoted[sentence]][phrase]), share
+
+
 def _phrase_ranker(train: Sequence[QuestionData]) -> Linear:
     """The phrase ranker, fitted on the phrases of the sentences that hold the gold span."""
     groups = [
@@ -393,13 +420,10 @@ def _short_model(
         outside = [d for d in train if d.file != file] if len(files) > 1 else train
         phrase_ranker = _phrase_ranker(outside)
         for d in held:
-            top = simulate(d, prefilter, ranker).order[:1]
-            if not len(top) or not len(d.phrase_rows[top[0]]):
-                continue
-            scores = phrase_ranker.logits(d.phrase_rows[top[0]])
-            best = int(np.argmax(scores))
-            shares.append(float(np.exp(scores[best] - np.logaddexp.reduce(scores))))
-            right.append(bool(d.phrase_holds[top[0]][best]))
+            chosen = short_choice(d, simulate(d, prefilter, ranker), phrase_ranker)
+            if chosen is not None:
+                shares.append(chosen[1])
+                right.append(chosen[0])
     p, r = np.array(shares), np.array(right)
     gains = [(r[p >= c].sum() - WRONG_SHORT_COST * (~r[p >= c]).sum(), -c) for c in np.unique(p)]
     return _phrase_ranker(train), float(-max(gains)[1]) if gains else 0.5

@@ -197,6 +197,8 @@ _KINDS = (Expect.NUMBER, Expect.DATE, Expect.DURATION, Expect.PERSON, Expect.NAM
 _RUN_ANSWERS = (Expect.DESCRIPTION, Expect.REASON, Expect.LIST)
 # Longer answers are quoted, not shortened: a short answer is a phrase of up to this many words.
 SHORT_MAX_WORDS = 12
+# The short answer is a phrase of one of this many best quoted sentences.
+SHORT_SENTENCES = 2
 # A short answer never spans a table's cells or rows, a semicolon or a colon.
 _SEGMENT_BREAK = re.compile(r"\s*(?:;|:|\.\.\.|…)\s+")
 # Words a phrase may open with among the glue words ("the highest body", "from 39 to 33").
@@ -488,17 +490,44 @@ def asking(question: str, own_words: Sequence[str] | None) -> str:
     return " ".join(own_words) if own_words else question
 
 
+def best_phrase(
+    scores: Sequence[np.ndarray], probabilities: Sequence[float]
+) -> tuple[int, int, float] | None:
+    """(sentence, phrase, share) of the likeliest answer among the phrases of the quoted
+    sentences: ``scores[i]`` are the phrase model's logits of sentence i's phrases (float, any
+    length), ``probabilities[i]`` the ranker's probability that sentence i holds the answer.
+    A phrase's chance is its share among its sentence's phrases times its sentence's
+    probability; ``share`` is the former. None when no sentence has a phrase."""
+    best: tuple[float, int, int, float] | None = None
+    for i, (logits, probability) in enumerate(zip(scores, probabilities, strict=True)):
+        if not len(logits):
+            continue
+        shares = logits - np.logaddexp.reduce(logits)
+        b = int(np.argmax(shares))
+        joint = float(shares[b]) + math.log(max(probability, 1e-12))
+        if best is None or joint > best[0]:
+            best = (joint, i, b, float(np.exp(shares[b])))
+    return None if best is None else best[1:]
+
+
 def short_answer(
-    analysis: QuestionAnalysis, question: str, sentence: str, model: AnswerModel
+    analysis: QuestionAnalysis,
+    question: str,
+    sentences: Sequence[str],
+    probabilities: Sequence[float],
+    model: AnswerModel,
 ) -> str | None:
-    """The phrase of ``sentence`` (the best quoted one) the model rates most likely to be the
-    answer, or None when its share among the candidates is below ``model.short_threshold``."""
-    found = phrases(analysis, question, sentence)
-    if not found:
+    """The phrase of the best quoted ``sentences`` (best first, with the ranker's probability
+    that each holds the answer) most likely to be the answer (see ``best_phrase``), or None
+    when its share among its sentence's phrases is below ``model.short_threshold``: a short
+    answer only where one phrase stands out."""
+    found = [phrases(analysis, question, sentence) for sentence in sentences[:SHORT_SENTENCES]]
+    scores = [
+        model.short.logits(phrase_features(analysis, question, sentence, candidates))
+        for sentence, candidates in zip(sentences, found, strict=False)
+    ]
+    chosen = best_phrase(scores, probabilities[: len(found)])
+    if chosen is None:
         return None
-    scores = model.short.logits(phrase_features(analysis, question, sentence, found))
-    best = int(np.argmax(scores))
-    # The phrase's share of the chance among the sentence's phrases: a short answer only where
-    # one phrase stands out.
-    share = float(np.exp(scores[best] - np.logaddexp.reduce(scores)))
-    return found[best].text if share >= model.short_threshold else None
+    sentence, phrase, share = chosen
+    return found[sentence][phrase].text if share >= model.short_threshold else None

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from qa.answer.model import load_model
 from qa.answer.question import analyse
-from qa.answer.shortanswer import asking, phrases, rule_choice, short_answer
+from qa.answer.shortanswer import asking, best_phrase, phrases, rule_choice, short_answer
 from qa.retrieval.fields import words
 
 
@@ -75,13 +76,13 @@ def test_the_rule_choice_feature_is_the_asked_for_phrase(
     ],
 )
 def test_the_shipped_model_picks_the_typed_phrase(question: str, sentence: str, short: str) -> None:
-    assert short_answer(analyse(question), question, sentence, load_model()) == short
+    assert short_answer(analyse(question), question, [sentence], [1.0], load_model()) == short
 
 
 def test_no_figure_in_the_quote_means_no_short_answer_to_how_many() -> None:
     question = "How many patrol boats does the Northland coast guard operate?"
     sentences = ["The Northland coast guard patrols the fjords in all seasons."]
-    assert short_answer(analyse(question), question, sentences[0], load_model()) is None
+    assert short_answer(analyse(question), question, sentences, [1.0], load_model()) is None
 
 
 WORDY = [
@@ -108,7 +109,7 @@ def test_candidate_phrases_never_start_or_end_inside_a_word(sentence: str, quest
         after = sentence[phrase.end] if phrase.end < len(sentence) else " "
         assert not (before.isalnum() or before == "-"), phrase
         assert not (after.isalnum() or after == "-"), phrase
-    found = short_answer(analyse(question), question, sentence, load_model())
+    found = short_answer(analyse(question), question, [sentence], [1.0], load_model())
     assert found is None or found in sentence
 
 
@@ -155,5 +156,26 @@ def test_a_follow_up_is_answered_with_the_figure_it_asks_for() -> None:
     resolved = "And how many submarines? (How many frigates does the Northland navy operate?)"
     own = words("And how many submarines?")
     sentence = "The Northland navy operates 12 frigates and 4 submarines from two bases."
-    found = short_answer(analyse(resolved), asking(resolved, own), sentence, load_model())
+    found = short_answer(analyse(resolved), asking(resolved, own), [sentence], [1.0], load_model())
     assert found is not None and "4 submarines" in found and "12" not in found
+
+
+def test_the_short_answer_is_the_likeliest_phrase_of_the_quoted_sentences() -> None:
+    """Each phrase's chance is its share among its sentence's phrases times its sentence's
+    probability: checked against every (sentence, phrase) pair."""
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        scores = [rng.normal(size=int(rng.integers(0, 5))) * 3 for _ in range(3)]
+        probabilities = rng.dirichlet(np.ones(3))
+        chances = {
+            (i, j): np.exp(s[j]) / np.exp(s).sum() * probabilities[i]
+            for i, s in enumerate(scores)
+            for j in range(len(s))
+        }
+        chosen = best_phrase(scores, probabilities)
+        if not chances:
+            assert chosen is None
+            continue
+        i, j = max(chances, key=chances.get)
+        assert chosen is not None and chosen[:2] == (i, j)
+        assert chosen[2] == pytest.approx(np.exp(scores[i][j]) / np.exp(scores[i]).sum())
