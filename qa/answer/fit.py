@@ -375,7 +375,7 @@ def _threshold(confidence: np.ndarray, answerable: np.ndarray) -> float:
     return float((best_cut + below.max()) / 2) if len(below) else best_cut
 
 
-def short_choice(
+def _short_choice(
     data: QuestionData, simulated: Simulated, phrase_ranker: Linear
 ) -> tuple[bool, float] | None:
     """Whether the short answer the answer stage would pick holds the gold span, and its share
@@ -384,10 +384,7 @@ def short_choice(
         return None
     probabilities = np.exp(simulated.logits - np.logaddexp.reduce(simulated.logits))
     quoted = simulated.order[:SHORT_SENTENCES]
-    scores = [
-        phrase_ranker.logits(data.phrase_rows[i]) if len(data.phrase_rows[i]) else np.zeros(0)
-        for i in quoted
-    ]
+    scores = [phrase_ranker.logits(data.phrase_rows[i]) for i in quoted]
     chosen = best_phrase(scores, probabilities[: len(quoted)])
     if chosen is None:
         return None
@@ -409,10 +406,10 @@ def _phrase_ranker(train: Sequence[QuestionData]) -> Linear:
 def _short_model(
     train: Sequence[QuestionData], prefilter: Linear, ranker: Linear
 ) -> tuple[Linear, float]:
-    """The phrase ranker and its threshold on the best phrase's share of the ranker's top
-    sentence: the share above which short answers gain most, a right one (holding the gold
-    span) counting 1 and a wrong one ``WRONG_SHORT_COST``. The shares are those of phrase
-    rankers fitted without each question's file, as new questions would get."""
+    """The phrase ranker and its threshold on the chosen phrase's share among its sentence's
+    phrases (see ``_short_choice``): the share above which short answers gain most, a right
+    one (holding the gold span) counting 1 and a wrong one ``WRONG_SHORT_COST``. The shares
+    are those of phrase rankers fitted without each question's file, as new questions get."""
     files = sorted({d.file for d in train})
     shares, right = [], []
     for file in files:
@@ -420,7 +417,7 @@ def _short_model(
         outside = [d for d in train if d.file != file] if len(files) > 1 else train
         phrase_ranker = _phrase_ranker(outside)
         for d in held:
-            chosen = short_choice(d, simulate(d, prefilter, ranker), phrase_ranker)
+            chosen = _short_choice(d, simulate(d, prefilter, ranker), phrase_ranker)
             if chosen is not None:
                 shares.append(chosen[1])
                 right.append(chosen[0])
