@@ -10,6 +10,8 @@ absent), which the first row indexes into a temporary folder:
   index 1 page       ``citeqa index`` of one page into a new folder
   ask                ``citeqa ask`` on the paper's index
   open + search      ``citeqa search`` on it: a new process opens the index and searches once
+  ask, served        ``citeqa ask`` while ``citeqa serve`` runs on the same index (started by
+                     the checkout under test, on a free port, stopped after the row)
 With ``--against CHECKOUT`` (e.g. a ``git worktree`` of main) each row also runs from that
 checkout, alternating run by run so that both see the same load on a shared machine, and the
 table gives both medians and the ratio. With ``--full`` it then runs, on this checkout only:
@@ -29,13 +31,16 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import argparse
+import contextlib
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,6 +127,41 @@ def median_pairs(
         for checkout in checkouts if run % 2 == 0 else reversed(checkouts):
             samples[checkout.name].append(checkout.run(*make(checkout, run)))
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+@contextlib.contextmanager
+def serving(checkouts: list[Checkout], indexes: dict[str, Path]) -> Iterator[None]:
+    """``citeqa serve`` from each checkout on its index, until the block ends.
+
+    Waits until each accepts connections (60 s at most): it listens once its model is loaded.
+    """
+    servers = []
+    for checkout in checkouts:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        argv = ["serve", "--index", str(indexes[checkout.name]), "--port", str(port)]
+        servers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "qa.cli", *argv],
+                cwd=checkout.root,
+                env={**os.environ, "PYTHONPATH": str(checkout.root)},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+    try:
+        yield
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=30)
 
 
 def print_row(label: str, medians: dict[str, float], target: str) -> None:
@@ -225,6 +265,16 @@ def main() -> int:
             ),
             "target <= 0.8 s",
         )
+        with serving(checkouts, indexes):
+            print_row(
+                "ask, served",
+                median_pairs(
+                    checkouts,
+                    args.runs,
+                    lambda c, run: ("ask", QUESTION, "--index", str(indexes[c.name])),
+                ),
+                "a second question from the shell",
+            )
         if args.full:
             embed_against_peak(clock)
             subprocess.run([sys.executable, str(ROOT / "bench" / "query_latency.py")], check=True)

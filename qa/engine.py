@@ -11,7 +11,6 @@ to check when every use of the two locks is in one file.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -41,7 +40,7 @@ from qa.naming import named_scope, searched_in
 from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
 from qa.retrieval.hybrid import SEARCH_MODES, HybridRetriever
 from qa.rwlock import ReadWriteLock
-from qa.settings import Settings
+from qa.settings import Settings, default_index_dir
 from qa.types import Answer, Chunk, Document, Hit
 
 # Reading files (pypdf, BeautifulSoup, python-docx) and composing answers (wordfreq, the
@@ -70,12 +69,6 @@ def check_question(question: str, max_chars: int) -> str:
             "(max_query_chars)"
         )
     return question.strip()
-
-
-def default_index_dir() -> Path:
-    """``$CITEQA_INDEX``, else ``~/.citeqa/index``."""
-    configured = os.environ.get("CITEQA_INDEX")
-    return Path(configured) if configured else Path.home() / ".citeqa" / "index"
 
 
 @dataclass(frozen=True)

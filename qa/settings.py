@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 BACKENDS = ("faiss", "milvus")
@@ -150,3 +151,9 @@ class Settings:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def default_index_dir() -> Path:
+    """``$CITEQA_INDEX``, else ``~/.citeqa/index``."""
+    configured = os.environ.get("CITEQA_INDEX")
+    return Path(configured) if configured else Path.home() / ".citeqa" / "index"

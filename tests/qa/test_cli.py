@@ -415,3 +415,19 @@ def test_short_commands_import_only_what_they_use(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert done.stdout.splitlines()[-1] == "0", done.stdout.splitlines()[-1]
+
+
+def test_a_stale_server_file_falls_back_to_answering_in_process(
+    index: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qa.served import SERVED_FILE, announced
+    from tests.serving import free_port
+
+    alone = run_json(capsys, "ask", "Who patrols the coast?", "--index", index)
+    # A live process (this one) but a port nothing listens on: what a server killed while
+    # another process took its pid would leave.
+    with announced(
+        Path(index), "127.0.0.1", free_port(), token="t", model=None, backend=None, milvus_uri=None
+    ):
+        assert (Path(index) / SERVED_FILE).exists()
+        assert run_json(capsys, "ask", "Who patrols the coast?", "--index", index) == alone
