@@ -71,7 +71,7 @@ def _copy(cache: Path, tmp_path: Path) -> Path:
 
 
 def _entry(cache: Path) -> Path:
-    (entry,) = (path for path in cache.iterdir() if not path.name.startswith("."))
+    (entry,) = (path for path in cache.iterdir() if path.is_dir() and path.name[0] != ".")
     return entry
 
 
