@@ -19,7 +19,8 @@ embed-only chunks/s of the default encoder on the paper's chunk texts against th
 at that precision (FLOP per chunk from the model's shape and the chunks' mean token count, x
 chunks/s, over cores x FLOP/cycle x clock; the clock is the highest the OS reports unless
 ``--clock-ghz`` says otherwise), then ``bench/query_latency.py`` (engine.ask p50 over the 56
-documents). The converted model comes from the user cache, as for any ``citeqa`` command.
+documents; ``--latency-index DIR`` hands it an index of them already built, which it updates).
+The converted model comes from the user cache, as for any ``citeqa`` command.
 """
 
 from __future__ import annotations
@@ -216,6 +217,7 @@ def main() -> int:
     parser.add_argument("--against", type=Path, help="another checkout to alternate with")
     parser.add_argument("--full", action="store_true", help="also embed-only and ask latency")
     parser.add_argument("--clock-ghz", type=float, default=None)
+    parser.add_argument("--latency-index", type=Path, help="bench/query_latency.py's --index")
     args = parser.parse_args()
     if not PAPER.is_dir():
         print(f"skipped: {PAPER} is absent", file=sys.stderr)
@@ -277,7 +279,10 @@ def main() -> int:
             )
         if args.full:
             embed_against_peak(clock)
-            subprocess.run([sys.executable, str(ROOT / "bench" / "query_latency.py")], check=True)
+            latency = [sys.executable, str(ROOT / "bench" / "query_latency.py")]
+            if args.latency_index:
+                latency += ["--index", str(args.latency_index)]
+            subprocess.run(latency, check=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
