@@ -44,7 +44,7 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run_serve(args: argparse.Namespace) -> int:
     from qa.access import check_bind, parse_auth
-    from qa.settings import default_index_dir
+    from qa.engine import default_index_dir
     from ui.server import serve
 
     command.existing_paths(args.paths)
