@@ -40,7 +40,7 @@ from qa.naming import named_scope, searched_in
 from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
 from qa.retrieval.hybrid import SEARCH_MODES, HybridRetriever
 from qa.rwlock import ReadWriteLock
-from qa.settings import Settings, default_index_dir
+from qa.settings import MAX_K, Settings, default_index_dir
 from qa.types import Answer, Chunk, Document, Hit
 
 # Reading files (pypdf, BeautifulSoup, python-docx) and composing answers (wordfreq, the
@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ANSWER_MODES = ("extractive", "generative")
-MAX_K = 100
 
 
 def check_question(question: str, max_chars: int) -> str:

@@ -153,6 +153,11 @@ class Settings:
         return asdict(self)
 
 
+# The most passages a search or an answer may read (``k``); here rather than in qa.engine so
+# that the command line checks ``-k`` without importing the engine.
+MAX_K = 100
+
+
 def default_index_dir() -> Path:
     """``$CITEQA_INDEX``, else ``~/.citeqa/index``."""
     configured = os.environ.get("CITEQA_INDEX")

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def _k_value(text: str) -> int:
-    from qa.engine import MAX_K
+    from qa.settings import MAX_K
 
     try:
         k = int(text)
