@@ -59,6 +59,9 @@ PRECISIONS = ("auto", "fp32", "bf16")
 BACKENDS = ("auto", "openvino", "torch")
 
 _BF16_CPU_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
+# Beside the converted models: the model folders' hashes, read back while their files are
+# unchanged (``model_fingerprint``).
+FINGERPRINT_MEMO = "fingerprints.json"
 
 
 class BackendUnavailableError(RuntimeError):
@@ -227,7 +230,8 @@ class Encoder:
         notice, so an index built on an AMX server opens on a laptop without re-embedding.
         """
         if self._fingerprint is None:
-            self._fingerprint = f"st-{model_fingerprint(self.folder)}"
+            memo = self.cache_dir / FINGERPRINT_MEMO
+            self._fingerprint = f"st-{model_fingerprint(self.folder, memo)}"
         return self._fingerprint
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

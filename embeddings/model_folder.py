@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from embeddings.atomic import atomic_write_text
+
+logger = logging.getLogger(__name__)
 
 # Files whose content decides what vectors come out; weights are hashed in full below.
 _CONFIG_FILES = (
@@ -54,21 +59,73 @@ def resolve_model_folder(model: str | Path | None) -> Path:
     return folder
 
 
-def model_fingerprint(folder: Path) -> str:
+def model_fingerprint(folder: Path, memo: Path | None = None) -> str:
     """Content hash of a model folder's configuration, tokenizer and weights.
 
-    Weights are hashed in full (about 0.1 s for the default model): hashing only sizes or
+    Weights are hashed in full (about 0.07 s for the default model): hashing only sizes or
     mtimes would survive fine-tuning in place, or force rebuilds after a mere reinstall.
+    With ``memo`` (a JSON file, e.g. in the user's model cache) the hash of a folder whose
+    files all have the size, inode, mtime and ctime they had when it was last hashed is read
+    back instead of computed: every command would otherwise pay the 0.07 s at start. Writing a
+    file changes its ctime, which no user-space call can set back, so changed content is
+    always hashed again; a memo that cannot be read or written only costs the hash.
     """
+    signature = _signature(folder)
+    remembered = _read_memo(memo).get(str(folder)) if memo is not None else None
+    if (
+        signature is not None
+        and isinstance(remembered, dict)
+        and remembered.get("signature") == signature
+    ):
+        return str(remembered["fingerprint"])
+    fingerprint = _hash_folder(folder)
+    if memo is not None and signature is not None:
+        entries = _read_memo(memo)
+        entries[str(folder)] = {"signature": signature, "fingerprint": fingerprint}
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(memo, json.dumps(entries, indent=1, sort_keys=True))
+        except OSError as exc:
+            logger.debug("cannot remember the fingerprint in %s: %s", memo, exc)
+    return fingerprint
+
+
+def _signature(folder: Path) -> list[list[Any]] | None:
+    """Name, size, inode, mtime and ctime (ns) of every file the fingerprint reads."""
+    try:
+        paths = [folder / name for name in _CONFIG_FILES if (folder / name).is_file()]
+        paths += _weights(folder)
+        stats = [(path, path.stat()) for path in paths]
+    except (OSError, ModelNotFoundError):
+        return None
+    return [
+        [str(path.relative_to(folder)), st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+        for path, st in stats
+    ]
+
+
+def _read_memo(memo: Path) -> dict[str, Any]:
+    try:
+        entries = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return entries if isinstance(entries, dict) else {}
+
+
+def _weights(folder: Path) -> list[Path]:
+    weights = sorted(p for p in folder.iterdir() if p.name.endswith(_WEIGHT_SUFFIXES))
+    if not weights:
+        raise ModelNotFoundError(f"{folder} holds no model weights (*.safetensors or *.bin)")
+    return weights
+
+
+def _hash_folder(folder: Path) -> str:
     digest = hashlib.sha256()
     for name in _CONFIG_FILES:
         path = folder / name
         if path.is_file():
             digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    weights = sorted(p for p in folder.iterdir() if p.name.endswith(_WEIGHT_SUFFIXES))
-    if not weights:
-        raise ModelNotFoundError(f"{folder} holds no model weights (*.safetensors or *.bin)")
-    for path in weights:
+    for path in _weights(folder):
         with path.open("rb") as handle:
             digest.update(path.name.encode() + b"\0")
             digest.update(hashlib.file_digest(handle, "sha256").digest())

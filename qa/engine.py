@@ -11,19 +11,16 @@ to check when every use of the two locks is in one file.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.answer.citations import quote_pages
-from qa.answer.extractive import extractive_answer
-from qa.answer.generative import ChatClient, generative_answer, rewrite_followup
 from qa.compare import compare
 from qa.conversation import Resolution, Turn, resolve
 from qa.encoder import Encoder
@@ -39,22 +36,26 @@ from qa.index.base import Index
 from qa.index.folder import check_folder, make_private
 from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
-from qa.indexer import AddSummary, apply_update, plan_update
-from qa.ingest import Progress
 from qa.naming import named_scope, searched_in
 from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
-from qa.pages import PageView, load_page, render_pdf_page
-from qa.pipeline import Scan, Source, check_sources
 from qa.retrieval.hybrid import SEARCH_MODES, HybridRetriever
 from qa.rwlock import ReadWriteLock
-from qa.settings import Settings
-from qa.streaming import stream_update
+from qa.settings import MAX_K, Settings, default_index_dir
 from qa.types import Answer, Chunk, Document, Hit
+
+# Reading files (pypdf, BeautifulSoup, python-docx) and composing answers (wordfreq, the
+# answer model) cost ~0.3 s and ~0.45 s to import: a process that only searches, or only
+# indexes, imports them where they are used below.
+if TYPE_CHECKING:
+    from qa.answer.generative import ChatClient
+    from qa.indexer import AddSummary
+    from qa.ingest import Progress
+    from qa.pages import PageView
+    from qa.pipeline import Scan, Source
 
 logger = logging.getLogger(__name__)
 
 ANSWER_MODES = ("extractive", "generative")
-MAX_K = 100
 
 
 def check_question(question: str, max_chars: int) -> str:
@@ -67,12 +68,6 @@ def check_question(question: str, max_chars: int) -> str:
             "(max_query_chars)"
         )
     return question.strip()
-
-
-def default_index_dir() -> Path:
-    """``$CITEQA_INDEX``, else ``~/.citeqa/index``."""
-    configured = os.environ.get("CITEQA_INDEX")
-    return Path(configured) if configured else Path.home() / ".citeqa" / "index"
 
 
 @dataclass(frozen=True)
@@ -188,6 +183,9 @@ class Engine:
         """
         if isinstance(sources, (str, Path, Document)):
             sources = [sources]
+        from qa.pipeline import check_sources
+        from qa.streaming import stream_update
+
         check_sources(sources)
         summary = stream_update(
             self.store,
@@ -222,6 +220,8 @@ class Engine:
 
         The caller holds the writer locks (``_writing``), so writers never interleave.
         """
+        from qa.indexer import apply_update, plan_update
+
         started = time.perf_counter()
         update = plan_update(
             self.store,
@@ -261,6 +261,8 @@ class Engine:
         """Page ``number`` of ``doc_id`` as stored (the text quotes are checked against), with
         the ranges showing ``quote`` and the neighbouring page numbers; ``UnknownDocument``
         for a document or page that is not indexed."""
+        from qa.pages import load_page
+
         self._catch_up()
         with self._lock.read():
             return load_page(self.store, doc_id, number, quote)
@@ -268,6 +270,8 @@ class Engine:
     def page_image(self, doc_id: str, number: int) -> bytes | None:
         """Page ``number`` of a PDF document drawn as PNG; None for other documents, or when
         the file is gone or cannot be drawn."""
+        from qa.pages import render_pdf_page
+
         view = self.page(doc_id, number)
         if not view.has_image:
             return None
@@ -342,6 +346,8 @@ class Engine:
         resolution = resolve(question, history)
         settings = self.settings
         if resolution.followup and settings.llm_base_url and settings.llm_model:
+            from qa.answer.generative import rewrite_followup
+
             try:
                 rewritten = rewrite_followup(question, history or (), self._chat_client())
             except LanguageModelError as error:
@@ -428,6 +434,8 @@ class Engine:
         return list(named), [titles[d] for d in named]
 
     def _chat_client(self) -> ChatClient:
+        from qa.answer.generative import ChatClient
+
         settings = self.settings
         assert settings.llm_base_url and settings.llm_model
         return ChatClient(
@@ -440,6 +448,9 @@ class Engine:
     def _compose(
         self, resolution: Resolution, retrieved: _Retrieved, answer_mode: str, settings: Settings
     ) -> Answer:
+        from qa.answer.extractive import extractive_answer
+        from qa.answer.generative import generative_answer
+
         question = resolution.query
         if answer_mode == "generative":
             return generative_answer(
@@ -462,6 +473,8 @@ class Engine:
             return self.store.page_text(doc_id, numbers)
 
     def _locate(self, doc_id: str, pages: tuple[int, ...], quote: str) -> tuple[int, ...]:
+        from qa.answer.citations import quote_pages
+
         return quote_pages(self, doc_id, pages, quote)
 
     def _retrieve(

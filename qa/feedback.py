@@ -27,7 +27,7 @@ FEEDBACK = "feedback.sqlite"
 MAX_NOTE_CHARS = 2000
 # Verdicts come from clients, so every field has a limit that a real answer stays well under:
 # a language model's answer is at most a page, and an answer cites at most the 100 passages
-# it may read (qa.engine.MAX_K), each a chunk of a few hundred words or a table.
+# it may read (qa.settings.MAX_K), each a chunk of a few hundred words or a table.
 MAX_ANSWER_CHARS = 20_000
 MAX_CITATIONS = 100
 MAX_CITATIONS_CHARS = 500_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 BACKENDS = ("faiss", "milvus")
@@ -150,3 +151,14 @@ class Settings:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# The most passages a search or an answer may read (``k``); here rather than in qa.engine so
+# that the command line checks ``-k`` without importing the engine.
+MAX_K = 100
+
+
+def default_index_dir() -> Path:
+    """``$CITEQA_INDEX``, else ``~/.citeqa/index``."""
+    configured = os.environ.get("CITEQA_INDEX")
+    return Path(configured) if configured else Path.home() / ".citeqa" / "index"

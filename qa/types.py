@@ -241,6 +241,23 @@ class Chunk:
         name = block_name(self.kind, self.block_label)
         return source_label(self.title, self.pages, self.section, name)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        """The inverse of ``to_dict`` (e.g. a hit a server sent)."""
+        return cls(
+            id=str(data["id"]),
+            doc_id=str(data["doc_id"]),
+            title=str(data["title"]),
+            pages=tuple(int(p) for p in data["pages"]),
+            section=data.get("section"),
+            text=str(data["text"]),
+            source=data.get("source"),
+            kind=str(data.get("kind") or PARAGRAPH),
+            block_label=data.get("block_label"),
+            notes=tuple(data.get("notes") or ()),
+            glossary=tuple(data.get("glossary") or ()),
+        )
+
     def to_dict(self) -> dict[str, object]:
         return {
             "id": self.id,
@@ -266,6 +283,17 @@ class Hit:
     rank: int
     dense_rank: int | None = None
     lexical_rank: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Hit:
+        """The inverse of ``to_dict``."""
+        return cls(
+            chunk=Chunk.from_dict(data["chunk"]),
+            score=float(data["score"]),
+            rank=int(data["rank"]),
+            dense_rank=data.get("dense_rank"),
+            lexical_rank=data.get("lexical_rank"),
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import threading
@@ -19,6 +20,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from qa.access import API_TOKEN_ENV, is_loopback, same_secret
+from qa.served import announced
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
 from ui.examples import EXAMPLE_DIR, drop_examples
@@ -193,10 +195,22 @@ def serve(
     engine = open_for_serving(paths, index_dir, model=model, backend=backend, milvus_uri=milvus_uri)
     # The landing's suggested questions cost an answer each: make them before the first visit.
     threading.Thread(target=engine.overview, name="citeqa-overview", daemon=True).start()
-    app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth, api_token=api_token)
+    # `citeqa ask` on this index uses the API as its owner: with only a login set, a token of
+    # this run's own (in the owner-only file qa.served writes) lets it in without the password.
+    local_token = api_token or (secrets.token_urlsafe(32) if auth else None)
+    app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth, api_token=local_token)
     logger.info("serving on http://%s:%d (API docs at /docs)", host, port)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        with announced(
+            engine.folder,
+            host,
+            port,
+            token=local_token,
+            model=model,
+            backend=backend,
+            milvus_uri=milvus_uri,
+        ):
+            uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         engine.close()
         if gradio_cache is not None:

@@ -196,7 +196,7 @@ def _skipped_line(skipped: tuple[str, ...]) -> str:
 
 
 def _index_folder(args: argparse.Namespace) -> Path:
-    from qa.engine import default_index_dir
+    from qa.settings import default_index_dir
 
     return Path(args.index) if args.index else default_index_dir()
 

@@ -23,9 +23,9 @@ def _feedback_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_feedback(args: argparse.Namespace) -> int:
-    from qa.engine import default_index_dir
     from qa.feedback import FeedbackLog
     from qa.index.folder import check_folder
+    from qa.settings import default_index_dir
 
     folder = Path(args.index) if args.index else default_index_dir()
     # Only the verdicts are read: no model is loaded, but the folder must be an index.

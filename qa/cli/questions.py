@@ -5,22 +5,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from qa.cli import command
+from qa.cli import command, remote
 from qa.cli.command import Command, add_index_options, chunk_heading
 from qa.errors import InvalidQuestion, UnknownDocument
-from qa.types import Answer
+from qa.types import Answer, Hit
 
 if TYPE_CHECKING:
     from qa.conversation import Turn
 
+logger = logging.getLogger(__name__)
+
 
 def _k_value(text: str) -> int:
-    from qa.engine import MAX_K
+    from qa.settings import MAX_K
 
     try:
         k = int(text)
@@ -54,8 +57,10 @@ def _checked_question(question: str) -> str:
 
 
 def _run_search(args: argparse.Namespace) -> int:
-    question = _checked_question(args.question)
-    hits = command.open_engine(args).search(question, k=args.k, docs=args.doc)
+    hits = _served_hits(args)
+    if hits is None:
+        question = _checked_question(args.question)
+        hits = command.open_engine(args).search(question, k=args.k, docs=args.doc)
     if args.json:
         print(json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2))
         return 0
@@ -78,9 +83,34 @@ def _ask_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _read_history(path: Path) -> list[Turn]:
-    from qa.conversation import turn_from_json
+def _served_hits(args: argparse.Namespace) -> list[Hit] | None:
+    """The hits from the ``citeqa serve`` on this index, or None to search in-process."""
+    served = remote.served_for(args)
+    if served is None:
+        return None
+    try:
+        found = remote.search(served, args.question, args.k, args.doc)
+    except remote.Unavailable as error:
+        logger.info("searching in-process: %s", error)
+        return None
+    return [Hit.from_dict(hit) for hit in found]
 
+
+def _served_answer(args: argparse.Namespace, history: list[Any] | None) -> dict[str, Any] | None:
+    """The answer (``Answer.to_dict``) from the ``citeqa serve`` on this index, or None to
+    answer in-process."""
+    served = remote.served_for(args)
+    if served is None:
+        return None
+    try:
+        return remote.ask(served, args.question, args.k, args.doc, history)
+    except remote.Unavailable as error:
+        logger.info("answering in-process: %s", error)
+        return None
+
+
+def _history_items(path: Path) -> list[Any]:
+    """The turns of a ``--history`` file as JSON values (question strings, answer objects)."""
     text = path.read_text(encoding="utf-8")
     try:
         items = json.loads(text)
@@ -91,7 +121,7 @@ def _read_history(path: Path) -> list[Turn]:
             items = [line.strip() for line in text.splitlines() if line.strip()]
     if not isinstance(items, list):
         items = [items]
-    return [turn_from_json(item) for item in items]
+    return items
 
 
 def _bold(text: str) -> str:
@@ -117,11 +147,20 @@ def _print_answer(answer: Answer) -> None:
 
 
 def _run_ask(args: argparse.Namespace) -> int:
-    question = _checked_question(args.question)
-    history = _read_history(command.existing_paths([args.history])[0]) if args.history else None
-    answer = command.open_engine(args).ask(question, k=args.k, docs=args.doc, history=history)
+    items = _history_items(command.existing_paths([args.history])[0]) if args.history else None
+    served = _served_answer(args, items)
+    if served is not None:
+        answer = Answer.from_dict(served)
+        data = served
+    else:
+        from qa.conversation import turn_from_json
+
+        question = _checked_question(args.question)
+        history = None if items is None else [turn_from_json(item) for item in items]
+        answer = command.open_engine(args).ask(question, k=args.k, docs=args.doc, history=history)
+        data = answer.to_dict()
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
     _print_answer(answer)
     return 0

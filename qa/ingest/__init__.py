@@ -9,7 +9,6 @@ from pathlib import Path
 
 from qa.errors import IngestError
 from qa.ingest.detect import Format, detect_format
-from qa.ingest.html import load_html
 from qa.ingest.jsonl import parse_jsonl
 from qa.ingest.page_export import ExportPage, group_page_exports, parse_page_export
 from qa.ingest.paged_text import load_paged_text
@@ -197,6 +196,9 @@ def _load_file(file: _File, settings: Settings, worker: ParseWorker) -> LoadResu
         case Format.PLAIN:
             document = load_plain(text, shown, file.source)
         case Format.HTML:
+            # BeautifulSoup and soupsieve take ~70 ms to import: only for HTML.
+            from qa.ingest.html import load_html
+
             document = load_html(text, shown, file.source)
     return LoadResult((document,), ())
 

@@ -16,6 +16,7 @@ The child is a fresh interpreter that imports the loaders and nothing else (not 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import resource
@@ -28,8 +29,6 @@ from multiprocessing.connection import Connection
 
 from qa.errors import IngestError
 from qa.ingest.detect import Format
-from qa.ingest.docx import load_docx
-from qa.ingest.pdf import load_pdf
 from qa.settings import Settings
 from qa.types import Document
 
@@ -123,6 +122,11 @@ class ParseWorker:
 def _parse(
     format: Format, data: bytes, path: str, source: str | None, settings: Settings
 ) -> Document:
+    # Imported by the child only (``serve`` imports them before its memory limit): the parent
+    # that indexes text files never pays ~150 ms for pypdf and python-docx.
+    from qa.ingest.docx import load_docx
+    from qa.ingest.pdf import load_pdf
+
     if format == Format.PDF:
         return load_pdf(data, path, source, settings)
     return load_docx(data, path, source, settings)
@@ -139,6 +143,10 @@ def serve(fd: int, memory_bytes: int) -> None:
     connection = Connection(fd)
     # A killed parent cannot kill a child busy with a file: the child notices on its own.
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+    # The parsers load before the limit, as they did when this module imported them: the
+    # limit is for what a file makes them allocate.
+    importlib.import_module("qa.ingest.docx")
+    importlib.import_module("qa.ingest.pdf")
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     connection.send("ready")
     while True:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
-from embeddings.model_folder import PlainPipeline, read_plain_pipeline
+from embeddings.model_folder import PlainPipeline, model_fingerprint, read_plain_pipeline
 
 
 def _write_pipeline(folder: Path, pooling: dict[str, object], settings: dict[str, object]) -> Path:
@@ -54,3 +55,38 @@ def test_pipelines_the_fast_path_cannot_reproduce_are_left_to_sentence_transform
     tmp_path: Path, pooling: dict[str, object], settings: dict[str, object]
 ) -> None:
     assert read_plain_pipeline(_write_pipeline(tmp_path, pooling, settings)) is None
+
+
+def _model(folder: Path, weights: bytes) -> Path:
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "bert"}')
+    (folder / "model.safetensors").write_bytes(weights)
+    return folder
+
+
+def test_a_remembered_fingerprint_is_reused_only_while_the_files_are_unchanged(
+    tmp_path: Path,
+) -> None:
+    memo = tmp_path / "cache" / "fingerprints.json"
+    folder = _model(tmp_path / "model", b"a" * 64)
+    first = model_fingerprint(folder)
+
+    assert model_fingerprint(folder, memo) == first
+    assert memo.exists()
+    assert model_fingerprint(folder, memo) == first
+
+    # Fine-tuned in place: same size, and the old modification time put back.
+    weights = folder / "model.safetensors"
+    before = weights.stat()
+    weights.write_bytes(b"b" * 64)
+    os.utime(weights, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert model_fingerprint(folder, memo) == model_fingerprint(folder) != first
+
+
+@pytest.mark.parametrize("memo_text", ["{broken", '{"x": 1}', "[]"])
+def test_a_damaged_or_unwritable_memo_only_costs_the_hash(tmp_path: Path, memo_text: str) -> None:
+    folder = _model(tmp_path / "model", b"a" * 64)
+    memo = tmp_path / "fingerprints.json"
+    memo.write_text(memo_text)
+    assert model_fingerprint(folder, memo) == model_fingerprint(folder)
+    assert model_fingerprint(folder, memo / "not-a-folder") == model_fingerprint(folder)

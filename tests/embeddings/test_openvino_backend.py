@@ -71,7 +71,7 @@ def _copy(cache: Path, tmp_path: Path) -> Path:
 
 
 def _entry(cache: Path) -> Path:
-    (entry,) = (path for path in cache.iterdir() if not path.name.startswith("."))
+    (entry,) = (path for path in cache.iterdir() if path.is_dir() and path.name[0] != ".")
     return entry
 
 
@@ -132,6 +132,40 @@ def test_second_load_reuses_the_cached_model(
     np.testing.assert_allclose(encoder.encode(_TEXTS), torch_vectors, atol=1e-5)
     assert encoder.backend == "openvino"
     assert conversions == []
+
+
+def test_the_compiled_model_is_cached_beside_the_converted_one(
+    tiny: Path, converted: Path, torch_vectors: np.ndarray, tmp_path: Path
+) -> None:
+    cache = _copy(converted, tmp_path)
+    Encoder(tiny, precision="fp32", backend="openvino", cache_dir=cache).encode(_TEXTS)
+    blobs = list((_entry(cache) / ov_backend.COMPILED).iterdir())
+
+    again = Encoder(tiny, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache)
+    np.testing.assert_allclose(again.encode(_TEXTS), torch_vectors, atol=1e-5)
+    assert blobs and list((_entry(cache) / ov_backend.COMPILED).iterdir()) == blobs
+
+
+def _garble_blobs(folder: Path) -> None:
+    for blob in folder.iterdir():
+        blob.chmod(0o600)
+        blob.write_bytes(b"\0" * blob.stat().st_size)
+
+
+@pytest.mark.parametrize("damage", ["garbled", "not a folder"])
+def test_a_damaged_or_unwritable_compiled_cache_still_gives_the_same_vectors(
+    tiny: Path, converted: Path, torch_vectors: np.ndarray, tmp_path: Path, damage: str
+) -> None:
+    cache = _copy(converted, tmp_path)
+    compiled = _entry(cache) / ov_backend.COMPILED
+    if damage == "garbled":
+        Encoder(tiny, precision="fp32", backend="openvino", cache_dir=cache).load()
+        _garble_blobs(compiled)
+    else:
+        compiled.write_text("")
+
+    encoder = Encoder(tiny, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache)
+    np.testing.assert_allclose(encoder.encode(_TEXTS), torch_vectors, atol=1e-5)
 
 
 def _truncate_weights(entry: Path) -> None:

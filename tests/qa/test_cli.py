@@ -375,3 +375,59 @@ def test_index_on_ray_without_ray_says_how_to_get_it(
     assert main(["index", str(DOCS), "--index", str(tmp_path / "index"), "--ray"]) == 2
     assert "pip install 'citeqa[ray]'" in capsys.readouterr().err
     assert not (tmp_path / "index").exists()
+
+
+# What a short command must not load: the web server, torch (the cached OpenVINO model needs
+# only the tokenizer) and the readers of formats it is not given.
+_NOT_FOR_SHORT_COMMANDS = ("gradio", "fastapi", "uvicorn", "torch", "transformers", "pypdf", "docx")
+
+
+@pytest.mark.parametrize(
+    ("argv", "also_not"),
+    [
+        (["index", "{text}"], ("bs4",)),
+        (["search", "coastal patrol"], ("bs4", "httpx")),
+        (["ask", "Who patrols the coast?"], ("bs4",)),
+    ],
+)
+def test_short_commands_import_only_what_they_use(
+    index: str, tmp_path: Path, argv: list[str], also_not: tuple[str, ...]
+) -> None:
+    text = tmp_path / "text"
+    text.mkdir()
+    (text / "lakeland.txt").write_text((DOCS / "lakeland.txt").read_text())
+    script = textwrap.dedent(
+        f"""
+        import sys
+        import qa.cli.command
+        from qa import Engine
+        from qa.cli import main
+        from tests.fakes import FakeEncoder
+
+        qa.cli.command.open_engine = lambda args, create=False: Engine.open(
+            args.index, encoder=FakeEncoder(), create=create
+        )
+        status = main({[a.format(text=text) for a in argv] + ["--index", index, "-q"]!r})
+        print(*sorted(set(sys.modules) & {set(_NOT_FOR_SHORT_COMMANDS + also_not)!r}), status)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.splitlines()[-1] == "0", done.stdout.splitlines()[-1]
+
+
+def test_a_stale_server_file_falls_back_to_answering_in_process(
+    index: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qa.served import SERVED_FILE, announced
+    from tests.serving import free_port
+
+    alone = run_json(capsys, "ask", "Who patrols the coast?", "--index", index)
+    # A live process (this one) but a port nothing listens on: what a server killed while
+    # another process took its pid would leave.
+    with announced(
+        Path(index), "127.0.0.1", free_port(), token="t", model=None, backend=None, milvus_uri=None
+    ):
+        assert (Path(index) / SERVED_FILE).exists()
+        assert run_json(capsys, "ask", "Who patrols the coast?", "--index", index) == alone

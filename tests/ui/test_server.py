@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,3 +115,89 @@ def test_citeqa_serve_passes_its_options_to_the_server(
         )
     ]
     assert cli.main(["serve", "--auth", "no-colon"]) == 2
+
+
+# `citeqa serve` as run by ui.cli, with a login, on the fake encoder.
+_SERVE_WITH_FAKE_MODEL = """
+import sys
+from pathlib import Path
+from qa.engine import Engine
+from tests.fakes import FakeEncoder
+from ui.server import serve
+
+opened = Engine.open.__func__
+Engine.open = classmethod(
+    lambda cls, path, **options: opened(cls, path, **{**options, "encoder": FakeEncoder()})
+)
+serve([], Path(sys.argv[1]), port=int(sys.argv[2]), auth=("ann", "pw"))
+"""
+
+
+def test_ask_and_search_use_a_running_server_on_the_same_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import qa.cli.command
+    from qa.cli import main
+    from qa.served import SERVED_FILE, read_served
+    from tests.conftest import FIXTURES
+    from tests.fakes import fake_engine
+    from tests.serving import free_port
+
+    index = tmp_path / "index"
+    with fake_engine(index, FIXTURES / "documents"):
+        pass
+    monkeypatch.setattr(
+        qa.cli.command,
+        "open_engine",
+        lambda args, create=False: Engine.open(args.index, encoder=FakeEncoder(), create=create),
+    )
+    commands = [
+        ["ask", "Who patrols the coast?", "--index", str(index)],
+        ["ask", "Who patrols the coast?", "--index", str(index), "--json"],
+        ["search", "coastal patrol", "--index", str(index), "-k", "3", "--json"],
+        ["search", "coastal patrol", "--index", str(index), "--doc", "lakeland"],
+        ["search", "coastal patrol", "--index", str(index), "--doc", "no-such-document"],
+        ["ask", "", "--index", str(index)],
+    ]
+
+    def outputs() -> list[tuple[int, str, str]]:
+        results = []
+        for argv in commands:
+            status = main(argv)
+            captured = capsys.readouterr()
+            results.append((status, captured.out, captured.err))
+        return results
+
+    alone = outputs()
+    server = subprocess.Popen(
+        [sys.executable, "-c", _SERVE_WITH_FAKE_MODEL, str(index), str(free_port())],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while read_served(index) is None or not _answers(index):
+            assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.2)
+        assert stat.S_IMODE((index / SERVED_FILE).stat().st_mode) == 0o600
+
+        def in_process(args: object, create: bool = False) -> Engine:
+            raise AssertionError("answered in-process while a server runs")
+
+        monkeypatch.setattr(qa.cli.command, "open_engine", in_process)
+        assert outputs() == alone
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    assert not (index / SERVED_FILE).exists()
+
+
+def _answers(index: Path) -> bool:
+    """The announced server accepts connections (it announces just before it listens)."""
+    from qa.served import read_served
+
+    served = read_served(index)
+    assert served is not None
+    with socket.socket() as probe:
+        return probe.connect_ex((served.host, served.port)) == 0
