@@ -8,6 +8,8 @@ import os
 import re
 import secrets
 import shutil
+import signal
+import sys
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -160,6 +162,15 @@ def open_for_serving(
     return engine
 
 
+def _exit_on_sigterm() -> None:
+    """Make SIGTERM (what service managers send) end the process by ``SystemExit``. uvicorn
+    stops gracefully on it, then raises it again for the handler it found: with the default
+    one the process would end on the spot, before ``serve`` removes ``serve.json`` and its
+    Gradio folder and closes the index."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
 def serve(
     paths: Sequence[str | Path],
     index_dir: Path,
@@ -200,6 +211,7 @@ def serve(
     local_token = api_token or (secrets.token_urlsafe(32) if auth else None)
     app = build_server(engine, upload_dir=index_dir / UPLOADS, auth=auth, api_token=local_token)
     logger.info("serving on http://%s:%d (API docs at /docs)", host, port)
+    _exit_on_sigterm()
     try:
         with announced(
             engine.folder,

@@ -188,7 +188,8 @@ def test_ask_and_search_use_a_running_server_on_the_same_index(
         monkeypatch.setattr(qa.cli.command, "open_engine", in_process)
         assert outputs() == alone
     finally:
-        server.send_signal(signal.SIGINT)
+        # What a service manager sends to stop it.
+        server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     assert not (index / SERVED_FILE).exists()
 
