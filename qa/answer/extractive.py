@@ -22,7 +22,7 @@ from qa.answer.question import Expect, QuestionAnalysis, analyse
 from qa.answer.ranking import Ranking, ScoredSentence, near_best, score_sentences
 from qa.answer.scoring import document_stems, passage_stems, spelled_out_stems
 from qa.answer.shortanswer import asking, short_answer
-from qa.answer.spans import CLAUSE_BREAK, typed_spans
+from qa.answer.spans import CLAUSE_BREAK, UNIT_PATTERNS, typed_spans
 from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fields import stem_words, tokenize_for_bm25, words
@@ -54,19 +54,6 @@ _MODEL = re.compile(
 )
 _ACRONYM_PLURAL = re.compile(r"^([A-Z]{2,})s$")
 RARE_NAME_ZIPF = 3.0
-# What "in euros" or "as a share of GDP" asks the figure to be written in.
-_CURRENCIES: dict[str, re.Pattern[str]] = {
-    unit: re.compile(pattern, re.IGNORECASE)
-    for unit, pattern in (
-        ("euro", r"€|\bEUR\b|\beuros?\b"),
-        ("lira", r"₺|\bTRY\b|\blira\b"),
-        ("rupee", r"\bPKR\b|\bINR\b|\bRs\.?\s?\d|\brupees?\b"),
-        ("won", r"₩|\bKRW\b|\bwon\b"),
-        ("yen", r"¥|\bJPY\b|\byen\b"),
-        ("dollar", r"\$|\bUSD\b|\bdollars?\b"),
-        ("percent", r"%|\bper\s?cent\b"),
-    )
-}
 _UNIT_ASKED = re.compile(
     r"\b(?:in|as a share of|as a percentage of|as a proportion of)\s+(?:\w+\s+)?"
     r"(euros?|lira|rupees?|won|yen|dollars?|gdp|percent)\b",
@@ -175,7 +162,7 @@ def _missing_unit(question: str, carrying: Sequence[ScoredSentence]) -> str:
     if match is None:
         return ""
     asked = match.group(1).lower().rstrip("s")
-    pattern = _CURRENCIES.get("percent" if asked == "gdp" else asked)
+    pattern = UNIT_PATTERNS.get("percent" if asked == "gdp" else asked)
     if pattern is None or any(pattern.search(s.scored) for s in carrying):
         return ""
     return match.group(1)
@@ -375,15 +362,14 @@ def _answer_not_found(
     for s in scored:
         best_in_passage.setdefault(s.passage, s)
     shown = list(best_in_passage.values())[:CLOSEST_SHOWN]
-    said = f"{NOT_FOUND[:-1]}: {reason}."
-    if not shown:
-        return Answer(question, said, (), False, tuple(hits), missing=reason, confidence=confidence)
+    text = f"{NOT_FOUND[:-1]}: {reason}."
     citations = [
         cite(n, hits[s.passage], s.sentence.text, locate, [s.row] if s.row is not None else [])
         for n, s in enumerate(shown, start=1)
     ]
-    lines = [f"- {c.label}: “{c.quote}” [{c.n}]" for c in citations]
-    text = f"{said} The closest passages are:\n" + "\n".join(lines)
+    if citations:
+        lines = [f"- {c.label}: “{c.quote}” [{c.n}]" for c in citations]
+        text += " The closest passages are:\n" + "\n".join(lines)
     return Answer(
         question,
         text,

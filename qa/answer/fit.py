@@ -170,7 +170,11 @@ def _phrase_data(
     longest = len(gold.split()) + SHORT_SLACK_WORDS if gold else 0
     for sentence in sentences:
         found = phrases(analysis, asked, sentence) if sentence else []
-        rows.append(phrase_features(analysis, asked, sentence, found))
+        rows.append(
+            phrase_features(analysis, asked, sentence, found)
+            if found
+            else np.zeros((0, len(SPAN_FEATURES)))
+        )
         held = np.array([_holds(gold, p.text) for p in found], dtype=bool)
         holds.append(held)
         labels.append(held & np.array([len(p.text.split()) <= longest for p in found], dtype=bool))
@@ -243,12 +247,18 @@ def _swapped(question: Question, names: Sequence[str], seed: int) -> str | None:
     return text.replace(own[0], others[seed % len(others)], 1)
 
 
+def _standardisation(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, d) features -> (d,) mean and (d,) scale (the standard deviation, 1 for a constant
+    feature): what ``Linear`` subtracts and divides by."""
+    scale = rows.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return rows.mean(axis=0), scale
+
+
 def _fit_linear(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> Linear:
     from sklearn.linear_model import LogisticRegression
 
-    mean = rows.mean(axis=0)
-    scale = rows.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardisation(rows)
     fitted = LogisticRegression(C=REGULARISATION, max_iter=2000)
     fitted.fit((rows - mean) / scale, labels.astype(int))
     return Linear(
@@ -271,9 +281,7 @@ def _fit_listwise(
     from scipy.special import logsumexp
 
     rows = np.vstack([r for r, _ in groups])
-    mean = rows.mean(axis=0)
-    scale = rows.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardisation(rows)
     standard = [((r - mean) / scale, y) for r, y in groups if y.any()]
 
     def loss(weights: np.ndarray) -> tuple[float, np.ndarray]:

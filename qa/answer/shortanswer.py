@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.answer.question import Expect, QuestionAnalysis
-from qa.answer.spans import Span, counted_words, counts, spans_of, typed_spans
+from qa.answer.spans import UNIT_PATTERNS, Span, counted_words, counts, spans_of, typed_spans
 from qa.retrieval.fields import stem_words, words
 from qa.text import word_set
 
@@ -206,7 +206,6 @@ _OPENERS = word_set("a an the from to within between its their his her this thes
 _ARTICLES = word_set("a an the")
 # A question after a share is answered by a percentage.
 _ASKS_SHARE = re.compile(r"%|\b(?:share|percentage|percent|per cent|proportion)\b", re.IGNORECASE)
-_PERCENT = re.compile(r"%|\bper ?cent\b", re.IGNORECASE)
 SPAN_FEATURES = (
     "kind_asked",
     "holds_asked_kind",
@@ -307,11 +306,12 @@ def _segments(sentence: str) -> list[tuple[int, int]]:
     return list(zip(starts, ends, strict=True))
 
 
-def _windows(sentence: str) -> list[tuple[int, int]]:
-    """(start, end) of every run of up to ``SHORT_MAX_WORDS`` whole words inside one segment
-    that neither opens nor ends on a glue word (bar ``_OPENERS`` at the start)."""
+def _windows(sentence: str, segments: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of every run of up to ``SHORT_MAX_WORDS`` whole words inside one of the
+    sentence's ``segments`` that neither opens nor ends on a glue word (bar ``_OPENERS`` at
+    the start)."""
     out = []
-    for seg_start, seg_end in _segments(sentence):
+    for seg_start, seg_end in segments:
         tokens = list(_TOKEN.finditer(sentence, seg_start, seg_end))
         lowered = [t.group(0).lower().rstrip(".") for t in tokens]
         for i, first in enumerate(lowered):
@@ -328,6 +328,7 @@ def phrases(analysis: QuestionAnalysis, question: str, sentence: str) -> list[Ph
     of), runs of new words, clauses and the other whole-word windows, each a whole phrase.
     A question after a figure, a date or a duration only takes phrases holding one."""
     asked = _stems(question)
+    segments = _segments(sentence)
     found: dict[tuple[int, int], Phrase] = {}
     spans = [s for s in typed_spans(sentence) if s.kind in _KINDS]
     if analysis.expect is Expect.LIST:
@@ -339,7 +340,7 @@ def phrases(analysis: QuestionAnalysis, question: str, sentence: str) -> list[Ph
     sources = [
         *((start, end, "run") for _, start, end in _new_runs(asked, sentence)),
         *((start, end, "clause") for start, end in _clauses(sentence)),
-        *((start, end, "window") for start, end in _windows(sentence)),
+        *((start, end, "window") for start, end in _windows(sentence, segments)),
     ]
     for start, end, source in sources:
         text = sentence[start:end].rstrip(" ,;:.")
@@ -347,7 +348,6 @@ def phrases(analysis: QuestionAnalysis, question: str, sentence: str) -> list[Ph
         found.setdefault(key, Phrase(start, start + len(text), text, None, source))
     measured = analysis.expect in _MEASURED
     asked_kind = [s for s in spans if s.kind is analysis.expect]
-    segments = _segments(sentence)
     return [
         p
         for p in found.values()
@@ -462,7 +462,7 @@ def phrase_features(
                 math.log1p(len(p.text.split())),
                 float(counts_asked),
                 float(
-                    (share_asked and _PERCENT.search(p.text) is not None)
+                    (share_asked and UNIT_PATTERNS["percent"].search(p.text) is not None)
                     or any(u.search(p.text) for u in units)
                 ),
                 float(p.text in analysis.years),

@@ -93,6 +93,20 @@ _REASON = re.compile(
     r"three|four|five|six|seven|eight|nine|ten|and|or|which|whom|what|around|about|over|"
     r"some|more|less|all|each|every|both)\b)(?=[a-z]{3,}\b))[^.;:]*"
 )
+# How a figure's unit is written ("€", "EUR", "euros"; "%", "per cent"): the units a question
+# may ask a figure in ("in euros", "as a share of GDP").
+UNIT_PATTERNS: dict[str, re.Pattern[str]] = {
+    unit: re.compile(pattern, re.IGNORECASE)
+    for unit, pattern in (
+        ("euro", r"€|\bEUR\b|\beuros?\b"),
+        ("lira", r"₺|\bTRY\b|\blira\b"),
+        ("rupee", r"\bPKR\b|\bINR\b|\bRs\.?\s?\d|\brupees?\b"),
+        ("won", r"₩|\bKRW\b|\bwon\b"),
+        ("yen", r"¥|\bJPY\b|\byen\b"),
+        ("dollar", r"\$|\bUSD\b|\bdollars?\b"),
+        ("percent", r"%|\bper\s?cent\b"),
+    )
+}
 _SENTENCE_START_WORDS = word_set("The A An This That These Those It In On At As For By With")
 
 
