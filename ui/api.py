@@ -28,7 +28,7 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
-from qa.access import challenge, same_secret
+from qa.access import authorized, challenge
 from qa.conversation import turn_from_json
 from qa.errors import (
     CiteqaError,
@@ -101,9 +101,10 @@ _BEARER = HTTPBearer(auto_error=False)
 
 
 class _Guard:
-    """Route dependency: the HTTP basic login or the bearer token must match.
+    """Route dependency: the HTTP basic login or the bearer token must match (``qa.access``).
 
-    Both are compared in constant time so response timing does not leak how much matched.
+    The two schemes are declared as dependencies so that the API page lists them; the check
+    itself is the one ``citeqa mcp --http`` makes.
     """
 
     def __init__(self, login: tuple[str, str] | None, token: str | None) -> None:
@@ -112,23 +113,16 @@ class _Guard:
 
     def __call__(
         self,
-        basic: Annotated[HTTPBasicCredentials | None, Depends(_BASIC)],
-        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+        request: Request,
+        _basic: Annotated[HTTPBasicCredentials | None, Depends(_BASIC)],
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
     ) -> None:
-        if self.token and bearer is not None and same_secret(bearer.credentials, self.token):
-            return
-        if self.login and basic is not None:
-            user, password = self.login
-            # Both comparisons always run: no early exit on a wrong user name.
-            same_user = same_secret(basic.username, user)
-            same_password = same_secret(basic.password, password)
-            if same_user and same_password:
-                return
-        raise HTTPException(
-            status_code=401,
-            detail="wrong or missing credentials",
-            headers={"WWW-Authenticate": challenge(self.login, self.token)},
-        )
+        if not authorized(request.headers.get("authorization"), self.login, self.token):
+            raise HTTPException(
+                status_code=401,
+                detail="wrong or missing credentials",
+                headers={"WWW-Authenticate": challenge(self.login, self.token)},
+            )
 
 
 def _refuse_large_uploads(app: FastAPI, limit: int) -> None:
