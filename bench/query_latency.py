@@ -2,9 +2,10 @@
 
 Usage: python bench/query_latency.py [--index DIR] [--docs ../shared/corpus/defense-docs]
 Builds (or updates) the index first, then times each dev question once (both dev sets: 70
-distinct questions). Each question is asked once so that answer sentences are encoded cold,
-not served from the sentence-vector cache. Prints p50/p95 in milliseconds and the ratio to the
-targets (30 ms search; 60 ms ask, the answer issue's budget).
+distinct questions). Each question is asked once, so that its candidate sentences' vectors
+come from the index (kept there at index time, ``Settings.answer_vectors``) or are encoded, not
+from the in-memory cache a repeated question would hit. Prints p50/p95 in milliseconds and the
+ratio to the targets (30 ms search; 50 ms ask).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def main() -> int:
             call(question)
             timings[name].append((time.perf_counter() - started) * 1000)
 
-    targets = {"search": 30.0, "ask": 60.0}
+    targets = {"search": 30.0, "ask": 50.0}
     print(f"{len(engine)} chunks, {len(questions)} questions")
     for name, samples in timings.items():
         p50, p95 = statistics.median(samples), percentile(samples, 0.95)

@@ -23,7 +23,7 @@ import numpy as np
 
 from qa.compare import compare
 from qa.conversation import Resolution, Turn, resolve
-from qa.encoder import Encoder
+from qa.encoder import Encoder, KeptFirst, embed_key
 from qa.errors import (
     IngestError,
     InvalidQuestion,
@@ -82,6 +82,8 @@ class Engine:
     def __init__(self, store: Index, encoder: Encoder, settings: Settings) -> None:
         self.store = store
         self.encoder = encoder
+        # Answers read the sentence vectors the index keeps rather than encoding them.
+        self._answer_encoder = KeptFirst(encoder, self._kept_vectors)
         self.settings = settings
         self._lock = ReadWriteLock()
         self._write_mutex = threading.Lock()
@@ -459,12 +461,16 @@ class Engine:
         return extractive_answer(
             question,
             retrieved.hits,
-            self.encoder,
+            self._answer_encoder,
             settings,
             query_vector=retrieved.query_vector,
             locate=self._locate,
             own_words=resolution.own_words if resolution.followup else None,
         )
+
+    def _kept_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        keys = {embed_key(text): text for text in texts}
+        return {keys[key]: vector for key, vector in self.store.stored_vectors(keys).items()}
 
     def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
         """The cleaned text of pages ``numbers`` of ``doc_id`` joined in order (what quotes

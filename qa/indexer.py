@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
+from qa.answer.units import answer_texts
 from qa.books import assemble, combine
-from qa.encoder import Encoder, encode_batches
+from qa.encoder import Encoder, embed_key, encode_batches
 from qa.errors import IngestError
 from qa.index.base import Index
 from qa.index.records import DocumentRecord, StoredChunk
@@ -83,10 +83,6 @@ def merge_summaries(summaries: Sequence[AddSummary]) -> AddSummary:
     )
 
 
-def embed_key(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class Update:
     """Cleaned, chunked and embedded documents, ready to be applied to the store."""
@@ -98,8 +94,8 @@ class Update:
 
 
 def recipe_change(before: Mapping[str, int], after: Mapping[str, int]) -> str | None:
-    """A line saying how the chunking recipe changed, or None when it did not (or the index
-    predates recorded recipes)."""
+    """A line saying how the recipe (``pipeline.recipe``) changed, or None when it did not
+    (or the index predates recorded recipes)."""
     if not before or dict(before) == dict(after):
         return None
     changes = ", ".join(
@@ -108,7 +104,7 @@ def recipe_change(before: Mapping[str, int], after: Mapping[str, int]) -> str | 
         if before.get(key) != after.get(key)
     )
     return (
-        f"chunking changed since the last update ({changes}): documents read again are "
+        f"indexing changed since the last update ({changes}): documents read again are "
         "re-chunked; text that did not change reuses its cached embeddings"
     )
 
@@ -151,7 +147,11 @@ def plan_update(
         for doc, chunks in prepared
     ]
     embedded, reused = _embed_missing(
-        store, encoder, [s for _, ss in planned for s in ss], progress
+        store,
+        encoder,
+        [s for _, ss in planned for s in ss],
+        progress,
+        answer_vectors=settings.answer_vectors,
     )
     records = tuple(_record(doc, stored, hashes[doc.id], loaded[doc.id]) for doc, stored in planned)
     summary = AddSummary(
@@ -237,8 +237,15 @@ def _embed_missing(
     encoder: Encoder,
     stored: Sequence[StoredChunk],
     progress: Progress | None,
+    *,
+    answer_vectors: bool,
 ) -> tuple[int, int]:
+    """Embed the chunks' texts (and with ``answer_vectors`` their quotable sentences) that
+    the store does not hold yet; returns how many chunks were embedded and reused."""
     texts_by_key = {s.embed_key: dense_text(s.chunk) for s in stored}
+    if answer_vectors:
+        for s in stored:
+            texts_by_key.update((embed_key(text), text) for text in answer_texts(s.chunk))
     cached = store.stored_vectors(texts_by_key)
     # Longest first across the whole job, not just inside one encode call, so every batch
     # holds texts of similar length and little of it is padding.
@@ -259,4 +266,4 @@ def _embed_missing(
         done += len(keys)
         if progress is not None:
             progress("embedding", done, total)
-    return total, reused
+    return len({s.embed_key for s in stored} & missing_keys), reused

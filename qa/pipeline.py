@@ -27,12 +27,14 @@ Source = str | Path | Document
 
 
 def recipe(settings: Settings) -> dict[str, int]:
-    """What decides a document's chunks besides its text: the cleaning and chunking rules'
-    version and the chunk sizes."""
+    """What decides what the index holds of a document besides its text: the cleaning and
+    chunking rules' version, the chunk sizes, and whether its sentences' vectors are kept
+    (so that an index built without them gains them when its documents are indexed again)."""
     return {
         "chunking_version": CHUNKING_VERSION,
         "chunk_min_words": settings.chunk_min_words,
         "chunk_max_words": settings.chunk_max_words,
+        "answer_vectors": int(settings.answer_vectors),
     }
 
 

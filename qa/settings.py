@@ -44,6 +44,9 @@ class Settings:
     # Above this many chunks dense search is approximate (IVF; see embeddings.vector_index,
     # whose APPROXIMATE_THRESHOLD is the same number).
     approximate_above: int = 100_000
+    # Embed every quotable sentence of a new chunk too (~0.75x more embedding at index time),
+    # so that an answer reads its candidates' vectors instead of encoding them per question.
+    answer_vectors: bool = True
 
     # Limits for untrusted input
     max_file_bytes: int = 200 * 1024 * 1024
@@ -114,6 +117,8 @@ class Settings:
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 1:
                 raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+        if not isinstance(self.answer_vectors, bool):
+            raise ValueError(f"answer_vectors must be True or False, got {self.answer_vectors!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
         if self.backend == "milvus" and not self.milvus_uri:
@@ -129,11 +134,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
-        """Defaults, with the language-model endpoint taken from ``CITEQA_LLM_*`` variables
-        and the backend from ``CITEQA_BACKEND`` / ``CITEQA_MILVUS_URI``."""
+        """Defaults, with the language-model endpoint taken from ``CITEQA_LLM_*`` variables,
+        the backend from ``CITEQA_BACKEND`` / ``CITEQA_MILVUS_URI`` and ``answer_vectors``
+        from ``CITEQA_ANSWER_VECTORS`` (``0``/``1``)."""
         env = {
             "backend": os.environ.get("CITEQA_BACKEND") or None,
             "milvus_uri": os.environ.get("CITEQA_MILVUS_URI") or None,
+            "answer_vectors": _env_flag("CITEQA_ANSWER_VECTORS"),
             "llm_base_url": os.environ.get("CITEQA_LLM_BASE_URL"),
             "llm_model": os.environ.get("CITEQA_LLM_MODEL"),
             "llm_api_key": os.environ.get("CITEQA_LLM_API_KEY"),
@@ -151,6 +158,17 @@ class Settings:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _env_flag(name: str) -> bool | None:
+    value = (os.environ.get(name) or "").strip().lower()
+    if not value:
+        return None
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 0 or 1, got {os.environ[name]!r}")
 
 
 # The most passages a search or an answer may read (``k``); here rather than in qa.engine so

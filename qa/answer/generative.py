@@ -13,8 +13,6 @@ import logging
 import re
 from collections.abc import Sequence
 
-import httpx
-
 from qa.answer.citations import PageLocator, cite
 from qa.answer.scoring import lexical_overlap, question_terms
 from qa.errors import LanguageModelError
@@ -52,6 +50,10 @@ class ChatClient:
 
     def complete(self, messages: list[dict[str, str]]) -> str:
         """The assistant message text for ``messages`` (temperature 0)."""
+        # Here, not at the top: the client library costs a tenth of a second to import, and
+        # only answers in "generative" mode call a language model.
+        import httpx
+
         payload = {"model": self.model, "messages": messages, "temperature": 0}
         try:
             response = httpx.post(

@@ -66,6 +66,12 @@ def passage_units(chunk: Chunk) -> list[Unit]:
     return [Unit(s, s.text) for s in sentences]
 
 
+def answer_texts(chunk: Chunk) -> list[str]:
+    """What an answer embeds of ``chunk``: the scored text of each quotable unit, in order.
+    The index embeds these with the chunk, so that asking reads them instead of encoding."""
+    return [unit.scored for unit in passage_units(chunk) if is_quotable(chunk, unit)]
+
+
 def _row_units(chunk: Chunk, rows: tuple[tuple[str, ...], ...]) -> list[Unit]:
     title = chunk.text.partition("\n|")[0] if not chunk.text.startswith("|") else ""
     header = rows[0]

@@ -387,7 +387,7 @@ _NOT_FOR_SHORT_COMMANDS = ("gradio", "fastapi", "uvicorn", "torch", "transformer
     [
         (["index", "{text}"], ("bs4",)),
         (["search", "coastal patrol"], ("bs4", "httpx")),
-        (["ask", "Who patrols the coast?"], ("bs4",)),
+        (["ask", "Who patrols the coast?"], ("bs4", "httpx")),
     ],
 )
 def test_short_commands_import_only_what_they_use(

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import Engine
+from qa import Engine, Settings
 from qa.index.folder import DATABASE
 from qa.index.records import DocumentInfo
 from qa.types import Page
@@ -227,7 +227,6 @@ def test_a_book_indexed_before_pages_kept_their_files_still_keeps_its_pages(
 
 
 def test_new_chunk_sizes_rechunk_the_documents_indexed_again_and_say_why(tmp_path: Path) -> None:
-    from qa.settings import Settings
 
     folder = tmp_path / "index"
     with Engine.open(folder, encoder=FakeEncoder()) as engine:
@@ -249,7 +248,10 @@ def test_a_streaming_encoder_builds_the_same_index_in_one_job(tmp_path: Path) ->
     plain = Engine.open(tmp_path / "plain", encoder=FakeEncoder())
     plain.add([ARCTIC, DESERT])
     streaming = _LastBatchFirst()
-    streamed = Engine.open(tmp_path / "streamed", encoder=streaming)
+    # Chunks only: the calls counted below are the chunks' batches.
+    streamed = Engine.open(
+        tmp_path / "streamed", encoder=streaming, settings=Settings(answer_vectors=False)
+    )
     seen: list[tuple[str, int, int]] = []
 
     summary = streamed.add([ARCTIC, DESERT], progress=lambda *event: seen.append(event))
@@ -306,3 +308,60 @@ def test_the_2020_paper_indexed_in_three_batches_equals_one_call(
         batched.add(batch)
 
     assert _chunk_texts(batched) == _chunk_texts(whole)
+
+
+class _Recording(FakeEncoder):
+    """Records what it encodes; its own fingerprint keeps the answer stage's in-memory
+    vector cache (keyed by fingerprint) from serving texts another test encoded."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = name
+        self.texts: list[str] = []
+
+    @property
+    def fingerprint(self) -> str:
+        return f"recording-{self._name}"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return super().encode(texts)
+
+
+def test_answers_read_the_sentence_vectors_kept_at_index_time(tmp_path: Path) -> None:
+    kept, plain = _Recording("kept-sentences"), _Recording("encoded-sentences")
+    with (
+        Engine.open(tmp_path / "kept", encoder=kept) as keeping,
+        Engine.open(
+            tmp_path / "plain", encoder=plain, settings=Settings(answer_vectors=False)
+        ) as encoding,
+    ):
+        keeping.add([ARCTIC, DESERT])
+        encoding.add([ARCTIC, DESERT])
+        plain.texts.clear()
+        questions = ("When is the aquifer recharged?", "Who patrols the ice?")
+        for question in questions:
+            kept.texts.clear()
+            answer = keeping.ask(question)
+            assert kept.texts == [question]  # the search's question vector, nothing else
+            assert encoding.ask(question) == answer
+        # Without kept vectors the same answers encode their candidate sentences.
+        assert len(plain.texts) > len(questions)
+
+
+def test_an_index_built_without_sentence_vectors_gains_them_when_indexed_again(
+    tmp_path: Path,
+) -> None:
+    encoder = _Recording("gains-sentences")
+    with Engine.open(
+        tmp_path / "index", encoder=encoder, settings=Settings(answer_vectors=False)
+    ) as engine:
+        engine.add([ARCTIC, DESERT])
+    with Engine.open(tmp_path / "index", encoder=encoder) as engine:
+        again = engine.add([ARCTIC, DESERT])
+        assert set(again.updated) == {"northland-2031", "southmark-2029"}
+        assert again.note is not None and "answer_vectors 0 -> 1" in again.note
+        assert again.chunks_embedded == 0  # the chunks' own vectors come from the cache
+        encoder.texts.clear()
+        engine.ask("When is the aquifer recharged?")
+        assert encoder.texts == ["When is the aquifer recharged?"]

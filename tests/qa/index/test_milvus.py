@@ -24,13 +24,13 @@ pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
 from qa.answer.citations import quote_pages
+from qa.encoder import embed_key
 from qa.errors import IndexBusy, IndexNotFound, ModelMismatch
 from qa.index import milvus_update
 from qa.index.milvus import MilvusIndex
 from qa.index.milvus_lease import LEASE_KEY
 from qa.index.milvus_rows import DUMMY_VECTOR, MAX_VARCHAR_BYTES, split_utf8
 from qa.index.records import DocumentRecord, StoredChunk
-from qa.indexer import embed_key
 from qa.pipeline import content_hash, prepare_documents
 from qa.retrieval.fields import dense_text
 from qa.retrieval.fusion import reciprocal_rank_fusion
