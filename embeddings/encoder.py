@@ -53,6 +53,7 @@ __all__ = [
     "cpu_supports_bf16",
     "default_cache_dir",
     "l2_normalize",
+    "user_cache_dir",
 ]
 
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -68,14 +69,19 @@ class BackendUnavailableError(RuntimeError):
     """``backend="openvino"`` was asked for, but OpenVINO cannot run this model here."""
 
 
-def default_cache_dir() -> Path:
-    """Where converted models are kept: ``models`` in ``$CITEQA_CACHE_DIR``, else in the
-    per-user cache folder (``$XDG_CACHE_HOME/citeqa``, by default ``~/.cache/citeqa``)."""
+def user_cache_dir() -> Path:
+    """citeqa's per-user cache folder: ``$CITEQA_CACHE_DIR``, else ``$XDG_CACHE_HOME/citeqa``
+    (by default ``~/.cache/citeqa``)."""
     configured = os.environ.get("CITEQA_CACHE_DIR")
     if configured:
-        return Path(configured).expanduser() / "models"
+        return Path(configured).expanduser()
     base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base).expanduser() if base else Path.home() / ".cache") / "citeqa" / "models"
+    return (Path(base).expanduser() if base else Path.home() / ".cache") / "citeqa"
+
+
+def default_cache_dir() -> Path:
+    """Where converted models are kept: ``models`` in ``user_cache_dir()``."""
+    return user_cache_dir() / "models"
 
 
 def cpu_supports_bf16() -> bool:

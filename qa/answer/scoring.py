@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from wordfreq import zipf_frequency
 
 from qa.answer.question import Expect, QuestionAnalysis
 from qa.answer.spans import Span, counts, spans_of
@@ -23,6 +22,7 @@ from qa.encoder import Encoder
 from qa.retrieval.fields import file_words, stem_words, tokenize_for_bm25, words
 from qa.text import YEAR
 from qa.text.acronyms import spelled_out
+from qa.text.frequency import zipf
 from qa.types import Hit
 
 BORROWED_WEIGHT = 0.3
@@ -48,7 +48,7 @@ _QUESTION_WORDS = frozenset(
 @lru_cache(maxsize=65536)
 def _term_weight(word: str) -> float:
     """Rarity of a word in general English: 0 for the commonest, 8 for unknown words and codes."""
-    return max(0.0, 8.0 - zipf_frequency(word, "en"))
+    return max(0.0, 8.0 - zipf(word))
 
 
 def question_terms(question: str, own_words: Sequence[str] | None = None) -> dict[str, float]:

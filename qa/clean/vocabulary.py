@@ -12,9 +12,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
-from wordfreq import zipf_frequency
+from qa.text.frequency import zipf
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +31,6 @@ _COMPOUND = re.compile(r"\b[A-Za-z]+(?:-[A-Za-z]+)+\b")
 # inside a lookahead so that chains ("of f rearms") yield every piece.
 _SPLIT_LEFT = re.compile(r"\b[A-Za-z]*f(?=\s+[a-z])|\b[A-Za-z]+(?=-\s+[a-z])")
 _SPLIT_RIGHT = re.compile(r"(?:f|[A-Za-z]-)(?=\s+([a-z][A-Za-z]*))")
-
-
-@lru_cache(maxsize=200_000)
-def zipf(word: str) -> float:
-    """English frequency of ``word`` on the Zipf scale (0 when unknown), case-insensitive."""
-    return zipf_frequency(word.lower(), "en")
 
 
 @dataclass(frozen=True)
