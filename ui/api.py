@@ -29,7 +29,8 @@ from fastapi.security import (
 from pydantic import BaseModel, Field
 
 from qa.access import authorized, challenge
-from qa.conversation import turn_from_json
+from qa.analyst.conversation import turn_from_json
+from qa.analyst.feedback import FeedbackTooLarge
 from qa.errors import (
     CiteqaError,
     IndexBusy,
@@ -38,7 +39,6 @@ from qa.errors import (
     LanguageModelError,
     UnknownDocument,
 )
-from qa.feedback import FeedbackTooLarge
 from ui.api_analyst import add_analyst_routes
 from ui.examples import drop_examples
 from ui.flows import index_uploads, remove_document

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from qa.analyst.overview import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from qa.errors import InvalidQuestion, UnknownDocument
-from qa.overview import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from qa.types import Answer
 
 if TYPE_CHECKING:

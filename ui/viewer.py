@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 from PIL import Image
 
+from qa.analyst.pages import PageView
 from qa.errors import CiteqaError
-from qa.pages import PageView
 from qa.types import pages_label
 from ui.gradio_api import INTERNAL
 from ui.pagelink import BadPageLink, PageLink, parse_page_href
