@@ -21,8 +21,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.compare import compare
-from qa.conversation import Resolution, Turn, resolve
+from qa.analyst.compare import compare
+from qa.analyst.conversation import Resolution, Turn, resolve
+from qa.analyst.feedback import FeedbackLog
+from qa.analyst.naming import named_scope, searched_in
+from qa.analyst.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
 from qa.encoder import Encoder, KeptFirst, embed_key
 from qa.errors import (
     IngestError,
@@ -31,13 +34,10 @@ from qa.errors import (
     ModelError,
     UnknownDocument,
 )
-from qa.feedback import FeedbackLog
 from qa.index.base import Index
 from qa.index.folder import check_folder, make_private
 from qa.index.records import DocumentInfo
 from qa.index.store import IndexStore
-from qa.naming import named_scope, searched_in
-from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
 from qa.retrieval.hybrid import SEARCH_MODES, HybridRetriever
 from qa.rwlock import ReadWriteLock
 from qa.settings import MAX_K, Settings, default_index_dir
@@ -47,10 +47,10 @@ from qa.types import Answer, Chunk, Document, Hit
 # answer model) cost ~0.3 s and ~0.45 s to import: a process that only searches, or only
 # indexes, imports them where they are used below.
 if TYPE_CHECKING:
+    from qa.analyst.pages import PageView
     from qa.answer.generative import ChatClient
     from qa.indexer import AddSummary
     from qa.ingest import Progress
-    from qa.pages import PageView
     from qa.pipeline import Scan, Source
 
 logger = logging.getLogger(__name__)
@@ -263,7 +263,7 @@ class Engine:
         """Page ``number`` of ``doc_id`` as stored (the text quotes are checked against), with
         the ranges showing ``quote`` and the neighbouring page numbers; ``UnknownDocument``
         for a document or page that is not indexed."""
-        from qa.pages import load_page
+        from qa.analyst.pages import load_page
 
         self._catch_up()
         with self._lock.read():
@@ -272,7 +272,7 @@ class Engine:
     def page_image(self, doc_id: str, number: int) -> bytes | None:
         """Page ``number`` of a PDF document drawn as PNG; None for other documents, or when
         the file is gone or cannot be drawn."""
-        from qa.pages import render_pdf_page
+        from qa.analyst.pages import render_pdf_page
 
         view = self.page(doc_id, number)
         if not view.has_image:

@@ -16,6 +16,10 @@ class InvalidQuestion(CiteqaError, ValueError):
     """A question, ``k``, mode or filter that cannot be searched (the message says why)."""
 
 
+class FeedbackTooLarge(InvalidQuestion):
+    """A verdict with a field over its limit; the message names the field and the limit."""
+
+
 class UnknownDocument(CiteqaError, KeyError):
     """A document id that is not in the index."""
 

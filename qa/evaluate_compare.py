@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.compare import named_documents
+from qa.analyst.compare import named_documents
 from qa.engine import Engine
 from qa.evaluate import normalize
 

@@ -28,17 +28,16 @@ from fastapi.security import (
 )
 from pydantic import BaseModel, Field
 
-from qa.access import authorized, challenge
-from qa.conversation import turn_from_json
+from qa import authorized, challenge, turn_from_json
 from qa.errors import (
     CiteqaError,
+    FeedbackTooLarge,
     IndexBusy,
     IngestError,
     InvalidQuestion,
     LanguageModelError,
     UnknownDocument,
 )
-from qa.feedback import FeedbackTooLarge
 from ui.api_analyst import add_analyst_routes
 from ui.examples import drop_examples
 from ui.flows import index_uploads, remove_document
@@ -46,7 +45,7 @@ from ui.openai_api import add_openai_routes, is_openai_path, openai_error
 from ui.uploads import UploadRejected, save_upload
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa import Engine
 
 logger = logging.getLogger(__name__)
 

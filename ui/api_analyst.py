@@ -15,12 +15,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from qa import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, Answer
 from qa.errors import InvalidQuestion, UnknownDocument
-from qa.overview import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
-from qa.types import Answer
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa import Engine
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,7 @@ from ui.uploads import SUPPORTED_EXTENSIONS
 from ui.viewer import build_viewer
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
-    from qa.settings import Settings
+    from qa import Engine, Settings
 
 MAX_PASSAGES = 30
 

@@ -11,8 +11,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from qa.cli import command
-from qa.cli.command import Command, add_access_options, add_index_options, checked_login
+from qa import (
+    Command,
+    add_access_options,
+    add_index_options,
+    checked_login,
+    default_index_dir,
+    existing_paths,
+)
 
 
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,10 +40,9 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from qa.engine import default_index_dir
     from ui.server import serve
 
-    command.existing_paths(args.paths)
+    existing_paths(args.paths)
     auth = checked_login(args)
     index = Path(args.index) if args.index else default_index_dir()
     print(

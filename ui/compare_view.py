@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from qa import Answer
 from qa.errors import CiteqaError
-from qa.types import Answer
 from ui.gradio_api import INTERNAL
 from ui.render import answer_html, error_html, visible
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa import Engine
 
 logger = logging.getLogger(__name__)
 

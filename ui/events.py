@@ -33,7 +33,7 @@ from ui.render import (
 from ui.uploads import UploadRejected, save_upload
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa import Engine
 
 EXTRACTIVE = "Answer (extractive)"
 GENERATIVE = "Answer (language model)"

@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa import DocumentInfo
-from qa.ingest import load_paths
+from qa import DocumentInfo, load_paths
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa import Engine
 
 logger = logging.getLogger(__name__)
 

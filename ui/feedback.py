@@ -11,7 +11,7 @@ import gradio as gr
 from ui.render import Turn
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa import Engine
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING
 from ui.uploads import discard_upload, is_upload
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
-    from qa.indexer import AddSummary
-    from qa.ingest import Progress
+    from qa import AddSummary, Engine, Progress
 
 
 def index_uploads(

@@ -20,7 +20,7 @@ import gradio as gr
 from qa.errors import CiteqaError
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa import Engine
 
 INTERNAL: Literal["private"] = "private"
 _T = TypeVar("_T")

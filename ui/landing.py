@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Collection, Sequence
 
-from qa.overview import Overview
+from qa import Overview
 from ui.examples import EXAMPLE_MARK
 
 logger = logging.getLogger(__name__)

@@ -23,12 +23,11 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from qa import Answer, Citation, answer_with_sources
 from qa.errors import InvalidQuestion
-from qa.integrations.sources import answer_with_sources
-from qa.types import Answer, Citation
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa import Engine
 
 PREFIX = "/v1"
 MODEL = "citeqa"

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.types import Answer, Chunk, Citation, Hit, block_name, markdown_table, place_label
+from qa import Answer, Chunk, Citation, Hit, block_name, markdown_table, place_label
 from ui.pagelink import page_links_html
 
 _MARKER = re.compile(r"\[(\d+)\]")

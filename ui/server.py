@@ -21,8 +21,7 @@ import gradio as gr
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from qa.access import API_TOKEN_ENV, is_loopback, same_secret
-from qa.served import announced
+from qa import API_TOKEN_ENV, announced, is_loopback, same_secret
 from ui.api import build_api
 from ui.app import CSS_PATH, HEAD, build_app
 from ui.examples import EXAMPLE_DIR, drop_examples
@@ -31,8 +30,7 @@ from ui.uploads import DEFAULT_UPLOAD_LIMIT
 from ui.viewer import PAGE_LINK_SCRIPT
 
 if TYPE_CHECKING:
-    from qa.encoder import Encoder
-    from qa.engine import Engine
+    from qa import Encoder, Engine
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +140,7 @@ def open_for_serving(
 ) -> Engine:
     """Open the index, add ``paths``; with neither paths nor documents, add the example pages,
     and once ``paths`` bring documents, drop them again."""
-    from qa.engine import Engine
+    from qa import Engine
 
     engine = Engine.open(
         index_dir, model=model, encoder=encoder, backend=backend, milvus_uri=milvus_uri

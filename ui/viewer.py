@@ -16,15 +16,14 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 from PIL import Image
 
+from qa import PageView, pages_label
 from qa.errors import CiteqaError
-from qa.pages import PageView
-from qa.types import pages_label
 from ui.gradio_api import INTERNAL
 from ui.pagelink import BadPageLink, PageLink, parse_page_href
 from ui.render import visible
 
 if TYPE_CHECKING:
-    from qa.engine import Engine
+    from qa import Engine
 
 logger = logging.getLogger(__name__)
 

@@ -199,9 +199,9 @@ REWRITE_MAX_CHARS = 500
 def rewrite_followup(question: str, history: Sequence[object], client: ChatClient) -> str:
     """The model's self-contained version of ``question`` after ``history``.
 
-    ``history`` holds earlier turns as accepted by ``qa.conversation.resolve``.
+    ``history`` holds earlier turns as accepted by ``qa.analyst.conversation.resolve``.
     """
-    from qa.conversation import turn_question
+    from qa.analyst.conversation import turn_question
 
     lines = [f"User: {turn_question(turn)}" for turn in history]
     lines.append(f"Last question: {question}")

@@ -17,7 +17,7 @@ from qa.errors import InvalidQuestion, UnknownDocument
 from qa.types import Answer, Hit
 
 if TYPE_CHECKING:
-    from qa.conversation import Turn
+    from qa.analyst.conversation import Turn
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def _run_ask(args: argparse.Namespace) -> int:
         answer = Answer.from_dict(served)
         data = served
     else:
-        from qa.conversation import turn_from_json
+        from qa.analyst.conversation import turn_from_json
 
         question = _checked_question(args.question)
         history = None if items is None else [turn_from_json(item) for item in items]
@@ -197,7 +197,7 @@ def _run_chat(args: argparse.Namespace) -> int:
             print("(new conversation)", file=sys.stderr)
             continue
         if line == "/edit":
-            from qa.naming import without_scope
+            from qa.analyst.naming import without_scope
 
             last = next((t for t in reversed(history) if isinstance(t, Answer)), None)
             prefill = without_scope(last.resolved_question or last.question) if last else ""

@@ -23,15 +23,15 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from qa.conversation import turn_from_json
+from qa.analyst.conversation import turn_from_json
 from qa.errors import CiteqaError, UnknownDocument
 from qa.integrations.sources import answer_with_sources
 from qa.types import Answer, Citation, Hit, pages_label
 
 if TYPE_CHECKING:
+    from qa.analyst.pages import PageView
     from qa.engine import Engine
     from qa.index.records import DocumentInfo
-    from qa.pages import PageView
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from qa import Engine
-from qa.overview import Overview
-from qa.suggestions import Suggestion
+from qa.analyst.overview import Overview
+from qa.analyst.suggestions import Suggestion
 from ui.events import Events
 from ui.examples import drop_examples, is_example
 from ui.landing import example_messages, summary_markdown

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from qa.pages import PageView
+from qa.analyst.pages import PageView
 from ui.viewer import marked_text, page_html
 
 

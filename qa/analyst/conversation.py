@@ -20,8 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from qa.analyst.naming import without_scope
 from qa.errors import InvalidQuestion
-from qa.naming import without_scope
 from qa.text import word_set
 from qa.types import Answer
 

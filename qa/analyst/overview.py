@@ -1,8 +1,8 @@
 """What a collection holds and what one could ask it: the landing page of a demo.
 
-The suggested questions are made from the collection itself (``qa.suggestions``), from as many
-documents as possible. Each is asked before it is offered, and kept only when the answer is
-found in the document it came from, so a click never lands on "not found".
+The suggested questions are made from the collection itself (``qa.analyst.suggestions``), from
+as many documents as possible. Each is asked before it is offered, and kept only when the
+answer is found in the document it came from, so a click never lands on "not found".
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from qa.suggestions import CANDIDATES_PER_SUGGESTION, FACT, Suggestion, candidates
+from qa.analyst.suggestions import CANDIDATES_PER_SUGGESTION, FACT, Suggestion, candidates
 from qa.types import Answer, Chunk
 
 logger = logging.getLogger(__name__)

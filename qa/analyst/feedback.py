@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from qa.errors import InvalidQuestion
+from qa.errors import FeedbackTooLarge
 from qa.types import Answer
 
 logger = logging.getLogger(__name__)
@@ -45,10 +45,6 @@ CREATE TABLE IF NOT EXISTS feedback (
     citations TEXT NOT NULL
 );
 """
-
-
-class FeedbackTooLarge(InvalidQuestion):
-    """A verdict with a field over its limit; the message names the field and the limit."""
 
 
 @dataclass(frozen=True)

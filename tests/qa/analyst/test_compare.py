@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from qa import Engine
-from qa.compare import edition_year, focused_question, named_documents, title_words
+from qa.analyst.compare import edition_year, focused_question, named_documents, title_words
 from qa.errors import InvalidQuestion, UnknownDocument
 from tests.qa.editions import NEW, OLD, OTHER, TITLES, editions
 

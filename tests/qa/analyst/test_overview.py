@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from qa import Document, Engine
+from qa.analyst.overview import suggest
 from qa.index.records import DocumentInfo
-from qa.overview import suggest
 from qa.types import Answer, Chunk
 from tests.fakes import FakeEncoder
 from tests.qa.editions import NEW, OLD, OTHER, editions

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from qa import Engine
+from qa.analyst.pages import IMAGE_WIDTH, neighbours, quote_spans
 from qa.errors import UnknownDocument
-from qa.pages import IMAGE_WIDTH, neighbours, quote_spans
 from tests.fakes import FakeEncoder, fake_engine
 from tests.qa.ingest.test_pdf import make_pdf
 from ui.server import EXAMPLE_DIR

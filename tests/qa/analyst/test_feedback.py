@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from qa import Engine
+from qa.analyst.feedback import FEEDBACK, FeedbackLog
 from qa.errors import InvalidQuestion
-from qa.feedback import FEEDBACK, FeedbackLog
 from tests.fakes import FakeEncoder
 from ui.server import EXAMPLE_DIR
 

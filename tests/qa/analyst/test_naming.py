@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa import Engine
-from qa.naming import named_scope, searched_in, without_scope
+from qa.analyst.naming import named_scope, searched_in, without_scope
 from tests.qa.editions import NEW, OLD, OTHER, TITLES, editions
 
 __all__ = ["editions"]

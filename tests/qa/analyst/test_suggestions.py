@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from qa.analyst.suggestions import TOPIC, candidates, fact_question, heading_topic
 from qa.pipeline import chunk_paths
-from qa.suggestions import TOPIC, candidates, fact_question, heading_topic
 from qa.types import Chunk
 
 

@@ -1,4 +1,4 @@
-"""Questions made from a document's own text, for the landing page (see ``qa.overview``).
+"""Questions made from a document's own text, for the landing page (see ``qa.analyst.overview``).
 
 Sentences that state a figure, a count or a founding date about a subject named at their start
 are turned round into the question they answer ("The Navy operates four frigates" -> "How many
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from wordfreq import zipf_frequency
 
-from qa.compare import title_words
+from qa.analyst.compare import title_words
 from qa.text import looks_like_heading, word_set
 from qa.types import PARAGRAPH, Chunk
 

@@ -3,7 +3,7 @@ edition", "Japan's 2022 National Defense Strategy".
 
 A year followed by the kind of document names the document of that year whose title (and id)
 fits the words around it best; several named together prefer editions of one series. Compare
-(``qa.compare``) asks each document named; a question naming one is searched in that one
+(``qa.analyst.compare``) asks each document named; a question naming one is searched in that one
 (``Engine.ask``).
 """
 

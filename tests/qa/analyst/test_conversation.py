@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.conversation import is_followup, resolve
+from qa.analyst.conversation import is_followup, resolve
 from qa.types import Answer, Citation
 
 FIRST = "How many active personnel do the Land Forces of Valdoria have?"

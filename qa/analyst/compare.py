@@ -5,7 +5,7 @@ defence budget change between the 2018 and 2020 white papers?"). One mixed answe
 passages score best hides which edition says what, so each document is asked on its own, with
 its own citations, and says "not found" when it does not answer.
 
-The documents are chosen by the caller, or read from the question (``qa.naming``: "the 2018
+The documents are chosen by the caller, or read from the question (``qa.analyst.naming``: "the 2018
 and 2020 white papers", "the 2022 edition", "Japan's 2022 National Defense Strategy").
 """
 
@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from qa.analyst.naming import DOCUMENT_NOUNS, Named, edition_year, named_documents, title_words
 from qa.errors import InvalidQuestion, UnknownDocument
-from qa.naming import DOCUMENT_NOUNS, Named, edition_year, named_documents, title_words
 from qa.text import ASKING_WORDS
 from qa.types import Answer
 
