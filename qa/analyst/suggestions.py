@@ -16,10 +16,9 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from wordfreq import zipf_frequency
-
 from qa.analyst.compare import title_words
 from qa.text import looks_like_heading, word_set
+from qa.text.frequency import zipf
 from qa.types import PARAGRAPH, Chunk
 
 logger = logging.getLogger(__name__)
@@ -210,7 +209,7 @@ def heading_topic(heading: str) -> str | None:
         return None  # a heading cut off at a line break, or the line after such a cut
     if any(w.endswith("-") for w in words):
         return None  # a word hyphenated at a line break ("de- fence")
-    if any(zipf_frequency(w.lower(), "en") < MIN_HEADING_ZIPF for w in words):
+    if any(zipf(w) < MIN_HEADING_ZIPF for w in words):
         return None
     return " ".join(w if w.isupper() and not text.isupper() else w.lower() for w in words)
 
@@ -220,7 +219,7 @@ def _specificity(word: str) -> float:
     English word ("level", "course") little."""
     if word[0].isupper() or word[0].isdigit():
         return NAME_SPECIFICITY
-    return max(0.0, NAME_SPECIFICITY - zipf_frequency(word.lower(), "en"))
+    return max(0.0, NAME_SPECIFICITY - zipf(word))
 
 
 def _topicality(subject: str, texts: Sequence[str]) -> float:
