@@ -35,7 +35,7 @@ KINDS = (Expect.NUMBER, Expect.DATE, Expect.DURATION, Expect.PERSON, Expect.NAME
 # Longer answers are quoted, not shortened: a short answer is a phrase of up to this many words.
 SHORT_MAX_WORDS = 12
 # A short answer never spans a table's cells or rows, a semicolon or a colon.
-SEGMENT_BREAK = re.compile(r"\s*(?:;|:|\.\.\.|…)\s+")
+_SEGMENT_BREAK = re.compile(r"\s*(?:;|:|\.\.\.|…)\s+")
 # Words a phrase may open with among the glue words ("the highest body", "from 39 to 33").
 _OPENERS = word_set("a an the from to within between its their his her this these those")
 
@@ -161,8 +161,8 @@ def _clauses(sentence: str) -> list[tuple[int, int]]:
 
 
 def sentence_segments(sentence: str) -> list[tuple[int, int]]:
-    """(start, end) of the sentence's cells: the pieces between ``SEGMENT_BREAK``s."""
-    cuts = [(m.start(), m.end()) for m in SEGMENT_BREAK.finditer(sentence)]
+    """(start, end) of the sentence's cells: the pieces between ``_SEGMENT_BREAK``s."""
+    cuts = [(m.start(), m.end()) for m in _SEGMENT_BREAK.finditer(sentence)]
     starts = [0, *(b for _, b in cuts)]
     ends = [*(a for a, _ in cuts), len(sentence)]
     return list(zip(starts, ends, strict=True))

@@ -35,7 +35,7 @@ def _unasked(text: str, asked: set[str]) -> list[str]:
     return [w for w in words(text) if w.lower() not in GLUE and not stems(w) & asked]
 
 
-def is_new(span: Span, asked: set[str]) -> bool:
+def _is_new(span: Span, asked: set[str]) -> bool:
     """A phrase the question does not already say: for a figure, its digits; else its words."""
     if span.kind is Expect.NUMBER:
         digits = re.findall(r"\d[\d,.]*", span.text)
@@ -50,7 +50,7 @@ def _typed_candidates(
     """(closeness to the question's words, phrase) for the asked-for phrases of ``sentence``;
     with ``alias`` (the question asks what something is called), names introduced as such
     ("also known as Storm Corps") come first."""
-    spans = [s for s in spans_of(sentence, analysis.expect) if is_new(s, asked)]
+    spans = [s for s in spans_of(sentence, analysis.expect) if _is_new(s, asked)]
     if analysis.expect in (Expect.NAME, Expect.PERSON):
         # A name sharing no word with the question beats one that repeats part of it.
         spans = [s for s in spans if not stems(s.text) & asked] or spans
@@ -104,5 +104,5 @@ def rule_choice(analysis: QuestionAnalysis, question: str, sentences: list[str])
         return None
     sentence = sentences[0]
     reasons = spans_of(sentence, Expect.REASON) if analysis.expect is Expect.REASON else []
-    reasons = [r for r in reasons if is_new(r, asked)]
+    reasons = [r for r in reasons if _is_new(r, asked)]
     return _best_run(asked, sentence, reasons)
