@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from qa.text import ENDS_SENTENCE
 from qa.types import CAPTION, PARAGRAPH, SIDE_HEADING, Block
 
+# A footnote set off in bold ("**53)**"), and a note's marker in the body text ("[53)]").
 BOLD_NOTE = re.compile(r"\*\*\s*(?P<n>\d{1,3})\)\s*\*\*")
 MARKER = re.compile(r"\[\s*\^?\s*(?P<n>\d{1,3})\s*\)?\s*\]")
 _BOLD = re.compile(r"\*\*(?P<text>[^*]+?)\*\*")
