@@ -1,4 +1,5 @@
-"""Single-query embedding latency: one short question per ``Encoder.encode`` call, per backend.
+"""Single-query embedding latency: one short question per ``SentenceEncoder.encode`` call, per
+backend.
 
 Usage: python bench/embed_latency.py [--calls N] [--precision auto|fp32|bf16]
 
@@ -51,10 +52,10 @@ def main() -> int:
     parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"))
     args = parser.parse_args()
 
-    from embeddings.encoder import Encoder
+    from embeddings.encoder import SentenceEncoder
 
     encoders = {
-        backend: Encoder(precision=args.precision, backend=backend).load()
+        backend: SentenceEncoder(precision=args.precision, backend=backend).load()
         for backend in ("torch", "openvino")
     }
     for encoder in encoders.values():

@@ -10,11 +10,11 @@ For each corpus (default: both; ../shared/corpus/<name>, skipped when absent) it
   baseline       plain ``SentenceTransformer.encode`` in fp32, batch 32, on the same chunk texts
                  (``dense_text`` of ``chunk_paths``'s chunks); with ``--baseline-sample N`` it
                  times about N of them (whole random batches) and extrapolates chunks/s
-  embed-only     ``Encoder.encode`` of the chunk texts in one call, for each backend: torch (bf16
-                 weights where the CPU multiplies bf16 natively, else the fp32 fast path) and
-                 OpenVINO (bf16 or f32 hint, likewise); ``--embed-limit N`` keeps N seeded-random
-                 chunk texts (0: all). With ``--rounds R`` the baseline and the embed-only runs
-                 repeat R times, interleaved, and each row shows the median.
+  embed-only     ``SentenceEncoder.encode`` of the chunk texts in one call, for each backend:
+                 torch (bf16 weights where the CPU multiplies bf16 natively, else the fp32 fast
+                 path) and OpenVINO (bf16 or f32 hint, likewise); ``--embed-limit N`` keeps N
+                 seeded-random chunk texts (0: all). With ``--rounds R`` the baseline and the
+                 embed-only runs repeat R times, interleaved, and each row shows the median.
   unchanged      ``Engine.add`` again on the same folder: must embed 0 chunks
   one file edited  a paragraph appended to one file: only that file's chunks may be embedded
   from cache     a cold build into a folder holding only the embedding cache: everything but the
@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from embeddings.encoder import Encoder
+    from embeddings.encoder import SentenceEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ("rok-dwp-2020-pages", "defense-docs")
@@ -133,7 +133,7 @@ def baseline_timer(model: SentenceTransformer, texts: list[str], sample: int) ->
     return run_sample
 
 
-def embed_timer(encoder: Encoder, texts: list[str]) -> Callable[[], Row]:
+def embed_timer(encoder: SentenceEncoder, texts: list[str]) -> Callable[[], Row]:
     def run() -> Row:
         started = time.perf_counter()
         encoder.encode(texts)
@@ -174,7 +174,7 @@ def first_search_seconds(index: Path) -> float:
 def run_corpus(
     name: str,
     work: Path,
-    encoders: dict[str, Encoder],
+    encoders: dict[str, SentenceEncoder],
     baseline: SentenceTransformer,
     args: argparse.Namespace,
 ) -> dict[str, float] | None:
@@ -336,14 +336,14 @@ def main() -> int:
 
     from sentence_transformers import SentenceTransformer
 
-    from embeddings.encoder import Encoder
+    from embeddings.encoder import SentenceEncoder
     from embeddings.model_folder import default_model_path
 
-    encoders: dict[str, Encoder] = {}
+    encoders: dict[str, SentenceEncoder] = {}
     loads = []
     for backend in BACKENDS:
         started = time.perf_counter()
-        encoders[backend] = Encoder(precision=args.precision, backend=backend).load()
+        encoders[backend] = SentenceEncoder(precision=args.precision, backend=backend).load()
         loads.append(f"{encoders[backend].backend} {time.perf_counter() - started:.1f} s")
     if args.backend == "auto":
         args.backend = "openvino"

@@ -83,11 +83,11 @@ def quantized(calibration: int) -> Int8Encoder:
     import nncf
     import openvino
 
-    from embeddings.encoder import Encoder
+    from embeddings.encoder import SentenceEncoder
     from embeddings.model_cache import MANIFEST
     from embeddings.tokens import padded_batches, plain_token_ids
 
-    reference = Encoder(precision="fp32").load()
+    reference = SentenceEncoder(precision="fp32").load()
     (entry,) = reference.cache_dir.glob(f"{reference.fingerprint}-fp32-openvino-*")
     limit = int(json.loads((entry / MANIFEST).read_text())["metadata"]["max_seq_length"])
     token_ids = plain_token_ids(reference.folder, limit)
@@ -125,13 +125,13 @@ def main() -> int:
         print(f"skipped: {PAPER} or {OTHERS} is absent", file=sys.stderr)
         return 0
 
-    from embeddings.encoder import Encoder
+    from embeddings.encoder import SentenceEncoder
     from qa import Engine
     from qa.evaluate import first_relevant_rank, load_questions, recall_and_mrr
 
     int8 = quantized(args.calibration)
-    fp32 = Encoder(precision="fp32").load()
-    encoders = {"bf16": Encoder(precision="bf16").load(), "int8": int8}
+    fp32 = SentenceEncoder(precision="fp32").load()
+    encoders = {"bf16": SentenceEncoder(precision="bf16").load(), "int8": int8}
     sample = random.Random(1).sample(chunk_texts([PAPER]), args.sample)
     reference = fp32.encode(sample)
     for name, encoder in encoders.items():

@@ -28,7 +28,7 @@ def main() -> int:
         print(f"skipped: {args.pages} is absent", file=sys.stderr)
         return 0
 
-    from embeddings.encoder import Encoder, cpu_supports_bf16
+    from embeddings.encoder import SentenceEncoder, cpu_supports_bf16
     from qa import Engine
     from qa.evaluate import first_relevant_rank, load_questions, recall_and_mrr
 
@@ -40,7 +40,7 @@ def main() -> int:
     mrr: dict[tuple[str, str], float] = {}
     try:
         for precision in ("fp32", "bf16"):
-            encoder = Encoder(precision=precision).load()
+            encoder = SentenceEncoder(precision=precision).load()
             with Engine.open(work / precision, encoder=encoder) as engine:
                 engine.add([args.pages])
                 for mode in ("hybrid", "dense"):

@@ -178,14 +178,14 @@ def embed_against_peak(clock: float) -> None:
     """Embed-only chunks/s of the default encoder on the paper's chunks, against the peak."""
     import numpy as np
 
-    from embeddings.encoder import Encoder
+    from embeddings.encoder import SentenceEncoder
     from embeddings.model_folder import read_json
     from embeddings.tokens import plain_token_ids
     from qa.pipeline import chunk_paths
     from qa.retrieval.fields import dense_text
 
     texts = list(dict.fromkeys(dense_text(c) for c in chunk_paths([PAPER]).chunks))
-    encoder = Encoder().load()
+    encoder = SentenceEncoder().load()
     encoder.encode(texts[:32])
     started = time.perf_counter()
     encoder.encode(texts)

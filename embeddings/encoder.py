@@ -48,8 +48,8 @@ __all__ = [
     "BACKENDS",
     "PRECISIONS",
     "BackendUnavailableError",
-    "Encoder",
     "ModelNotFoundError",
+    "SentenceEncoder",
     "cpu_supports_bf16",
     "default_cache_dir",
     "l2_normalize",
@@ -110,7 +110,7 @@ def _usable_cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-class Encoder:
+class SentenceEncoder:
     """Embeds texts with a local sentence-transformers model; satisfies ``qa.encoder.Encoder``.
 
     Construction only checks the folder; the model loads on first use or with ``load()``.
@@ -152,7 +152,7 @@ class Encoder:
         self._fingerprint: str | None = None
         self._forward = threading.Lock()
 
-    def load(self) -> Encoder:
+    def load(self) -> SentenceEncoder:
         """Load the model now (idempotent) and return ``self``."""
         if self._model is not None:
             return self

@@ -1,5 +1,5 @@
 """Embedding on a Ray cluster with Ray Data: ``map_batches`` over a pool of actors, each
-holding one ``embeddings.Encoder``.
+holding one ``embeddings.SentenceEncoder``.
 
 A Ray Data job costs seconds to start (actors come up and load the model), so a job takes a
 whole indexing run: ``encode_stream`` hands vectors back batch by batch as the actors finish
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoder import Encoder
+from embeddings.encoder import SentenceEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +58,9 @@ class RayEncoder:
     this machine; "auto": the cluster this machine belongs to; "ray://host:10001": a remote
     one). ``actors`` caps the pool (default: as many as the cluster's CPUs allow), each actor
     taking ``cpus_per_actor`` CPUs and as many inference threads; ``backend`` is the
-    ``Encoder``'s, on the actors and here. ``make_encoder`` replaces
+    ``SentenceEncoder``'s, on the actors and here. ``make_encoder`` replaces
     the encoder built on each actor (it must be picklable and give ``fingerprint``); the local
-    ``Encoder`` supplies the fingerprint and dimension and is loaded only for the latter.
+    ``SentenceEncoder`` supplies the fingerprint and dimension and is loaded only for the latter.
     Ray is connected on the first job; ``close`` disconnects if this encoder connected.
     """
 
@@ -84,7 +84,7 @@ class RayEncoder:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         import ray  # noqa: F401  (fail here, before any work, when the extra is missing)
 
-        self.local = Encoder(model, backend=backend, cache_dir=cache_dir)
+        self.local = SentenceEncoder(model, backend=backend, cache_dir=cache_dir)
         self.address = address
         self.actors = actors
         self.cpus_per_actor = cpus_per_actor
@@ -92,7 +92,7 @@ class RayEncoder:
         # Absolute, so that every node looks in the same place.
         folder = None if model is None else str(self.local.folder.resolve())
         self._make_encoder = make_encoder or functools.partial(
-            Encoder, folder, backend=backend, threads=cpus_per_actor
+            SentenceEncoder, folder, backend=backend, threads=cpus_per_actor
         )
         self._connected = False
 

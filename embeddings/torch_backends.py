@@ -2,7 +2,7 @@
 ``transformers``, anything else through ``SentenceTransformer`` itself.
 
 A backend embeds texts into (n, dimension) float32 sentence vectors, not yet normalised, in
-input order; ``embeddings.encoder.Encoder`` picks one and normalises.
+input order; ``embeddings.encoder.SentenceEncoder`` picks one and normalises.
 """
 
 from __future__ import annotations

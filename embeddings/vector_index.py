@@ -10,8 +10,8 @@ cannot remove a vector without a full rebuild. Filtered searches over few allowe
 answered exactly by brute force over just those vectors, so rare filters still return ``k``
 results.
 
-A little over 300 lines: the exact and approximate structures share one id space and one
-switch-over, which read best side by side.
+This module owns both structures, the switch-over between them and the filtered search: they
+share one id space, so they are kept side by side.
 """
 
 from __future__ import annotations

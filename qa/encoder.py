@@ -1,4 +1,4 @@
-"""What ``qa`` needs from an embedding model; ``embeddings.Encoder`` satisfies it."""
+"""What ``qa`` needs from an embedding model; ``embeddings.SentenceEncoder`` satisfies it."""
 
 from __future__ import annotations
 

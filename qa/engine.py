@@ -122,8 +122,7 @@ class Engine:
         if create:
             make_private(folder)
         if encoder is None:
-            from embeddings.encoder import Encoder as SentenceEncoder
-            from embeddings.encoder import ModelNotFoundError
+            from embeddings.encoder import ModelNotFoundError, SentenceEncoder
 
             try:
                 # The converted model goes to the user's cache (``default_cache_dir``), shared

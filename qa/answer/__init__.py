@@ -1,4 +1,16 @@
-"""Answer assembly: sentence splitting, extractive cited answers, optional generated answers."""
+"""The answer stage: from the retrieved passages to a cited answer.
+
+Owns question analysis (``question``, ``spans``), the candidate sentences and rows and their
+features (``units``, ``scoring``, ``features``), the answer model and its ranking (``model``,
+``ranking``), the checks behind a "not found" (``signals``), the short answer (``phrases``,
+``rule_choice``, ``phrase_features``, ``shortanswer``), the answer assembled with its
+citations (``extractive``, ``citations``), the optional language model (``generative``), and
+refitting the model (``fit``, from ``training_data`` and ``training``).
+
+Imports the ground floor and ``qa.retrieval``'s word functions and dedup; only the refit
+command (``fit``, ``training_data``) drives ``qa.engine`` and ``qa.evaluate``, as a tool on top
+of the library.
+"""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer.features import CHEAP, QUESTION, RANKER
-from qa.answer.shortanswer import SPAN_FEATURES
+from qa.answer.phrase_features import SPAN_FEATURES
 
 DEFAULT_PATH = Path(__file__).with_name("answer_model.json")
 FORMAT = 1

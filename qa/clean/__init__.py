@@ -1,4 +1,9 @@
-"""Page-level cleaning, run in order: boilerplate, ligature repair, line-end hyphens."""
+"""Cleaning a read document: ``clean_document`` runs the page-level repairs in order
+(boilerplate, ligature repair, line-end hyphens); ``paragraphs`` then types each page's blocks
+(``blocks``, with ``prose`` and ``pipe_tables``) and rebuilds paragraphs across pages.
+
+Imports only the ground floor (``qa.types``, ``qa.text``).
+"""
 
 from __future__ import annotations
 

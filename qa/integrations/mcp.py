@@ -236,6 +236,20 @@ Docs = Annotated[
 def build_server(engine: Engine) -> MCPServer:
     """The MCP server over ``engine``: its tools and the page resource."""
     server = MCPServer(NAME, instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
+    for register in (
+        _register_search,
+        _register_ask,
+        _register_get_page,
+        _register_list_documents,
+        _register_compare,
+        _register_page_resource,
+    ):
+        register(server, engine)
+    return server
+
+
+def _register_search(server: MCPServer, engine: Engine) -> None:
+    """The ``search`` tool: the best passages for a query."""
 
     @server.tool(annotations=_READ_ONLY)
     def search(
@@ -247,6 +261,10 @@ def build_server(engine: Engine) -> MCPServer:
         hits = _citeqa_errors_as_tool_errors(lambda: engine.search(query, k=k, docs=docs))
         found = SearchOut(query=query, passages=[_passage_out(h) for h in hits])
         return _result(_search_text(hits), found)
+
+
+def _register_ask(server: MCPServer, engine: Engine) -> None:
+    """The ``ask`` tool: a cited answer, with earlier turns for a follow-up."""
 
     @server.tool(annotations=_READ_ONLY)
     def ask(
@@ -270,6 +288,10 @@ def build_server(engine: Engine) -> MCPServer:
         answered = _citeqa_errors_as_tool_errors(answer)
         return _result(_answer_text(answered), answer_out(answered))
 
+
+def _register_get_page(server: MCPServer, engine: Engine) -> None:
+    """The ``get_page`` tool: a cited page whole."""
+
     @server.tool(annotations=_READ_ONLY)
     def get_page(
         doc_id: Annotated[str, Field(description="The document's id.")],
@@ -283,6 +305,10 @@ def build_server(engine: Engine) -> MCPServer:
         heading = f"{view.title}, {pages_label([view.number])} (doc {view.doc_id})"
         return _result(f"{heading}\n\n{view.text}", _page_out(view))
 
+
+def _register_list_documents(server: MCPServer, engine: Engine) -> None:
+    """The ``list_documents`` tool: the indexed documents."""
+
     @server.tool(annotations=_READ_ONLY)
     def list_documents() -> Annotated[CallToolResult, DocumentsOut]:
         """The indexed documents: id, title, pages and passages."""
@@ -292,6 +318,10 @@ def build_server(engine: Engine) -> MCPServer:
         )
         listed = DocumentsOut(documents=[_document_out(d) for d in documents])
         return _result(text or "No documents are indexed.", listed)
+
+
+def _register_compare(server: MCPServer, engine: Engine) -> None:
+    """The ``compare`` tool: one question asked of each document on its own."""
 
     @server.tool(annotations=_READ_ONLY)
     def compare(
@@ -322,6 +352,10 @@ def build_server(engine: Engine) -> MCPServer:
         )
         return _result(text, CompareOut(question=question, columns=columns))
 
+
+def _register_page_resource(server: MCPServer, engine: Engine) -> None:
+    """The page resource: ``PAGE_URI`` read as stored."""
+
     @server.resource(PAGE_URI, name="page", mime_type="text/plain", title="A page of a document")
     def page_resource(doc_id: str, n: int) -> str:
         """Page n of document doc_id, as stored (what quotes are checked against)."""
@@ -329,8 +363,6 @@ def build_server(engine: Engine) -> MCPServer:
             return engine.page(doc_id, n).text
         except UnknownDocument as error:
             raise ResourceNotFoundError(str(error)) from error
-
-    return server
 
 
 def serve_stdio(engine: Engine) -> None:

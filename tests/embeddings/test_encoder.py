@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import Encoder, cpu_supports_bf16, default_cache_dir, l2_normalize
+from embeddings.encoder import SentenceEncoder, cpu_supports_bf16, default_cache_dir, l2_normalize
 from embeddings.model_folder import ModelNotFoundError, default_model_path
 from embeddings.torch_backends import TorchBertBackend
 from qa.encoder import Encoder as EncoderProtocol
@@ -23,7 +23,7 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_tiny_model_encodes_unit_vectors_in_input_order(tiny_models: tuple[Path, Path]) -> None:
-    encoder = Encoder(tiny_models[0], precision="fp32", batch_size=2, backend="torch")
+    encoder = SentenceEncoder(tiny_models[0], precision="fp32", batch_size=2, backend="torch")
     texts = ["tank", "the navy and the coast guard patrol the border", "radar drill", "", "air"]
 
     together = encoder.encode(texts)
@@ -58,7 +58,7 @@ def test_every_backend_gives_the_sentence_transformers_vectors(
     from sentence_transformers import SentenceTransformer
 
     folder = write_tiny_model(tmp_path, seed=3, pooling=pooling, dense=dense, **config)
-    encoder = Encoder(folder, precision="fp32", batch_size=2, backend="torch")
+    encoder = SentenceEncoder(folder, precision="fp32", batch_size=2, backend="torch")
     fingerprint = encoder.fingerprint
     reference = SentenceTransformer(str(folder), device="cpu").encode(
         _TEXTS, normalize_embeddings=True
@@ -73,10 +73,10 @@ def test_every_backend_gives_the_sentence_transformers_vectors(
 def test_torch_bert_and_transformers_give_one_fingerprint_and_the_same_vectors(
     tiny_models: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    torch_bert = Encoder(tiny_models[0], precision="fp32", backend="torch")
+    torch_bert = SentenceEncoder(tiny_models[0], precision="fp32", backend="torch")
     vectors = torch_bert.encode(_TEXTS)
     monkeypatch.setattr(TorchBertBackend, "open", classmethod(lambda cls, *args: None))
-    transformers = Encoder(tiny_models[0], precision="fp32", backend="torch")
+    transformers = SentenceEncoder(tiny_models[0], precision="fp32", backend="torch")
 
     assert (torch_bert.backend, transformers.backend) == ("torch-bert", "transformers")
     assert torch_bert.fingerprint == transformers.fingerprint
@@ -98,7 +98,7 @@ def test_tokenizer_settings_that_override_tokenizer_json_leave_bert_to_transform
     reference = SentenceTransformer(str(folder), device="cpu").encode(
         texts, normalize_embeddings=True
     )
-    encoder = Encoder(folder, precision="fp32", backend="torch")
+    encoder = SentenceEncoder(folder, precision="fp32", backend="torch")
 
     assert encoder.backend == "transformers"
     assert float(reference[0] @ reference[1]) < 0.999
@@ -108,8 +108,8 @@ def test_tokenizer_settings_that_override_tokenizer_json_leave_bert_to_transform
 def test_plain_bert_loads_without_importing_transformers(tiny_models: tuple[Path, Path]) -> None:
     script = (
         "import sys\n"
-        "from embeddings.encoder import Encoder\n"
-        f"encoder = Encoder({str(tiny_models[0])!r}, backend='torch')\n"
+        "from embeddings.encoder import SentenceEncoder\n"
+        f"encoder = SentenceEncoder({str(tiny_models[0])!r}, backend='torch')\n"
         "encoder.encode(['radar drill'])\n"
         "print(encoder.backend, *sorted({'transformers', 'sentence_transformers', 'scipy'}"
         " & set(sys.modules)))\n"
@@ -127,14 +127,14 @@ def test_plain_bert_loads_without_importing_transformers(tiny_models: tuple[Path
 
 def test_fingerprint_follows_weights_not_instances(tiny_models: tuple[Path, Path]) -> None:
     first, other = tiny_models
-    same = {Encoder(first, precision=p).fingerprint for p in ("fp32", "bf16")}
+    same = {SentenceEncoder(first, precision=p).fingerprint for p in ("fp32", "bf16")}
 
     assert len(same) == 1
-    assert Encoder(other).fingerprint not in same
+    assert SentenceEncoder(other).fingerprint not in same
 
 
 def test_construction_does_not_load_the_model(tiny_models: tuple[Path, Path]) -> None:
-    encoder = Encoder(tiny_models[0])
+    encoder = SentenceEncoder(tiny_models[0])
     assert encoder._model is None
     assert encoder.fingerprint
     assert encoder._model is None
@@ -142,21 +142,21 @@ def test_construction_does_not_load_the_model(tiny_models: tuple[Path, Path]) ->
 
 def test_auto_precision_follows_the_cpu(tiny_models: tuple[Path, Path]) -> None:
     expected = "bf16" if cpu_supports_bf16() else "fp32"
-    assert Encoder(tiny_models[0]).precision == expected
-    assert Encoder(tiny_models[0], precision="fp32").precision == "fp32"
+    assert SentenceEncoder(tiny_models[0]).precision == expected
+    assert SentenceEncoder(tiny_models[0], precision="fp32").precision == "fp32"
 
 
 def test_names_that_are_not_folders_are_refused_without_download(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match="never downloads"):
-        Encoder("sentence-transformers/all-mpnet-base-v2")
+        SentenceEncoder("sentence-transformers/all-mpnet-base-v2")
     with pytest.raises(ModelNotFoundError, match=r"config\.json"):
-        Encoder(tmp_path)
+        SentenceEncoder(tmp_path)
     with pytest.raises(ValueError, match="precision"):
-        Encoder(tmp_path, precision="fp8")
+        SentenceEncoder(tmp_path, precision="fp8")
     with pytest.raises(ValueError, match="backend"):
-        Encoder(tmp_path, backend="onnx")
+        SentenceEncoder(tmp_path, backend="onnx")
     with pytest.raises(ValueError, match="threads"):
-        Encoder(tmp_path, threads=0)
+        SentenceEncoder(tmp_path, threads=0)
 
 
 def test_l2_normalize_keeps_zero_rows() -> None:
@@ -166,12 +166,12 @@ def test_l2_normalize_keeps_zero_rows() -> None:
 
 
 @pytest.fixture(scope="module")
-def real_fp32() -> Encoder:
-    return Encoder(precision="fp32", backend="torch").load()
+def real_fp32() -> SentenceEncoder:
+    return SentenceEncoder(precision="fp32", backend="torch").load()
 
 
 @pytest.mark.model
-def test_real_model_shape_dtype_and_norm(real_fp32: Encoder) -> None:
+def test_real_model_shape_dtype_and_norm(real_fp32: SentenceEncoder) -> None:
     vectors = real_fp32.encode(["The navy operates destroyers.", "Budget", "x " * 400])
     assert default_model_path().is_dir()
     assert vectors.shape == (3, real_fp32.dimension) == (3, 384)
@@ -180,7 +180,7 @@ def test_real_model_shape_dtype_and_norm(real_fp32: Encoder) -> None:
 
 
 @pytest.mark.model
-def test_real_model_puts_related_words_together(real_fp32: Encoder) -> None:
+def test_real_model_puts_related_words_together(real_fp32: SentenceEncoder) -> None:
     tank, armored, banana = real_fp32.encode(["tank", "armored vehicle", "banana"])
     assert float(tank @ armored) > float(tank @ banana) + 0.1
 
@@ -200,14 +200,14 @@ _REAL_TEXTS = [
 
 
 @pytest.mark.model
-def test_real_model_torch_bert_matches_sentence_transformers(real_fp32: Encoder) -> None:
+def test_real_model_torch_bert_matches_sentence_transformers(real_fp32: SentenceEncoder) -> None:
     from sentence_transformers import SentenceTransformer
 
     reference = SentenceTransformer(str(real_fp32.folder), device="cpu").encode(
         _REAL_TEXTS, normalize_embeddings=True
     )
     # Batches of 3 mix long and short texts, so most rows carry padding.
-    small_batches = Encoder(precision="fp32", batch_size=3, backend="torch")
+    small_batches = SentenceEncoder(precision="fp32", batch_size=3, backend="torch")
 
     assert real_fp32.backend == small_batches.backend == "torch-bert"
     assert np.sum(real_fp32.encode(_REAL_TEXTS) * reference, axis=1).min() > 0.99999
@@ -215,7 +215,7 @@ def test_real_model_torch_bert_matches_sentence_transformers(real_fp32: Encoder)
 
 
 @pytest.mark.model
-def test_real_model_reads_the_first_256_tokens_only(real_fp32: Encoder) -> None:
+def test_real_model_reads_the_first_256_tokens_only(real_fp32: SentenceEncoder) -> None:
     long_text = _REAL_TEXTS[-2]
     longer, shorter = real_fp32.encode([long_text + " Naval aviation was reorganised.", long_text])
     cut_short = real_fp32.encode([" ".join(long_text.split()[:100])])[0]
@@ -225,10 +225,10 @@ def test_real_model_reads_the_first_256_tokens_only(real_fp32: Encoder) -> None:
 
 
 @pytest.mark.model
-def test_bf16_agrees_with_fp32(real_fp32: Encoder) -> None:
+def test_bf16_agrees_with_fp32(real_fp32: SentenceEncoder) -> None:
     if not cpu_supports_bf16():
         pytest.skip("this CPU has no native bf16")
-    bf16 = Encoder(precision="bf16", batch_size=3, backend="torch")
+    bf16 = SentenceEncoder(precision="bf16", batch_size=3, backend="torch")
     cosines = np.sum(bf16.encode(_REAL_TEXTS) * real_fp32.encode(_REAL_TEXTS), axis=1)
     assert bf16.backend == "torch-bert"
     assert cosines.min() > 0.999

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import Encoder
+from embeddings.encoder import SentenceEncoder
 from embeddings.infer_pool import InferPool
 from embeddings.tokens import padded_batches
 from tests.embeddings.tiny import write_tiny_model
@@ -29,9 +29,11 @@ def _texts(seed: int, count: int) -> list[str]:
 
 def test_concurrent_callers_each_get_their_own_vectors(tiny: Path) -> None:
     # fp32 so that any difference is a mix-up between callers, not bf16 rounding on AMX CPUs.
-    encoder = Encoder(tiny, backend="openvino", batch_size=3, precision="fp32").load()
+    encoder = SentenceEncoder(tiny, backend="openvino", batch_size=3, precision="fp32").load()
     jobs = [_texts(seed, count) for seed, count in enumerate([1, 2, 5, 16, 40, 7, 3, 11])]
-    alone = [Encoder(tiny, backend="torch", precision="fp32").encode(texts) for texts in jobs]
+    alone = [
+        SentenceEncoder(tiny, backend="torch", precision="fp32").encode(texts) for texts in jobs
+    ]
     got: dict[int, np.ndarray] = {}
 
     def call(n: int) -> None:
@@ -51,7 +53,7 @@ def test_concurrent_callers_each_get_their_own_vectors(tiny: Path) -> None:
 
 def test_a_failed_batch_gives_its_requests_back(tiny: Path) -> None:
     core = openvino.Core()
-    encoder = Encoder(tiny, backend="openvino").load()
+    encoder = SentenceEncoder(tiny, backend="openvino").load()
     pool = InferPool(core.compile_model(encoder._model._model, "CPU"))
     ids = [[2, 10, 11, 3], [2, 12, 3]]
     good = list(padded_batches(ids, 1))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import embeddings.openvino_backend as ov_backend
-from embeddings.encoder import BackendUnavailableError, Encoder
+from embeddings.encoder import BackendUnavailableError, SentenceEncoder
 from embeddings.model_cache import MANIFEST
 from tests.embeddings.tiny import write_tiny_model
 
@@ -35,14 +35,14 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def torch_vectors(tiny: Path) -> np.ndarray:
-    return Encoder(tiny, precision="fp32", batch_size=2, backend="torch").encode(_TEXTS)
+    return SentenceEncoder(tiny, precision="fp32", batch_size=2, backend="torch").encode(_TEXTS)
 
 
 @pytest.fixture(scope="module")
 def converted(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cache folder holding the conversion of ``tiny``; tests work on copies of it."""
     cache = tmp_path_factory.mktemp("converted")
-    Encoder(tiny, backend="openvino", cache_dir=cache).load()
+    SentenceEncoder(tiny, backend="openvino", cache_dir=cache).load()
     return cache
 
 
@@ -87,13 +87,15 @@ def test_openvino_gives_the_torch_vectors(
         folder, cache = tiny, _copy(converted, tmp_path)
     else:
         folder, cache = write_tiny_model(tmp_path, seed=6, pooling=pooling, **config), tmp_path
-    openvino = Encoder(folder, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache)
-    torch = Encoder(folder, precision="fp32", batch_size=2, backend="torch")
+    openvino = SentenceEncoder(
+        folder, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache
+    )
+    torch = SentenceEncoder(folder, precision="fp32", batch_size=2, backend="torch")
 
     assert openvino.backend == "openvino"
     assert openvino.fingerprint == torch.fingerprint
     assert openvino.dimension == torch.dimension
-    one_batch = Encoder(folder, precision="fp32", backend="openvino", cache_dir=cache)
+    one_batch = SentenceEncoder(folder, precision="fp32", backend="openvino", cache_dir=cache)
     expected = torch.encode(_TEXTS)
     # Several batches run on the async queue, one batch (or text) on the latency request.
     np.testing.assert_allclose(openvino.encode(_TEXTS), expected, atol=1e-5)
@@ -106,7 +108,7 @@ def test_auto_prefers_openvino_and_keys_the_cache_by_fingerprint(
 ) -> None:
     import openvino
 
-    encoder = Encoder(tiny, cache_dir=_copy(converted, tmp_path))
+    encoder = SentenceEncoder(tiny, cache_dir=_copy(converted, tmp_path))
     entry = _entry(converted)
 
     assert encoder.backend == "openvino"
@@ -121,7 +123,7 @@ def test_second_load_reuses_the_cached_model(
     torch_vectors: np.ndarray,
     tmp_path: Path,
 ) -> None:
-    encoder = Encoder(
+    encoder = SentenceEncoder(
         tiny,
         precision="fp32",
         batch_size=2,
@@ -138,10 +140,12 @@ def test_the_compiled_model_is_cached_beside_the_converted_one(
     tiny: Path, converted: Path, torch_vectors: np.ndarray, tmp_path: Path
 ) -> None:
     cache = _copy(converted, tmp_path)
-    Encoder(tiny, precision="fp32", backend="openvino", cache_dir=cache).encode(_TEXTS)
+    SentenceEncoder(tiny, precision="fp32", backend="openvino", cache_dir=cache).encode(_TEXTS)
     blobs = list((_entry(cache) / ov_backend.COMPILED).iterdir())
 
-    again = Encoder(tiny, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache)
+    again = SentenceEncoder(
+        tiny, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache
+    )
     np.testing.assert_allclose(again.encode(_TEXTS), torch_vectors, atol=1e-5)
     assert blobs and list((_entry(cache) / ov_backend.COMPILED).iterdir()) == blobs
 
@@ -159,12 +163,14 @@ def test_a_damaged_or_unwritable_compiled_cache_still_gives_the_same_vectors(
     cache = _copy(converted, tmp_path)
     compiled = _entry(cache) / ov_backend.COMPILED
     if damage == "garbled":
-        Encoder(tiny, precision="fp32", backend="openvino", cache_dir=cache).load()
+        SentenceEncoder(tiny, precision="fp32", backend="openvino", cache_dir=cache).load()
         _garble_blobs(compiled)
     else:
         compiled.write_text("")
 
-    encoder = Encoder(tiny, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache)
+    encoder = SentenceEncoder(
+        tiny, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache
+    )
     np.testing.assert_allclose(encoder.encode(_TEXTS), torch_vectors, atol=1e-5)
 
 
@@ -204,11 +210,13 @@ def test_damaged_or_partial_cache_is_ignored_and_rebuilt(
     cache = _copy(converted, tmp_path)
     damage(_entry(cache))  # type: ignore[operator]
 
-    rebuilt = Encoder(tiny, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache)
+    rebuilt = SentenceEncoder(
+        tiny, precision="fp32", batch_size=2, backend="openvino", cache_dir=cache
+    )
     np.testing.assert_allclose(rebuilt.encode(_TEXTS), torch_vectors, atol=1e-5)
     assert len(conversions) == 1
 
-    Encoder(tiny, backend="openvino", cache_dir=cache).load()
+    SentenceEncoder(tiny, backend="openvino", cache_dir=cache).load()
     assert len(conversions) == 1
 
 
@@ -220,7 +228,7 @@ def test_without_openvino_auto_falls_back_to_torch(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setitem(sys.modules, "openvino", None)
-    encoder = Encoder(tiny, precision="fp32", batch_size=2, cache_dir=tmp_path)
+    encoder = SentenceEncoder(tiny, precision="fp32", batch_size=2, cache_dir=tmp_path)
 
     with caplog.at_level(logging.INFO, logger="embeddings.encoder"):
         encoder.load()
@@ -230,7 +238,7 @@ def test_without_openvino_auto_falls_back_to_torch(
     assert "openvino" in fallback and fallback.endswith("; embedding with torch")
     np.testing.assert_allclose(encoder.encode(_TEXTS), torch_vectors, atol=1e-5)
     with pytest.raises(BackendUnavailableError, match="openvino"):
-        Encoder(tiny, backend="openvino", cache_dir=tmp_path).load()
+        SentenceEncoder(tiny, backend="openvino", cache_dir=tmp_path).load()
 
 
 def _negated_graph(converted: Path) -> object:
@@ -257,13 +265,13 @@ def test_models_that_do_not_convert_faithfully_run_on_torch(
     conversion: Callable[[Path], object],
 ) -> None:
     monkeypatch.setattr(ov_backend, "_convert", lambda *args: conversion(converted))
-    encoder = Encoder(tiny, precision="fp32", batch_size=2, cache_dir=tmp_path)
+    encoder = SentenceEncoder(tiny, precision="fp32", batch_size=2, cache_dir=tmp_path)
 
     assert encoder.backend == "torch-bert"
     np.testing.assert_allclose(encoder.encode(_TEXTS), torch_vectors, atol=1e-5)
     assert not any(path.name.startswith(encoder.fingerprint) for path in tmp_path.iterdir())
     with pytest.raises(BackendUnavailableError, match="OpenVINO cannot run"):
-        Encoder(tiny, backend="openvino", cache_dir=tmp_path).load()
+        SentenceEncoder(tiny, backend="openvino", cache_dir=tmp_path).load()
 
 
 def test_pipelines_beyond_transformer_and_pooling_stay_on_sentence_transformers(
@@ -271,9 +279,9 @@ def test_pipelines_beyond_transformer_and_pooling_stay_on_sentence_transformers(
 ) -> None:
     folder = write_tiny_model(tmp_path, seed=7, dense=True)
 
-    assert Encoder(folder, cache_dir=tmp_path / "c").backend == "sentence-transformers"
+    assert SentenceEncoder(folder, cache_dir=tmp_path / "c").backend == "sentence-transformers"
     with pytest.raises(BackendUnavailableError, match="Pooling"):
-        Encoder(folder, backend="openvino", cache_dir=tmp_path / "c").load()
+        SentenceEncoder(folder, backend="openvino", cache_dir=tmp_path / "c").load()
 
 
 def test_an_unwritable_cache_still_embeds_with_openvino(
@@ -281,7 +289,7 @@ def test_an_unwritable_cache_still_embeds_with_openvino(
 ) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
-    encoder = Encoder(tiny, precision="fp32", batch_size=2, cache_dir=not_a_folder)
+    encoder = SentenceEncoder(tiny, precision="fp32", batch_size=2, cache_dir=not_a_folder)
 
     assert encoder.backend == "openvino"
     np.testing.assert_allclose(encoder.encode(_TEXTS), torch_vectors, atol=1e-5)
@@ -293,8 +301,8 @@ def test_a_cached_load_imports_neither_torch_nor_transformers(
 ) -> None:
     script = (
         "import sys\n"
-        "from embeddings.encoder import Encoder\n"
-        f"encoder = Encoder({str(tiny)!r}, cache_dir={str(_copy(converted, tmp_path))!r})\n"
+        "from embeddings.encoder import SentenceEncoder\n"
+        f"encoder = SentenceEncoder({str(tiny)!r}, cache_dir={str(_copy(converted, tmp_path))!r})\n"
         "encoder.encode(['radar drill'])\n"
         "print(encoder.backend, *sorted({'torch', 'transformers'} & set(sys.modules)))\n"
     )
@@ -322,8 +330,8 @@ _REAL_TEXTS = [
 
 @pytest.mark.model
 def test_real_model_on_openvino_agrees_with_fp32_torch() -> None:
-    openvino = Encoder(backend="openvino", batch_size=3)
-    torch = Encoder(precision="fp32", backend="torch", batch_size=3)
+    openvino = SentenceEncoder(backend="openvino", batch_size=3)
+    torch = SentenceEncoder(precision="fp32", backend="torch", batch_size=3)
 
     reference = torch.encode(_REAL_TEXTS)
     cosines = np.sum(openvino.encode(_REAL_TEXTS) * reference, axis=1)

@@ -8,7 +8,7 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from embeddings.encoder import Encoder  # noqa: E402
+from embeddings.encoder import SentenceEncoder  # noqa: E402
 from embeddings.ray_encoder import RayEncoder  # noqa: E402
 from qa import Engine  # noqa: E402
 from qa.encoder import StreamingEncoder, embed_key  # noqa: E402
@@ -43,7 +43,7 @@ def test_an_index_embedded_on_ray_is_the_local_index(
     tmp_path: Path, tiny: Path, local_ray: None
 ) -> None:
     # torch: converting even a tiny model to OpenVINO takes seconds, in each actor.
-    local = Engine.open(tmp_path / "local", encoder=Encoder(tiny, backend="torch"))
+    local = Engine.open(tmp_path / "local", encoder=SentenceEncoder(tiny, backend="torch"))
     local.add([FIXTURES / "documents"])
     # Two texts per batch: the fixtures' chunks make two blocks, one for each of two actors.
     encoder = RayEncoder(tiny, batch_size=2, backend="torch")

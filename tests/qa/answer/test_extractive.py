@@ -4,17 +4,12 @@ import re
 
 import numpy as np
 
-from qa.answer.extractive import (
-    _answer_found,
-    extractive_answer,
-    missing_particular_names,
-    named_coverage,
-    named_terms,
-)
+from qa.answer.extractive import _answer_found, extractive_answer
 from qa.answer.model import load_model
 from qa.answer.question import analyse
 from qa.answer.ranking import ScoredSentence, score_sentences
 from qa.answer.scoring import lexical_overlap, question_terms
+from qa.answer.signals import missing_particular_names, named_coverage, named_terms
 from qa.settings import Settings
 from qa.text.sentences import split_sentences
 from qa.types import Chunk, Hit

@@ -3,9 +3,10 @@ from __future__ import annotations
 import numpy as np
 
 from qa.answer.features import CHEAP, QuestionSignals
-from qa.answer.fit import ANSWERED_TARGET, QuestionData, _threshold, fit, simulate
+from qa.answer.phrase_features import SPAN_FEATURES
 from qa.answer.question import analyse
-from qa.answer.shortanswer import SPAN_FEATURES
+from qa.answer.training import ANSWERED_TARGET, _threshold, fit, simulate
+from qa.answer.training_data import QuestionData
 
 ANALYSIS = analyse("What did the fleet commission?")
 

@@ -9,7 +9,7 @@ import pytest
 
 from qa.answer.features import CHEAP, QUESTION, RANKER
 from qa.answer.model import AnswerModel, Linear, load_model
-from qa.answer.shortanswer import SPAN_FEATURES
+from qa.answer.phrase_features import SPAN_FEATURES
 
 
 def _linear(names: tuple[str, ...], seed: int) -> Linear:

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from qa.answer.model import load_model
+from qa.answer.phrases import phrases
 from qa.answer.question import analyse
-from qa.answer.shortanswer import asking, best_phrase, phrases, rule_choice, short_answer
+from qa.answer.rule_choice import rule_choice
+from qa.answer.shortanswer import asking, best_phrase, short_answer
 from qa.retrieval.fields import words
 
 

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from qa.chunking import chunk_document
 from qa.clean import clean_document
-from qa.clean.blocks import page_blocks, prose_start, table_rows
+from qa.clean.blocks import page_blocks
 from qa.clean.paragraphs import paragraphs
+from qa.clean.pipe_tables import pipe_table_rows
+from qa.clean.prose import prose_start
 from qa.ingest.page_export import group_page_exports, parse_page_export
 from qa.ingest.paged_text import split_pages
 from qa.types import (
@@ -296,7 +298,7 @@ def test_prose_start_skips_chart_values() -> None:
 
 
 def test_table_rows_of_markdown_lines_keep_empty_cells() -> None:
-    assert table_rows("| a | |\n|---|---|\n| | b |") == (("a", ""), ("", "b"))
+    assert pipe_table_rows("| a | |\n|---|---|\n| | b |") == (("a", ""), ("", "b"))
 
 
 def test_chunks_carry_kinds_and_a_table_chunk_keeps_rows() -> None:
