@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from wordfreq import zipf_frequency
 
-from qa.compare import title_words
 from qa.text import looks_like_heading, word_set
+from qa.text.words import title_words
 from qa.types import PARAGRAPH, Chunk
 
 logger = logging.getLogger(__name__)

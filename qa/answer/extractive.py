@@ -25,15 +25,13 @@ from qa.answer.shortanswer import asking, short_answer
 from qa.answer.spans import CLAUSE_BREAK, UNIT_PATTERNS, typed_spans
 from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
-from qa.retrieval.fields import stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
-from qa.text import ASKING_WORDS
+from qa.text import ASKING_WORDS, ROW_JOINER
+from qa.text.words import stem_words, tokenize_for_bm25, words
 from qa.types import SURE_CONFIDENCE, Answer, Hit
 
 logger = logging.getLogger(__name__)
 
-# A table row is quoted as ``row_text`` (its cells in order); several rows by the ellipsis.
-ROW_JOINER = " ... "
 CLOSEST_SHOWN = 3
 NOT_FOUND = "The indexed documents do not appear to answer this question."
 # A question names what it is about ("Turkey", "Leopard 2A8"); when the best passages mention

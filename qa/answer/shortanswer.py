@@ -26,8 +26,8 @@ import numpy as np
 
 from qa.answer.question import Expect, QuestionAnalysis
 from qa.answer.spans import UNIT_PATTERNS, Span, counted_words, counts, spans_of, typed_spans
-from qa.retrieval.fields import stem_words, words
 from qa.text import word_set
+from qa.text.words import stem_words, words
 
 if TYPE_CHECKING:
     from qa.answer.model import AnswerModel

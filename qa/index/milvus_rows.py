@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from qa.index.records import DocumentInfo, DocumentRecord, StoredChunk
-from qa.retrieval.fields import lexical_text, tokenize_for_bm25
+from qa.text.fields import lexical_text
+from qa.text.words import tokenize_for_bm25
 from qa.types import Chunk
 
 # Milvus's own limits: bytes in a VARCHAR value, elements in an ARRAY value.

@@ -15,7 +15,8 @@ import numpy as np
 from bm25s.tokenization import Tokenized
 
 from qa.retrieval.base import Ranking
-from qa.retrieval.fields import FIELDS_VERSION, tokenize_for_bm25
+from qa.text.fields import FIELDS_VERSION
+from qa.text.words import tokenize_for_bm25
 
 _IDS_FILE = "chunk_ids.json"
 _META_FILE = "citeqa.json"

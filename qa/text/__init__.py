@@ -15,6 +15,9 @@ _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]*]*$")
 # ... or as a clause does, which a list item or a lead-in line may.
 ENDS_CLAUSE = re.compile(r"[.!?…:;][\"'”’)\]*]*$")
+# A table row is quoted as its cells in order; several rows by the ellipsis (the page view and
+# the evaluation split quotes on it again).
+ROW_JOINER = " ... "
 # Where a file name breaks into words: separators, camelCase, ``ROKDefense``, ``2022Report``.
 _NAME_BREAK = re.compile(
     r"[_\-\s.]+"

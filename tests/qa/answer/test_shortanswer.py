@@ -6,7 +6,7 @@ import pytest
 from qa.answer.model import load_model
 from qa.answer.question import analyse
 from qa.answer.shortanswer import asking, best_phrase, phrases, rule_choice, short_answer
-from qa.retrieval.fields import words
+from qa.text.words import words
 
 
 @pytest.mark.parametrize(

@@ -32,8 +32,8 @@ from qa.index.milvus_rows import DUMMY_VECTOR, MAX_VARCHAR_BYTES, split_utf8
 from qa.index.records import DocumentRecord, StoredChunk
 from qa.indexer import embed_key
 from qa.pipeline import content_hash, prepare_documents
-from qa.retrieval.fields import dense_text
 from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.text.fields import dense_text
 from qa.types import Document, Page
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT

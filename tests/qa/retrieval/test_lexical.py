@@ -6,14 +6,9 @@ from pathlib import Path
 import pytest
 
 from qa.retrieval import lexical
-from qa.retrieval.fields import (
-    DOCUMENT_REPEAT,
-    FIELDS_VERSION,
-    dense_text,
-    lexical_text,
-    tokenize_for_bm25,
-)
 from qa.retrieval.lexical import LexicalIndex, Ranking
+from qa.text.fields import DOCUMENT_REPEAT, FIELDS_VERSION, dense_text, lexical_text
+from qa.text.words import tokenize_for_bm25
 from qa.types import Chunk
 
 TEXTS = {
