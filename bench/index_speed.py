@@ -180,7 +180,7 @@ def run_corpus(
 ) -> dict[str, float] | None:
     """Print the table for one corpus; return index and embed-only chunks/s over the baseline's."""
     from qa import Engine
-    from qa.index.folder import CACHE
+    from qa.index.folder.layout import CACHE
 
     source = SHARED_CORPUS / name
     if not source.is_dir():

@@ -33,9 +33,9 @@ from qa.errors import (
 )
 from qa.feedback import FeedbackLog
 from qa.index.base import Index
-from qa.index.folder import check_folder, make_private
+from qa.index.folder.layout import check_folder, make_private
+from qa.index.folder.store import IndexStore
 from qa.index.records import DocumentInfo
-from qa.index.store import IndexStore
 from qa.naming import named_scope, searched_in
 from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
 from qa.retrieval.hybrid import SEARCH_MODES, HybridRetriever
@@ -131,7 +131,7 @@ class Engine:
                 raise ModelError(str(exc)) from exc
         store: Index
         if settings.backend == "milvus":
-            from qa.index.milvus_store import MilvusStore
+            from qa.index.milvus.store import MilvusStore
 
             assert settings.milvus_uri is not None
             store = MilvusStore(folder, settings.milvus_uri)

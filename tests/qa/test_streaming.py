@@ -22,8 +22,8 @@ import pytest
 import qa.streaming
 from embeddings.vector_index import VectorIndex
 from qa.engine import Engine
-from qa.index.folder import CACHE, SPOOLS
-from qa.index.snapshots import MANIFEST, Manifest
+from qa.index.folder.layout import CACHE, SPOOLS
+from qa.index.folder.snapshots import MANIFEST, Manifest
 from qa.indexer import AddSummary, embed_key
 from qa.ingest import Reading
 from qa.settings import Settings
@@ -160,7 +160,7 @@ _CHILD = """
 import sys
 import qa.cli
 from qa import Engine
-from qa.index.store import IndexStore
+from qa.index.folder.store import IndexStore
 from qa.settings import Settings
 from qa.types import Document
 from tests.fakes import FakeEncoder

@@ -10,7 +10,7 @@ from typing import Any
 from pymilvus import CollectionSchema, DataType, Function, FunctionType, MilvusClient
 from pymilvus.exceptions import MilvusException
 
-from qa.index.milvus_rows import DUMMY_DIM, MAX_ARRAY, MAX_VARCHAR_BYTES
+from qa.index.milvus.rows import DUMMY_DIM, MAX_ARRAY, MAX_VARCHAR_BYTES
 
 logger = logging.getLogger(__name__)
 

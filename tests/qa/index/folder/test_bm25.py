@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.retrieval import lexical
-from qa.retrieval.lexical import LexicalIndex, Ranking
+from qa.index.base import Ranking
+from qa.index.folder import bm25
+from qa.index.folder.bm25 import LexicalIndex
 from qa.text.fields import DOCUMENT_REPEAT, FIELDS_VERSION, dense_text, lexical_text
 from qa.text.words import tokenize_for_bm25
 from qa.types import Chunk
@@ -104,7 +105,7 @@ def test_a_rebuild_tokenizes_only_new_texts_and_ranks_as_a_fresh_build(
         tokenized.extend(texts)
         return tokenize_for_bm25(texts)
 
-    monkeypatch.setattr(lexical, "tokenize_for_bm25", counting)
+    monkeypatch.setattr(bm25, "tokenize_for_bm25", counting)
     texts = {**{k: v for k, v in TEXTS.items() if k != "c2"}, "c6": "Submarine crews train."}
     rebuilt = LexicalIndex()
     rebuilt.build(list(texts), list(texts.values()), previous)

@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 from pymilvus import AnnSearchRequest, MilvusClient, RRFRanker, WeightedRanker
 
-from qa.index.milvus_read import current_versions
-from qa.index.milvus_rows import (
+from qa.index.milvus.read import current_versions
+from qa.index.milvus.rows import (
     CHUNK_OUTPUT,
     bm25_score,
     chunk_from_row,
     doc_filter,
     lexical_terms,
 )
-from qa.index.milvus_schema import Collections, DenseIndex
+from qa.index.milvus.schema import Collections, DenseIndex
 from qa.types import Chunk
 
 

@@ -34,9 +34,9 @@ from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
 from qa.errors import IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch
-from qa.index.milvus_lease import Lease
-from qa.index.milvus_read import current_versions, scan
-from qa.index.milvus_rows import (
+from qa.index.milvus.lease import Lease
+from qa.index.milvus.read import current_versions, scan
+from qa.index.milvus.rows import (
     CHUNK_OUTPUT,
     DUMMY_VECTOR,
     PAGE_OUTPUT,
@@ -47,9 +47,9 @@ from qa.index.milvus_rows import (
     pages_from_rows,
     quote,
 )
-from qa.index.milvus_schema import Collections, DenseIndex, create_missing
-from qa.index.milvus_search import ChunkSearch, ScoredChunk
-from qa.index.milvus_update import Update, new_version
+from qa.index.milvus.schema import Collections, DenseIndex, create_missing
+from qa.index.milvus.search import ChunkSearch, ScoredChunk
+from qa.index.milvus.update import Update, new_version
 from qa.index.records import DocumentInfo, DocumentRecord
 from qa.types import Chunk, Page
 

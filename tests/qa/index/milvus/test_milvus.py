@@ -25,10 +25,10 @@ pytest.importorskip("milvus_lite")
 
 from qa.answer.citations import quote_pages
 from qa.errors import IndexBusy, IndexNotFound, ModelMismatch
-from qa.index import milvus_update
-from qa.index.milvus import MilvusIndex
-from qa.index.milvus_lease import LEASE_KEY
-from qa.index.milvus_rows import DUMMY_VECTOR, MAX_VARCHAR_BYTES, split_utf8
+from qa.index.milvus import update as milvus_update
+from qa.index.milvus.index import MilvusIndex
+from qa.index.milvus.lease import LEASE_KEY
+from qa.index.milvus.rows import DUMMY_VECTOR, MAX_VARCHAR_BYTES, split_utf8
 from qa.index.records import DocumentRecord, StoredChunk
 from qa.indexer import embed_key
 from qa.pipeline import content_hash, prepare_documents
@@ -42,7 +42,7 @@ pytestmark = pytest.mark.milvus
 
 ENCODER = FakeEncoder()
 _PREFIXES = itertools.count()
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture(scope="module")
@@ -433,7 +433,7 @@ def test_processes_sharing_a_milvus_server_serve_one_index(server: tuple[str, Pa
     writer = textwrap.dedent(
         f"""
         from tests.qa.corpus import ARCTIC
-        from tests.qa.index.test_milvus import _open, add
+        from tests.qa.index.milvus.test_milvus import _open, add
         add(_open({address!r}, "shared"), ARCTIC)
         """
     )

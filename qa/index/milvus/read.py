@@ -7,8 +7,8 @@ from typing import Any
 
 from pymilvus import MilvusClient
 
-from qa.index.milvus_rows import doc_filter
-from qa.index.milvus_schema import Collections
+from qa.index.milvus.rows import doc_filter
+from qa.index.milvus.schema import Collections
 
 # Milvus answers at most this many rows per query (offset + limit).
 _WINDOW = 16_384

@@ -14,7 +14,7 @@ import bm25s
 import numpy as np
 from bm25s.tokenization import Tokenized
 
-from qa.retrieval.base import Ranking
+from qa.index.base import Ranking
 from qa.text.fields import FIELDS_VERSION
 from qa.text.words import tokenize_for_bm25
 

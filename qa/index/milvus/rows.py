@@ -2,7 +2,7 @@
 
 Pure functions, no client. Every row carries the ``version`` of the update that wrote it and
 its key starts with that version, so a new version of a document is written beside the old
-one instead of over it (see ``qa.index.milvus`` for why).
+one instead of over it (see ``qa.index.milvus.index`` for why).
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ import numpy as np
 
 from embeddings.cache import EmbeddingCache
 from qa.errors import IndexCorrupt
-from qa.index.folder import CACHE
-from qa.index.milvus import MilvusIndex, ScoredChunk
+from qa.index.base import Ranking
+from qa.index.folder.layout import CACHE
+from qa.index.milvus.index import MilvusIndex, ScoredChunk
 from qa.index.records import DocumentInfo, DocumentRecord
-from qa.retrieval.base import Ranking
 from qa.types import Chunk, Page
 
 # Chunks returned by recent searches, so ranking and answering do not fetch them again.
