@@ -65,7 +65,7 @@ class Int8Encoder:
         self.fingerprint = fingerprint
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from embeddings.encoder import l2_normalize
+        from embeddings.vectors import l2_normalize
 
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)

@@ -33,8 +33,7 @@ from qa.errors import (
 )
 from qa.feedback import FeedbackLog
 from qa.index.base import Index
-from qa.index.folder.layout import check_folder, make_private
-from qa.index.folder.store import IndexStore
+from qa.index.factory import open_index, prepare_folder
 from qa.index.records import DocumentInfo
 from qa.naming import named_scope, searched_in
 from qa.overview import DEFAULT_SUGGESTIONS, Overview, OverviewCache, make_overview
@@ -115,10 +114,7 @@ class Engine:
             backend=backend, milvus_uri=milvus_uri
         )
         folder = Path(path) if path is not None else default_index_dir()
-        if settings.backend == "faiss":
-            check_folder(folder, create=create)
-        if create:
-            make_private(folder)
+        prepare_folder(folder, settings, create=create)
         if encoder is None:
             from embeddings.encoder import Encoder as SentenceEncoder
             from embeddings.encoder import ModelNotFoundError
@@ -129,15 +125,7 @@ class Engine:
                 encoder = SentenceEncoder(model).load()
             except ModelNotFoundError as exc:
                 raise ModelError(str(exc)) from exc
-        store: Index
-        if settings.backend == "milvus":
-            from qa.index.milvus.store import MilvusStore
-
-            assert settings.milvus_uri is not None
-            store = MilvusStore(folder, settings.milvus_uri)
-        else:
-            store = IndexStore(folder, approximate_above=settings.approximate_above)
-        store = store.open(encoder.fingerprint, encoder.dimension, create=create)
+        store = open_index(folder, settings, encoder.fingerprint, encoder.dimension, create=create)
         return cls(store, encoder, settings)
 
     @property

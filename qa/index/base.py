@@ -1,7 +1,8 @@
 """What the engine, the indexer and the retrievers need of an index, whatever keeps it.
 
-``IndexStore`` (an index folder: SQLite, FAISS, BM25) and ``MilvusStore`` (a Milvus
-collection) both satisfy ``Index``; nothing above ``qa/index`` names either.
+``IndexStore`` (an index folder: SQLite, FAISS, BM25) and ``MilvusIndex`` (a Milvus
+collection) both satisfy ``Index``; nothing above ``qa/index`` names either (``factory``
+picks one). The retrievers read an index through ``ChunkSource`` and get ``Ranking``s.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Ranking:
 
 
 class VectorSearch(Protocol):
-    """Nearest chunks to a query vector: FAISS in the index folder today, Milvus next."""
+    """Nearest chunks to a query vector: FAISS in the index folder, or Milvus."""
 
     def search_dense(
         self, query_vector: np.ndarray, depth: int, docs: Sequence[str] | None = None

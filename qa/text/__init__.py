@@ -1,4 +1,10 @@
-"""Text helpers shared by the ingest, cleaning, retrieval and answer stages."""
+"""Text helpers shared by the ingest, cleaning, indexing, retrieval and answer stages.
+
+Here: heading and sentence-end tests, file-name words, document years, the row joiner of quoted
+table rows. ``sentences`` splits sentences, ``acronyms`` finds acronym definitions, ``words``
+gives the words, stems and BM25 tokens every search and the answer scorer compare, ``fields``
+the texts each retriever reads for a chunk. Ground floor: imports only ``qa.types`` of citeqa.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,14 @@
 """A citeqa index kept in Milvus, so that several citeqa processes serve one collection.
 
-Four collections (see ``milvus_schema``): ``PREFIX_chunks`` (text, metadata, the dense
-vector and the BM25 terms Milvus turns into a sparse vector), ``PREFIX_pages``,
-``PREFIX_documents`` and ``PREFIX_meta`` (model, writer lease, unfinished updates). Milvus is
-the only truth: nothing is cached in the process, so a write by one process is what the next
-search of every other process sees (the collections use Strong consistency).
+Four collections (see ``schema``): ``PREFIX_chunks`` (text, metadata, the dense vector and the
+BM25 terms Milvus turns into a sparse vector), ``PREFIX_pages``, ``PREFIX_documents`` and
+``PREFIX_meta`` (model, writer lease, unfinished updates). Milvus is the only truth for what is
+indexed: a write by one process is what the next search of every other process sees (the
+collections use Strong consistency). Only the chunks recent searches returned are remembered,
+so that ranking and answering do not fetch them again.
+
+What stays on this machine lives in the local folder: the embedding cache (so an interrupted
+build embeds nothing twice, whatever it had written to Milvus) and the analysts' feedback.
 
 Where: a path ending in ``.db`` is embedded Milvus Lite, which one process at a time may open
 (for several, run ``milvus-lite server --data-dir FILE.db`` and give them its address);
@@ -12,64 +16,47 @@ Where: a path ending in ``.db`` is embedded Milvus Lite, which one process at a 
 ``CITEQA_MILVUS_TOKEN``.
 
 Updates write each document under a new version and switch to it in one write, so readers see
-every document whole and a crash leaves nothing a reader sees (``milvus_update``); writers in
-any process queue on a lease (``milvus_lease``).
-
-This module is the public surface only, and ~400 lines because the surface is large: every
-read ``IndexStore`` offers, three searches, writing. The work lives in the modules named.
+every document whole and a crash leaves nothing a reader sees (``update``); writers in any
+process queue on a lease (``lease``).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
-from qa.errors import IndexBusy, IndexCorrupt, IndexNotFound, ModelMismatch
+from embeddings.cache import EmbeddingCache
+from qa.errors import IndexBusy, IndexCorrupt, IndexNotFound
+from qa.index.base import Ranking
+from qa.index.folder.layout import CACHE
+from qa.index.milvus import read
 from qa.index.milvus.lease import Lease
-from qa.index.milvus.read import current_versions, scan
-from qa.index.milvus.rows import (
-    CHUNK_OUTPUT,
-    DUMMY_VECTOR,
-    PAGE_OUTPUT,
-    StoredPage,
-    check_records,
-    chunk_from_row,
-    document_info,
-    pages_from_rows,
-    quote,
+from qa.index.milvus.rows import check_records, document_info
+from qa.index.milvus.schema import (
+    Collections,
+    DenseIndex,
+    check_model,
+    create_missing,
+    record_model,
+    stored_model,
 )
-from qa.index.milvus.schema import Collections, DenseIndex, create_missing
 from qa.index.milvus.search import ChunkSearch, ScoredChunk
 from qa.index.milvus.update import Update, new_version
 from qa.index.records import DocumentInfo, DocumentRecord
 from qa.types import Chunk, Page
 
-__all__ = ["MilvusIndex", "ScoredChunk"]
-
-FORMAT_VERSION = 1
 TOKEN_ENV = "CITEQA_MILVUS_TOKEN"
-_MODEL_KEY = "model"
 _SERVER_SCHEMES = ("http://", "https://", "tcp://")
-_DOCUMENT_FIELDS = (
-    "doc_id",
-    "version",
-    "title",
-    "source",
-    "origin",
-    "content_hash",
-    "page_count",
-    "chunks",
-    "added_at",
-)
+# Chunks returned by recent searches, so ranking and answering do not fetch them again.
+_REMEMBERED_CHUNKS = 4096
 
 
 def is_lite(uri: str) -> bool:
@@ -77,10 +64,12 @@ def is_lite(uri: str) -> bool:
 
 
 class MilvusIndex:
-    """One index in one Milvus. Cheap constructor; ``open`` connects (and creates)."""
+    """An index in Milvus at ``uri`` with this machine's part in ``folder``. Cheap constructor;
+    ``open`` connects (and creates the collections unless ``create`` is off)."""
 
     def __init__(
         self,
+        folder: str | Path,
         uri: str,
         *,
         token: str | None = None,
@@ -94,6 +83,7 @@ class MilvusIndex:
                 f"Milvus URI must be a file ending in .db (Milvus Lite) or http(s)://host:port, "
                 f"got {uri!r}"
             )
+        self.folder = Path(folder)
         self.uri = uri
         self.names = Collections.named(prefix)
         self.dense = dense or DenseIndex()
@@ -102,6 +92,10 @@ class MilvusIndex:
         self._client: MilvusClient | None = None
         self._lease: Lease | None = None
         self._dimension = 0
+        self._cache: EmbeddingCache | None = None
+        self._fingerprint = ""
+        self._seen: OrderedDict[str, Chunk] = OrderedDict()
+        self._seen_lock = threading.Lock()
         # Threads of this process queue here; the lease queues other processes.
         self._writer = threading.RLock()
         self._holding = False
@@ -125,25 +119,12 @@ class MilvusIndex:
         for name in names.all():
             # A collection reopened by a restarted server starts released.
             client.load_collection(name)
-        rows = client.query(
-            names.meta, filter=f"key == {quote(_MODEL_KEY)}", output_fields=["value"]
-        )
-        if not rows:
+        model = stored_model(client, names)
+        if model is None:
             if not create:
                 raise IndexNotFound(self._not_found())
-            model = {
-                "fingerprint": model_fingerprint,
-                "dimension": dimension,
-                "format": FORMAT_VERSION,
-            }
-            # Written last: collections without this row are an index still being created.
-            client.upsert(
-                names.meta,
-                [{"key": _MODEL_KEY, "value": json.dumps(model), "dummy": DUMMY_VECTOR}],
-            )
-        else:
-            model = json.loads(rows[0]["value"])
-        self._check_model(model, model_fingerprint, dimension)
+            model = record_model(client, names, model_fingerprint, dimension)
+        check_model(model, model_fingerprint, dimension, self._where())
         self._dimension = dimension
         self._lease = Lease(
             client,
@@ -152,6 +133,9 @@ class MilvusIndex:
             seconds=self._lease_seconds,
             settle=self._lease_settle,
         )
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._cache = EmbeddingCache(self.folder / CACHE)
+        self._fingerprint = model_fingerprint
         return self
 
     def _connect(self) -> MilvusClient:
@@ -168,19 +152,6 @@ class MilvusIndex:
                 raise
         return self._client
 
-    def _check_model(self, model: Mapping[str, Any], fingerprint: str, dimension: int) -> None:
-        if model.get("format") != FORMAT_VERSION:
-            raise IndexCorrupt(
-                f"{self._where()} has index format {model.get('format')}, this version reads "
-                f"{FORMAT_VERSION}; rebuild it under a new collection prefix"
-            )
-        if model.get("fingerprint") != fingerprint or model.get("dimension") != dimension:
-            raise ModelMismatch(
-                f"{self._where()} holds vectors of model {model.get('fingerprint')!r} "
-                f"({model.get('dimension')} dimensions), not {fingerprint!r} ({dimension}); "
-                "open it with the same model, or rebuild it under a new collection prefix"
-            )
-
     def _where(self) -> str:
         return f"{self.uri} (collections {self.names.meta.removesuffix('_meta')}_*)"
 
@@ -194,6 +165,9 @@ class MilvusIndex:
         if self._client is not None:
             self._client.close()
             self._client = None
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
 
     @property
     def client(self) -> MilvusClient:
@@ -202,161 +176,93 @@ class MilvusIndex:
         return self._client
 
     # ----------------------------------------------------------------- reading
-    def _document_rows(self) -> list[dict[str, Any]]:
-        return scan(self.client, self.names.documents, 'doc_id != ""', _DOCUMENT_FIELDS)
-
     def __len__(self) -> int:
-        return sum(int(row["chunks"]) for row in self._document_rows())
+        return sum(int(row["chunks"]) for row in read.document_rows(self.client, self.names))
 
     def documents(self) -> list[DocumentInfo]:
-        infos = [document_info(row) for row in self._document_rows()]
+        infos = [document_info(row) for row in read.document_rows(self.client, self.names)]
         return sorted(infos, key=lambda info: (info.title, info.doc_id))
 
     def document_hashes(self) -> dict[str, str]:
-        return {row["doc_id"]: row["content_hash"] for row in self._document_rows()}
+        rows = read.document_rows(self.client, self.names)
+        return {row["doc_id"]: row["content_hash"] for row in rows}
 
     def document_origins(self) -> dict[str, str | None]:
-        return {row["doc_id"]: row["origin"] for row in self._document_rows()}
+        return {row["doc_id"]: row["origin"] for row in read.document_rows(self.client, self.names)}
 
     def document_titles(self) -> dict[str, str]:
-        return {row["doc_id"]: row["title"] for row in self._document_rows()}
+        return {row["doc_id"]: row["title"] for row in read.document_rows(self.client, self.names)}
 
     def page_origins(self) -> dict[str, tuple[str, int]]:
-        """Page file path -> (doc id, page number), for the pages of books."""
-        versions = {row["doc_id"]: row["version"] for row in self._document_rows()}
-        fields = ("doc_id", "version", "number", "origin")
-        rows = scan(self.client, self.names.pages, "part == 0", fields)
-        return {
-            row["origin"]: (row["doc_id"], int(row["number"]))
-            for row in rows
-            if row["origin"] and versions.get(row["doc_id"]) == row["version"]
-        }
-
-    def _pages(self, doc_id: str, numbers: Sequence[int] | None = None) -> dict[int, StoredPage]:
-        version = current_versions(self.client, self.names, [doc_id]).get(doc_id)
-        if version is None:
-            return {}
-        where = f"doc_id == {quote(doc_id)} and version == {quote(version)}"
-        if numbers is not None:
-            where += f" and number in [{', '.join(str(int(n)) for n in numbers)}]"
-        return pages_from_rows(scan(self.client, self.names.pages, where, PAGE_OUTPUT))
+        return read.page_origins(self.client, self.names)
 
     def book_pages(self, doc_id: str) -> tuple[Page, ...]:
-        """A book's pages as they were loaded, each with the file it came from, in order."""
-        pages = self._pages(doc_id)
+        pages = read.stored_pages(self.client, self.names, doc_id)
         return tuple(
             Page(number, page.text if page.raw is None else page.raw, page.origin)
             for number, page in sorted(pages.items())
         )
 
     def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
-        """The cleaned text of the given pages joined in order, or None if any is missing."""
-        pages = self._pages(doc_id, numbers)
+        pages = read.stored_pages(self.client, self.names, doc_id, numbers)
         if len(pages) != len(set(numbers)):
             return None
         return "\n".join(page.text for _, page in sorted(pages.items()))
 
     def page_numbers(self, doc_id: str) -> list[int]:
-        """The numbers of the stored pages of ``doc_id``, in order."""
-        return sorted(self._pages(doc_id))
+        return sorted(read.stored_pages(self.client, self.names, doc_id))
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
-        """The chunks of ``doc_id`` at its current version, in document order."""
-        version = current_versions(self.client, self.names, [doc_id]).get(doc_id)
-        if version is None:
-            return []
-        where = f"doc_id == {quote(doc_id)} and version == {quote(version)}"
-        rows = scan(self.client, self.names.chunks, where, (*CHUNK_OUTPUT, "position"))
-        return [chunk_from_row(row) for row in sorted(rows, key=lambda row: row["position"])]
+        return read.document_chunks(self.client, self.names, doc_id)
 
-    def stored_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
-        """Embed key -> (dimension,) float32 vector, for the keys some stored chunk has.
+    @property
+    def recipe(self) -> dict[str, int]:
+        # Not recorded in Milvus: a change of chunk sizes still re-chunks (it is part of each
+        # document's content hash) but is not announced.
+        return {}
 
-        An update embeds only the texts missing here, so an interrupted build started again
-        on any machine does not embed the documents it already wrote.
-        """
-        found: dict[str, np.ndarray] = {}
-        keys = list(dict.fromkeys(embed_keys))
-        for start in range(0, len(keys), 500):
-            batch = keys[start : start + 500]
-            where = f"embed_key in [{', '.join(quote(k) for k in batch)}]"
-            for row in scan(self.client, self.names.chunks, where, ("embed_key", "vector")):
-                found[row["embed_key"]] = np.asarray(row["vector"], dtype=np.float32)
-        return found
+    def changed_on_disk(self) -> bool:
+        return False  # every read goes to Milvus: there is no local view to refresh
 
-    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
-        """Chunk id -> chunk, for the ids stored at their document's current version."""
-        found: dict[str, Chunk] = {}
-        ids = list(dict.fromkeys(chunk_ids))
-        for start in range(0, len(ids), 500):
-            where = f"id in [{', '.join(quote(i) for i in ids[start : start + 500])}]"
-            rows = scan(self.client, self.names.chunks, where, CHUNK_OUTPUT)
-            versions = current_versions(self.client, self.names, {r["doc_id"] for r in rows})
-            for row in rows:
-                if versions.get(row["doc_id"]) == row["version"]:
-                    found[row["id"]] = chunk_from_row(row)
-        return found
+    def reload(self) -> bool:
+        return False
 
     # --------------------------------------------------------------- searching
+    def _ranking(self, found: list[ScoredChunk]) -> Ranking:
+        with self._seen_lock:
+            for item in found:
+                self._seen[item.chunk.id] = item.chunk
+                self._seen.move_to_end(item.chunk.id)
+            while len(self._seen) > _REMEMBERED_CHUNKS:
+                self._seen.popitem(last=False)
+        return Ranking(tuple(i.chunk.id for i in found), tuple(i.score for i in found))
+
     @property
     def _search(self) -> ChunkSearch:
         return ChunkSearch(self.client, self.names, self.dense, self._dimension)
 
     def search_dense(
         self, query_vector: np.ndarray, depth: int, docs: Sequence[str] | None = None
-    ) -> list[ScoredChunk]:
-        """The ``depth`` chunks nearest ``query_vector`` (inner product), best first; ``docs``
-        limits the search to those document ids."""
-        return self._search.dense_search(query_vector, depth, docs)
+    ) -> Ranking:
+        return self._ranking(self._search.dense_search(query_vector, depth, docs))
 
     def search_lexical(
         self, query_text: str, depth: int, docs: Sequence[str] | None = None
-    ) -> list[ScoredChunk]:
-        """The ``depth`` best BM25 matches of ``query_text``, best first (none without a term).
+    ) -> Ranking:
+        """BM25 over citeqa's own terms (``rows.lexical_terms``), as the folder backend's."""
+        return self._ranking(self._search.lexical_search(query_text, depth, docs))
 
-        The terms are citeqa's own (``milvus_rows.lexical_terms``), as the FAISS backend's.
-        """
-        return self._search.lexical_search(query_text, depth, docs)
-
-    def search_hybrid(
-        self,
-        query_text: str,
-        query_vector: np.ndarray,
-        depth: int,
-        docs: Sequence[str] | None = None,
-        *,
-        candidates: int | None = None,
-        weights: tuple[float, float] = (1, 2),
-        rrf_k: int = 30,
-        normalised: bool = False,
-    ) -> list[ScoredChunk]:
-        """Dense and BM25 results fused in Milvus by one ``hybrid_search``, best first.
-
-        Each side brings its ``candidates`` best (default ``depth``). They are fused by
-        weighted reciprocal rank, ``sum(w / (rrf_k + rank))`` with ``weights`` = (dense,
-        lexical): the engine's own fusion, whose defaults these are. Milvus's ``RRFRanker``
-        takes no weights, so a side of weight ``w`` is sent ``w`` times (whole weights only;
-        the default costs one more BM25 search). With ``normalised``, Milvus's
-        ``WeightedRanker`` fuses the sides' normalised scores with ``weights`` instead.
-
-        The fused list carries no rank per side; ``search_dense`` and ``search_lexical``,
-        fused by the caller, rank the same and keep them.
-        """
-        return self._search.hybrid_search(
-            query_text,
-            query_vector,
-            depth,
-            docs,
-            candidates=candidates,
-            weights=weights,
-            rrf_k=rrf_k,
-            normalised=normalised,
-        )
+    def chunk(self, chunk_id: str) -> Chunk:
+        with self._seen_lock:
+            chunk = self._seen.get(chunk_id)
+        if chunk is None:
+            chunk = read.chunks_by_id(self.client, self.names, [chunk_id])[chunk_id]
+        return chunk
 
     # ----------------------------------------------------------------- writing
     @contextmanager
     def writing(self, *, wait: bool = True) -> Iterator[None]:
-        """Hold the index's writer lease (see ``milvus_lease``); writers in any process queue.
+        """Hold the index's writer lease (see ``lease``); writers in any process queue.
 
         Without ``wait``, ``IndexBusy`` at once when another writer holds it. Taking it first
         cleans up after a writer that died mid-update. Re-entrant within a thread.
@@ -384,6 +290,49 @@ class MilvusIndex:
             raise IndexCorrupt("the Milvus index is not open")
         return self._lease
 
+    def _update(self) -> Update:
+        return Update(self.client, self.names, self._require_lease())
+
+    def stored_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Vectors from the local embedding cache, else from the chunks in Milvus: an
+        interrupted build started again on any machine does not embed what it already wrote."""
+        if self._cache is None:
+            raise IndexCorrupt("the Milvus index is not open")
+        keys = list(dict.fromkeys(embed_keys))
+        found = self._cache.get_many(self._fingerprint, keys)
+        missing = [k for k in keys if k not in found]
+        if missing:
+            found.update(read.vectors_by_key(self.client, self.names, missing))
+        return found
+
+    def store_vectors(self, embed_keys: Sequence[str], vectors: np.ndarray) -> None:
+        if self._cache is None:
+            raise IndexCorrupt("the Milvus index is not open")
+        self._cache.put_many(self._fingerprint, embed_keys, vectors)
+
+    def commit(
+        self,
+        records: Sequence[DocumentRecord],
+        removed: Sequence[str],
+        recipe: Mapping[str, int],
+        exclusive: AbstractContextManager[object],
+        *,
+        publish: bool = True,
+    ) -> None:
+        """Write the update to Milvus. Searches need no pause (``exclusive`` is not taken):
+        each document switches to its new version in one write. Milvus keeps no derived
+        files, so every commit is published (``publish`` changes nothing)."""
+        if not (records or removed):
+            return
+        keys = [s.embed_key for record in records for s in record.chunks]
+        vectors = self.stored_vectors(keys)
+        if len(vectors) < len(set(keys)):
+            raise IndexCorrupt(
+                f"{len(set(keys)) - len(vectors)} embeddings are missing for the update; "
+                "run the update again"
+            )
+        self.apply(records, removed, vectors)
+
     def apply(
         self,
         records: Sequence[DocumentRecord],
@@ -394,7 +343,7 @@ class MilvusIndex:
 
         ``vectors`` maps every chunk's embed key to its vector. Everything is checked before
         anything is written (``ValueError``). Runs under the writer lease, taken here unless
-        the caller holds it. What a crash leaves: see ``milvus_update``.
+        the caller holds it. What a crash leaves: see ``update``.
         """
         check_records(records, vectors, self._dimension)
         replaced = {record.doc_id for record in records}
@@ -405,6 +354,3 @@ class MilvusIndex:
             for doc_id in dict.fromkeys(removed):
                 if doc_id not in replaced:
                     update.remove(doc_id, version)
-
-    def _update(self) -> Update:
-        return Update(self.client, self.names, self._require_lease())
