@@ -54,7 +54,7 @@ def lexical_terms(text: str) -> str:
     character that is not a word character. The decimal point of a figure ("46.7") is the
     only such character in citeqa's tokens: it becomes ``_`` so the figure stays one term.
     Indexing this instead of the raw text keeps BM25 in Milvus reading the same terms as the
-    FAISS backend's BM25 (stemming and British/American spelling included), which Milvus
+    folder backend's BM25 (stemming and British/American spelling included), which Milvus
     Lite's analyzer cannot do.
     """
     return " ".join(token.replace(".", "_") for token in tokenize_for_bm25([text])[0])

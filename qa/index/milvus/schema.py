@@ -22,7 +22,7 @@ _PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,200}")
 _KEY_BYTES = 256
 FORMAT_VERSION = 1
 _MODEL_KEY = "model"
-# Milvus reads BM25 with k1=1.2 unless told; citeqa's FAISS backend (bm25s) uses 1.5.
+# Milvus reads BM25 with k1=1.2 unless told; citeqa's folder backend (bm25s) uses 1.5.
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
 
 
