@@ -90,7 +90,7 @@ def copy_files(source: Path, target: Path, limit: int) -> list[Path]:
 def baseline_texts(docs: Path) -> list[str]:
     """The distinct texts the indexer embeds for ``docs``: ``dense_text`` of every chunk."""
     from qa.pipeline import chunk_paths
-    from qa.retrieval.fields import dense_text
+    from qa.text.fields import dense_text
 
     result = chunk_paths([docs])
     return list(dict.fromkeys(dense_text(chunk) for chunk in result.chunks))
@@ -180,7 +180,7 @@ def run_corpus(
 ) -> dict[str, float] | None:
     """Print the table for one corpus; return index and embed-only chunks/s over the baseline's."""
     from qa import Engine
-    from qa.index.folder import CACHE
+    from qa.index.folder.layout import CACHE
 
     source = SHARED_CORPUS / name
     if not source.is_dir():

@@ -65,7 +65,7 @@ class Int8Encoder:
         self.fingerprint = fingerprint
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from embeddings.encoder import l2_normalize
+        from embeddings.vectors import l2_normalize
 
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
@@ -74,7 +74,7 @@ class Int8Encoder:
 
 def chunk_texts(paths: Sequence[Path]) -> list[str]:
     from qa.pipeline import chunk_paths
-    from qa.retrieval.fields import dense_text
+    from qa.text.fields import dense_text
 
     return list(dict.fromkeys(dense_text(chunk) for chunk in chunk_paths(paths).chunks))
 

@@ -41,6 +41,7 @@ from embeddings.model_folder import (
     resolve_model_folder,
 )
 from embeddings.torch_backends import Backend, SentenceTransformersBackend, open_plain_torch
+from embeddings.vectors import l2_normalize
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,6 @@ __all__ = [
     "SentenceEncoder",
     "cpu_supports_bf16",
     "default_cache_dir",
-    "l2_normalize",
     "user_cache_dir",
 ]
 
@@ -97,13 +97,6 @@ def cpu_supports_bf16() -> bool:
         if line.startswith("flags"):
             return not _BF16_CPU_FLAGS.isdisjoint(line.split(":", 1)[1].split())
     return False
-
-
-def l2_normalize(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length: (n, d) -> (n, d) float32; all-zero rows stay zero."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, np.finfo(np.float32).tiny)
 
 
 def _usable_cores() -> int:

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from embeddings.encoder import l2_normalize
 from embeddings.infer_pool import InferPool
 from embeddings.model_cache import discard_entry, publish_entry, read_entry
 from embeddings.tokens import padded_batches, plain_token_ids
+from embeddings.vectors import l2_normalize
 
 if TYPE_CHECKING:
     import openvino as ov

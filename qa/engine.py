@@ -35,9 +35,8 @@ from qa.errors import (
     UnknownDocument,
 )
 from qa.index.base import Index
-from qa.index.folder import check_folder, make_private
+from qa.index.factory import open_index, prepare_folder
 from qa.index.records import DocumentInfo
-from qa.index.store import IndexStore
 from qa.retrieval.hybrid import SEARCH_MODES, HybridRetriever
 from qa.rwlock import ReadWriteLock
 from qa.settings import MAX_K, Settings, default_index_dir
@@ -117,10 +116,7 @@ class Engine:
             backend=backend, milvus_uri=milvus_uri
         )
         folder = Path(path) if path is not None else default_index_dir()
-        if settings.backend == "faiss":
-            check_folder(folder, create=create)
-        if create:
-            make_private(folder)
+        prepare_folder(folder, settings, create=create)
         if encoder is None:
             from embeddings.encoder import ModelNotFoundError, SentenceEncoder
 
@@ -130,15 +126,7 @@ class Engine:
                 encoder = SentenceEncoder(model).load()
             except ModelNotFoundError as exc:
                 raise ModelError(str(exc)) from exc
-        store: Index
-        if settings.backend == "milvus":
-            from qa.index.milvus_store import MilvusStore
-
-            assert settings.milvus_uri is not None
-            store = MilvusStore(folder, settings.milvus_uri)
-        else:
-            store = IndexStore(folder, approximate_above=settings.approximate_above)
-        store = store.open(encoder.fingerprint, encoder.dimension, create=create)
+        store = open_index(folder, settings, encoder.fingerprint, encoder.dimension, create=create)
         return cls(store, encoder, settings)
 
     @property

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 
 from qa.answer.citations import quote_pages
-from qa.answer.extractive import ROW_JOINER
 from qa.engine import Engine
+from qa.text import ROW_JOINER
 from qa.types import CELL_JOINER, Answer, Chunk, Hit
 
 CUTOFFS = (1, 5, 10)

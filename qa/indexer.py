@@ -15,8 +15,8 @@ from qa.index.base import Index
 from qa.index.records import DocumentRecord, StoredChunk
 from qa.ingest import Progress, skipped_line
 from qa.pipeline import Scan, content_hash, prepare_documents, recipe
-from qa.retrieval.fields import dense_text
 from qa.settings import Settings
+from qa.text.fields import dense_text
 from qa.types import Chunk, Document
 
 _ENCODE_BATCH = 64

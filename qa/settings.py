@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-BACKENDS = ("faiss", "milvus")
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("folder", "milvus")
+# Old names still accepted: the folder backend was called after one of its three parts.
+_BACKEND_ALIASES = {"faiss": "folder"}
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,10 @@ class Settings:
     parse_seconds: float = 60.0
     parse_memory_bytes: int = 2 * 1024**3
 
-    # Where the index lives: "faiss" (the index folder) or "milvus" (a collection at
-    # milvus_uri: a path ending in .db for embedded Milvus Lite, or http://host:19530)
-    backend: str = "faiss"
+    # Where the index lives: "folder" (the index folder: SQLite, FAISS and BM25) or "milvus" (a
+    # collection at milvus_uri: a path ending in .db for embedded Milvus Lite, or
+    # http://host:19530). "faiss" is the folder's old name.
+    backend: str = "folder"
     milvus_uri: str | None = None
 
     # Optional language model (OpenAI-compatible chat endpoint)
@@ -119,6 +125,10 @@ class Settings:
                 raise ValueError(f"{name} must be in [0, 1], got {value!r}")
         if not isinstance(self.answer_vectors, bool):
             raise ValueError(f"answer_vectors must be True or False, got {self.answer_vectors!r}")
+        if self.backend in _BACKEND_ALIASES:
+            renamed = _BACKEND_ALIASES[self.backend]
+            logger.warning("backend %r is now called %r", self.backend, renamed)
+            object.__setattr__(self, "backend", renamed)  # frozen: the one normalised field
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
         if self.backend == "milvus" and not self.milvus_uri:

@@ -29,7 +29,7 @@ from pathlib import Path
 from qa.books import combine
 from qa.encoder import Encoder
 from qa.index.base import Index
-from qa.index.folder import spool_folder
+from qa.index.folder.layout import spool_folder
 from qa.indexer import AddSummary, apply_update, merge_summaries, plan_update
 from qa.ingest import Progress, Reading
 from qa.pipeline import Scan, Source, content_hash, recipe

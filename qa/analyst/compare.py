@@ -17,9 +17,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from qa.analyst.naming import DOCUMENT_NOUNS, Named, edition_year, named_documents, title_words
+from qa.analyst.naming import DOCUMENT_NOUNS, Named, edition_year, named_documents
 from qa.errors import InvalidQuestion, UnknownDocument
 from qa.text import ASKING_WORDS
+from qa.text.words import title_words
 from qa.types import Answer
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ __all__ = [
     "edition_year",
     "focused_question",
     "named_documents",
-    "title_words",
 ]
 
 # Years said relative to an edition ("the budget for the following year"), and how far from

@@ -9,7 +9,6 @@ fits the words around it best; several named together prefer editions of one ser
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import re
@@ -17,9 +16,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.text import name_words, word_set
+from qa.text import word_set
+from qa.text.words import NAME_TOKEN, title_words
 
-_TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)?")
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
 # Words that join the years of one mention: "the 2016, 2018 and 2020 editions".
 _CONNECTORS = word_set("and or vs versus")
@@ -38,15 +37,6 @@ class Named:
 
     doc_id: str
     spans: tuple[tuple[int, int], ...]
-
-
-# Every question with a year reads every title: 30 ms at 672 documents without the cache.
-@functools.lru_cache(maxsize=8192)
-def title_words(doc_id: str, title: str) -> frozenset[str]:
-    """Lower-cased words of a document's id and title, camel case and underscores split:
-    ``southkorea_2018_DefenseWhitePaper`` -> southkorea, 2018, defense, white, paper."""
-    text = " ".join(name_words(f"{doc_id} {title}"))
-    return frozenset(w.lower() for w in _TOKEN.findall(text))
 
 
 def _question_words(tokens: Sequence[str]) -> set[str]:
@@ -111,7 +101,7 @@ def _ranked(
 ) -> tuple[list[_Mention], list[str], list[tuple[float, tuple[str, ...]]]]:
     """The years ``question`` names documents by, and every choice of one document per year
     with how well it fits, best first (in id order among equals)."""
-    tokens = list(_TOKEN.finditer(question))
+    tokens = list(NAME_TOKEN.finditer(question))
     if not any(_YEAR.match(t.group(0)) for t in tokens):
         return [], [], []  # most questions: no need to read every title
     words_of = {doc_id: title_words(doc_id, title) for doc_id, title in titles.items()}

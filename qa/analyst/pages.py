@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.answer.extractive import ROW_JOINER
 from qa.errors import UnknownDocument
+from qa.text import ROW_JOINER
 from qa.types import CELL_JOINER
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from qa.analyst.compare import title_words
 from qa.text import looks_like_heading, word_set
 from qa.text.frequency import zipf
+from qa.text.words import title_words
 from qa.types import PARAGRAPH, Chunk
 
 logger = logging.getLogger(__name__)

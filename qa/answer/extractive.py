@@ -25,12 +25,11 @@ from qa.answer.signals import question_signals, why_not_found
 from qa.encoder import Encoder
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.settings import Settings
+from qa.text import ROW_JOINER
 from qa.types import SURE_CONFIDENCE, Answer, Hit
 
 logger = logging.getLogger(__name__)
 
-# A table row is quoted as ``row_text`` (its cells in order); several rows by the ellipsis.
-ROW_JOINER = " ... "
 CLOSEST_SHOWN = 3
 NOT_FOUND = "The indexed documents do not appear to answer this question."
 

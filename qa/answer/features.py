@@ -33,7 +33,7 @@ from qa.answer.scoring import (
 )
 from qa.answer.spans import typed_spans
 from qa.answer.units import Unit, is_quotable, passage_units
-from qa.retrieval.fields import tokenize_for_bm25, words
+from qa.text.words import tokenize_for_bm25, words
 from qa.types import CAPTION, FIGURE, Hit
 
 CHEAP = (

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from qa.answer.question import Expect, QuestionAnalysis
 from qa.answer.spans import Span, spans_of, typed_spans
-from qa.retrieval.fields import stem_words, words
 from qa.text import word_set
+from qa.text.words import stem_words, words
 
 # "240,000 tons | of nutrition aid": what a figure is of, up to a few words.
 _OF_PHRASE = re.compile(r"\s+of\s+(?:[\w’'\-]+\s+){0,2}[\w’'\-]+")

@@ -18,7 +18,7 @@ from qa.answer.phrases import (
 )
 from qa.answer.question import Expect, QuestionAnalysis
 from qa.answer.spans import Span, counted_words, counts, spans_of
-from qa.retrieval.fields import words
+from qa.text.words import words
 
 # The typed kinds a short answer is a phrase of; other questions take a run of new words.
 _TYPED = (Expect.NUMBER, Expect.DATE, Expect.DURATION, Expect.PERSON, Expect.NAME)

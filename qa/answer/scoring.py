@@ -19,10 +19,10 @@ import numpy as np
 from qa.answer.question import Expect, QuestionAnalysis
 from qa.answer.spans import Span, counts, spans_of
 from qa.encoder import Encoder
-from qa.retrieval.fields import file_words, stem_words, tokenize_for_bm25, words
 from qa.text import YEAR
 from qa.text.acronyms import spelled_out
 from qa.text.frequency import zipf
+from qa.text.words import file_words, stem_words, tokenize_for_bm25, words
 from qa.types import Hit
 
 BORROWED_WEIGHT = 0.3

@@ -14,9 +14,9 @@ from qa.answer.question import Expect, QuestionAnalysis
 from qa.answer.ranking import Ranking, ScoredSentence
 from qa.answer.scoring import document_stems, passage_stems, spelled_out_stems
 from qa.answer.spans import CLAUSE_BREAK, UNIT_PATTERNS, typed_spans
-from qa.retrieval.fields import stem_words, tokenize_for_bm25, words
 from qa.settings import Settings
 from qa.text import ASKING_WORDS
+from qa.text.words import stem_words, tokenize_for_bm25, words
 from qa.types import Hit
 
 # A question names what it is about ("Turkey", "Leopard 2A8"); when the best passages mention

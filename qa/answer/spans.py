@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 
 from qa.answer.question import Expect
-from qa.retrieval.fields import stem_words, words
 from qa.text import YEAR, word_set
+from qa.text.words import stem_words, words
 
 
 @dataclass(frozen=True)

@@ -80,9 +80,10 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--backend",
-        choices=("faiss", "milvus"),
+        choices=("folder", "milvus", "faiss"),
         default=None,
-        help="where the index lives (default: $CITEQA_BACKEND or faiss, the index folder)",
+        help="where the index lives: folder (SQLite, FAISS and BM25 in the index folder) or "
+        "milvus (default: $CITEQA_BACKEND or folder; faiss is folder's old name)",
     )
     parser.add_argument(
         "--milvus-uri",

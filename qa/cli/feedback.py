@@ -24,7 +24,7 @@ def _feedback_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run_feedback(args: argparse.Namespace) -> int:
     from qa.analyst.feedback import FeedbackLog
-    from qa.index.folder import check_folder
+    from qa.index.folder.layout import check_folder
     from qa.settings import default_index_dir
 
     folder = Path(args.index) if args.index else default_index_dir()

@@ -1,21 +1,59 @@
 """What the engine, the indexer and the retrievers need of an index, whatever keeps it.
 
-``IndexStore`` (an index folder: SQLite, FAISS, BM25) and ``MilvusStore`` (a Milvus
-collection) both satisfy ``Index``; nothing above ``qa/index`` names either.
+``IndexStore`` (an index folder: SQLite, FAISS, BM25) and ``MilvusIndex`` (a Milvus
+collection) both satisfy ``Index``; nothing above ``qa/index`` names either (``factory``
+picks one). The retrievers read an index through ``ChunkSource`` and get ``Ranking``s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from qa.index.records import DocumentInfo, DocumentRecord
-from qa.retrieval.base import ChunkSource
 from qa.types import Chunk, Page
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Chunk ids best first, with their scores (same length)."""
+
+    ids: tuple[str, ...]
+    scores: tuple[float, ...]
+
+
+class VectorSearch(Protocol):
+    """Nearest chunks to a query vector: FAISS in the index folder, or Milvus."""
+
+    def search_dense(
+        self, query_vector: np.ndarray, depth: int, docs: Sequence[str] | None = None
+    ) -> Ranking:
+        """The ``depth`` chunks nearest ``query_vector`` ((dim,) float32, unit length) by
+        inner product, best first; ``docs`` limits the search to those document ids."""
+        ...
+
+
+class TextSearch(Protocol):
+    """Best BM25 matches of a query text."""
+
+    def search_lexical(
+        self, query_text: str, depth: int, docs: Sequence[str] | None = None
+    ) -> Ranking:
+        """The ``depth`` best BM25 matches of ``query_text``, best first."""
+        ...
+
+
+class ChunkSource(VectorSearch, TextSearch, Protocol):
+    """An index the hybrid retriever reads: both searches, and the chunks behind the ids."""
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        """The chunk with id ``chunk_id`` (``KeyError`` when there is none)."""
+        ...
 
 
 class Index(ChunkSource, Protocol):

@@ -1,19 +1,7 @@
-"""Retrieval math: what each retriever reads, BM25, rank fusion and near-duplicate removal."""
+"""Ranking: the retrievers (dense, BM25), their weighted reciprocal rank fusion and near-duplicate
+removal.
 
-from __future__ import annotations
-
-from qa.retrieval.dedup import collapse_near_duplicates
-from qa.retrieval.fields import dense_text, lexical_text, tokenize_for_bm25
-from qa.retrieval.fusion import Fused, reciprocal_rank_fusion
-from qa.retrieval.lexical import LexicalIndex, Ranking
-
-__all__ = [
-    "Fused",
-    "LexicalIndex",
-    "Ranking",
-    "collapse_near_duplicates",
-    "dense_text",
-    "lexical_text",
-    "reciprocal_rank_fusion",
-    "tokenize_for_bm25",
-]
+Owns how chunks are ranked for a question, not how they are stored or searched: any index
+satisfying ``qa.index.base.ChunkSource`` plugs in. Imports the ground floor (``qa.types``,
+``qa.settings``, ``qa.text``) and ``qa.index.base`` (the search protocols and ``Ranking``).
+"""

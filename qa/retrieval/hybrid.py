@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.retrieval.base import ChunkSource, Ranking, Retriever
+from qa.index.base import ChunkSource
+from qa.retrieval.base import DenseRetriever, LexicalRetriever, Retriever
 from qa.retrieval.dedup import collapse_near_duplicates
 from qa.retrieval.fusion import Fused, reciprocal_rank_fusion
-from qa.retrieval.retrievers import DenseRetriever, LexicalRetriever
 from qa.settings import Settings
 from qa.text import document_years
 from qa.types import Hit
@@ -39,17 +39,6 @@ class HybridRetriever:
         if mode in ("hybrid", "lexical") and settings.lexical_weight > 0:
             members.append(("lexical", LexicalRetriever(self.index), settings.lexical_weight))
         return members
-
-    def search(
-        self,
-        query: str,
-        query_vector: np.ndarray,
-        depth: int,
-        allowed: Sequence[str] | None = None,
-    ) -> Ranking:
-        """The fused ranking (before deduplication), ``depth`` ids at most."""
-        fused, _ = self._fuse(query, query_vector, depth, allowed, "hybrid", None)
-        return Ranking(tuple(f.id for f in fused), tuple(f.score for f in fused))
 
     def hits(
         self,

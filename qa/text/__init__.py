@@ -1,4 +1,10 @@
-"""Text helpers shared by the ingest, cleaning, retrieval and answer stages."""
+"""Text helpers shared by the ingest, cleaning, indexing, retrieval and answer stages.
+
+Here: heading and sentence-end tests, file-name words, document years, the row joiner of quoted
+table rows. ``sentences`` splits sentences, ``acronyms`` finds acronym definitions, ``words``
+gives the words, stems and BM25 tokens every search and the answer scorer compare, ``fields``
+the texts each retriever reads for a chunk. Ground floor: imports only ``qa.types`` of citeqa.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,9 @@ _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]*]*$")
 # ... or as a clause does, which a list item or a lead-in line may.
 ENDS_CLAUSE = re.compile(r"[.!?…:;][\"'”’)\]*]*$")
+# A table row is quoted as its cells in order; several rows by the ellipsis (the page view and
+# the evaluation split quotes on it again).
+ROW_JOINER = " ... "
 # Where a file name breaks into words: separators, camelCase, ``ROKDefense``, ``2022Report``.
 _NAME_BREAK = re.compile(
     r"[_\-\s.]+"

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.encoder import SentenceEncoder, cpu_supports_bf16, default_cache_dir, l2_normalize
+from embeddings.encoder import SentenceEncoder, cpu_supports_bf16, default_cache_dir
 from embeddings.model_folder import ModelNotFoundError, default_model_path
 from embeddings.torch_backends import TorchBertBackend
+from embeddings.vectors import l2_normalize
 from qa.encoder import Encoder as EncoderProtocol
 from tests.embeddings.tiny import write_tiny_model
 

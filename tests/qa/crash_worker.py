@@ -164,28 +164,28 @@ class _RenameHook:
 
 def _instrument(kill_at: tuple[str, int] | None) -> None:
     import embeddings.atomic
-    import qa.index.catalog
-    import qa.index.snapshots
+    import qa.index.folder.bm25
+    import qa.index.folder.catalog
+    import qa.index.folder.snapshots
     import qa.indexer
-    import qa.retrieval.lexical
     from embeddings.cache import EmbeddingCache
     from embeddings.vector_index import VectorIndex
-    from qa.retrieval.lexical import LexicalIndex
+    from qa.index.folder.bm25 import LexicalIndex
 
     qa.indexer._prepare = _announce("chunk", qa.indexer._prepare, kill_at)
     EmbeddingCache.put_many = _announce("embed", EmbeddingCache.put_many, kill_at)
-    qa.index.catalog.Catalog.replace_documents = _announce(
-        "commit", qa.index.catalog.Catalog.replace_documents, kill_at
+    qa.index.folder.catalog.Catalog.replace_documents = _announce(
+        "commit", qa.index.folder.catalog.Catalog.replace_documents, kill_at
     )
     VectorIndex.save = _announce("faiss", VectorIndex.save, kill_at)
     LexicalIndex.save = _announce("bm25", LexicalIndex.save, kill_at)
-    qa.index.snapshots.atomic_write_text = _announce(
-        "manifest", qa.index.snapshots.atomic_write_text, kill_at
+    qa.index.folder.snapshots.atomic_write_text = _announce(
+        "manifest", qa.index.folder.snapshots.atomic_write_text, kill_at
     )
     embeddings.atomic.os = _RenameHook(
         {".faiss": "faiss-rename", "manifest.json": "manifest-rename"}, kill_at
     )
-    qa.retrieval.lexical.os = _RenameHook({"bm25-": "bm25-rename"}, kill_at)
+    qa.index.folder.bm25.os = _RenameHook({"bm25-": "bm25-rename"}, kill_at)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

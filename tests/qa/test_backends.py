@@ -9,11 +9,12 @@ import pytest
 
 from qa import Engine
 from qa.errors import IndexNotFound, UnknownDocument
+from qa.settings import Settings
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT, HARBOUR, harbour_page
 
 BACKENDS = [
-    pytest.param("faiss", id="faiss"),
+    pytest.param("folder", id="folder"),
     pytest.param("milvus", id="milvus", marks=pytest.mark.milvus),
 ]
 
@@ -125,3 +126,8 @@ def test_a_folder_indexed_one_document_per_batch_is_whole_and_resumes(
     again = engine.add(tmp_path / "docs")
     assert again.removed == ("report-01",) and len(again.unchanged) == 4
     assert again.chunks_embedded == 0
+
+
+def test_faiss_is_the_folder_backends_old_name(caplog: pytest.LogCaptureFixture) -> None:
+    assert Settings(backend="faiss").backend == "folder"
+    assert "now called 'folder'" in caplog.text

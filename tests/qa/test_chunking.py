@@ -8,8 +8,8 @@ import pytest
 from qa.chunking import chunk_document
 from qa.clean import clean_document
 from qa.ingest.page_export import group_page_exports, parse_page_export
-from qa.retrieval.fields import dense_text, lexical_text
 from qa.settings import Settings
+from qa.text.fields import dense_text, lexical_text
 from qa.text.sentences import split_sentences
 from qa.types import Document, Page
 from tests.conftest import FIXTURES

@@ -22,10 +22,10 @@ import pytest
 
 from embeddings.vector_index import VectorIndex
 from qa.engine import Engine
-from qa.index.folder import DATABASE, LOCKS, SPOOLS
+from qa.index.folder.bm25 import LexicalIndex
+from qa.index.folder.layout import DATABASE, LOCKS, SPOOLS
+from qa.index.folder.snapshots import MANIFEST, Manifest
 from qa.index.records import vector_id
-from qa.index.snapshots import MANIFEST, Manifest
-from qa.retrieval.lexical import LexicalIndex
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC
 from tests.qa.crash_worker import DIMENSION, PHASES, operations, questions, states

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qa import Engine, Settings
-from qa.index.folder import DATABASE
+from qa.index.folder.layout import DATABASE
 from qa.index.records import DocumentInfo
 from qa.types import Page
 from tests.fakes import FakeEncoder

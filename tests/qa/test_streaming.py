@@ -23,12 +23,12 @@ import qa.streaming
 from embeddings.vector_index import VectorIndex
 from qa.encoder import embed_key
 from qa.engine import Engine
-from qa.index.folder import CACHE, SPOOLS
-from qa.index.snapshots import MANIFEST, Manifest
+from qa.index.folder.layout import CACHE, SPOOLS
+from qa.index.folder.snapshots import MANIFEST, Manifest
 from qa.indexer import AddSummary
 from qa.ingest import Reading
-from qa.retrieval.fields import dense_text
 from qa.settings import Settings
+from qa.text.fields import dense_text
 from qa.types import Document
 from tests.fakes import FakeEncoder
 from tests.qa.crash_worker import invented_report
@@ -162,7 +162,7 @@ _CHILD = """
 import sys
 import qa.cli
 from qa import Engine
-from qa.index.store import IndexStore
+from qa.index.folder.store import IndexStore
 from qa.settings import Settings
 from qa.types import Document
 from tests.fakes import FakeEncoder

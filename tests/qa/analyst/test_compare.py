@@ -5,8 +5,9 @@ from dataclasses import replace
 import pytest
 
 from qa import Engine
-from qa.analyst.compare import edition_year, focused_question, named_documents, title_words
+from qa.analyst.compare import edition_year, focused_question, named_documents
 from qa.errors import InvalidQuestion, UnknownDocument
+from qa.text.words import title_words
 from tests.qa.editions import NEW, OLD, OTHER, TITLES, editions
 
 __all__ = ["editions"]

@@ -8,7 +8,7 @@ from qa.answer.phrases import phrases
 from qa.answer.question import analyse
 from qa.answer.rule_choice import rule_choice
 from qa.answer.shortanswer import asking, best_phrase, short_answer
-from qa.retrieval.fields import words
+from qa.text.words import words
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.retrieval.base import Ranking
+from qa.index.base import Ranking
 from qa.retrieval.hybrid import HybridRetriever
 from qa.settings import Settings
 from qa.types import Chunk

@@ -20,9 +20,11 @@ import numpy as np
 from embeddings.cache import EmbeddingCache
 from embeddings.vector_index import APPROXIMATE_THRESHOLD, VectorIndex
 from qa.errors import IndexCorrupt, ModelMismatch
-from qa.index import snapshots
-from qa.index.catalog import Catalog
-from qa.index.folder import (
+from qa.index.base import Ranking
+from qa.index.folder import snapshots
+from qa.index.folder.bm25 import LexicalIndex
+from qa.index.folder.catalog import Catalog
+from qa.index.folder.layout import (
     CACHE,
     DATABASE,
     check_folder,
@@ -30,10 +32,9 @@ from qa.index.folder import (
     publish_lock,
     writing,
 )
+from qa.index.folder.snapshots import FORMAT_VERSION, MANIFEST, Manifest
+from qa.index.folder.view import SearchView, lexical_over
 from qa.index.records import DocumentInfo, DocumentRecord
-from qa.index.snapshots import FORMAT_VERSION, MANIFEST, Manifest
-from qa.index.view import SearchView, lexical_over
-from qa.retrieval.lexical import LexicalIndex, Ranking
 from qa.types import Chunk, Page
 
 logger = logging.getLogger(__name__)

@@ -29,7 +29,7 @@ from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
 from qa.errors import IndexBusy
-from qa.index.milvus_rows import DUMMY_VECTOR, quote
+from qa.index.milvus.rows import DUMMY_VECTOR, quote
 
 logger = logging.getLogger(__name__)
 

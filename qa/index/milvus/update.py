@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 from pymilvus import MilvusClient
 
-from qa.index.milvus_lease import Lease
-from qa.index.milvus_read import current_versions, scan
-from qa.index.milvus_rows import (
+from qa.index.milvus.lease import Lease
+from qa.index.milvus.read import current_versions, scan
+from qa.index.milvus.rows import (
     DUMMY_VECTOR,
     chunk_rows,
     doc_key,
@@ -37,7 +37,7 @@ from qa.index.milvus_rows import (
     page_rows,
     quote,
 )
-from qa.index.milvus_schema import Collections
+from qa.index.milvus.schema import Collections
 from qa.index.records import DocumentRecord
 
 logger = logging.getLogger(__name__)

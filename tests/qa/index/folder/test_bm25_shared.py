@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from qa.index.folder.bm25 import LexicalIndex
 from qa.ingest.plain import title_from_stem
-from qa.retrieval.fields import lexical_text
-from qa.retrieval.lexical import LexicalIndex
+from qa.text.fields import lexical_text
 from qa.types import Chunk
 
 WORDS_PER_CHUNK = 150

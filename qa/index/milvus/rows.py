@@ -2,7 +2,7 @@
 
 Pure functions, no client. Every row carries the ``version`` of the update that wrote it and
 its key starts with that version, so a new version of a document is written beside the old
-one instead of over it (see ``qa.index.milvus`` for why).
+one instead of over it (see ``qa.index.milvus.index`` for why).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from qa.index.records import DocumentInfo, DocumentRecord, StoredChunk
-from qa.retrieval.fields import lexical_text, tokenize_for_bm25
+from qa.text.fields import lexical_text
+from qa.text.words import tokenize_for_bm25
 from qa.types import Chunk
 
 # Milvus's own limits: bytes in a VARCHAR value, elements in an ARRAY value.
@@ -53,7 +54,7 @@ def lexical_terms(text: str) -> str:
     character that is not a word character. The decimal point of a figure ("46.7") is the
     only such character in citeqa's tokens: it becomes ``_`` so the figure stays one term.
     Indexing this instead of the raw text keeps BM25 in Milvus reading the same terms as the
-    FAISS backend's BM25 (stemming and British/American spelling included), which Milvus
+    folder backend's BM25 (stemming and British/American spelling included), which Milvus
     Lite's analyzer cannot do.
     """
     return " ".join(token.replace(".", "_") for token in tokenize_for_bm25([text])[0])

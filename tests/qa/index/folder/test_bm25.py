@@ -5,15 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.retrieval import lexical
-from qa.retrieval.fields import (
-    DOCUMENT_REPEAT,
-    FIELDS_VERSION,
-    dense_text,
-    lexical_text,
-    tokenize_for_bm25,
-)
-from qa.retrieval.lexical import LexicalIndex, Ranking
+from qa.index.base import Ranking
+from qa.index.folder import bm25
+from qa.index.folder.bm25 import LexicalIndex
+from qa.text.fields import FIELDS_VERSION, lexical_text
+from qa.text.words import tokenize_for_bm25
 from qa.types import Chunk
 
 TEXTS = {
@@ -109,7 +105,7 @@ def test_a_rebuild_tokenizes_only_new_texts_and_ranks_as_a_fresh_build(
         tokenized.extend(texts)
         return tokenize_for_bm25(texts)
 
-    monkeypatch.setattr(lexical, "tokenize_for_bm25", counting)
+    monkeypatch.setattr(bm25, "tokenize_for_bm25", counting)
     texts = {**{k: v for k, v in TEXTS.items() if k != "c2"}, "c6": "Submarine crews train."}
     rebuilt = LexicalIndex()
     rebuilt.build(list(texts), list(texts.values()), previous)
@@ -164,27 +160,6 @@ def test_title_field_favours_the_named_document() -> None:
     assert plain.search("Japan 2022 stand-off missiles", k=3).ids[0] == other.id
 
 
-def test_fields_carry_title_and_section_once() -> None:
-    chunk = Chunk.make(
-        doc_id="d",
-        title="2019 Annual Report",
-        pages=(4,),
-        section="Chapter 3. Readiness",
-        text="Chapter 3. Readiness\nUnits kept ninety percent of vehicles serviceable.",
-        source="reports/annual_2019_Report.pdf",
-    )
-    header = lexical_text(chunk).split("\n")[0]
-    assert header.count("2019 Annual Report annual 2019 Report") == DOCUMENT_REPEAT
-    assert lexical_text(chunk).count("Chapter 3") == 1
-    assert lexical_text(chunk).endswith(chunk.text)
-    assert dense_text(chunk) == "2019 Annual Report\n" + chunk.text
-    sectioned = Chunk.make(
-        doc_id="d", title="T", pages=(), section="Logistics", text="Trucks.", source=None
-    )
-    assert dense_text(sectioned) == "T — Logistics\nTrucks."
-    assert lexical_text(sectioned) == " ".join(["T"] * DOCUMENT_REPEAT) + " | Logistics\nTrucks."
-
-
 def test_joined_country_names_in_file_names_match_the_usual_spelling() -> None:
     korea = _chunk(
         "kr",
@@ -203,12 +178,6 @@ def test_joined_country_names_in_file_names_match_the_usual_spelling() -> None:
     index.build([korea.id, africa.id], [lexical_text(korea), lexical_text(africa)])
     query = "How were reserve forces reorganised, according to South Korea's white paper?"
     assert index.search(query, k=2).ids[0] == korea.id
-
-
-def test_tokenizer_stems_and_drops_stopwords() -> None:
-    assert tokenize_for_bm25(["The Submarines were patrolling; 1,200 sailors!"]) == [
-        ["submarin", "were", "patrol", "1200", "sailor"]
-    ]
 
 
 def test_files_from_other_field_rules_are_refused(index: LexicalIndex, tmp_path: Path) -> None:

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 import qa.errors
-import qa.index.snapshots
-import qa.index.store
+import qa.index.folder.snapshots
+import qa.index.folder.store
 from qa import Engine
 from qa.errors import IndexBusy, ModelMismatch
-from qa.index.folder import MODELS
-from qa.index.snapshots import MANIFEST
+from qa.index.folder.layout import MODELS
+from qa.index.folder.snapshots import MANIFEST
 from qa.settings import Settings
 from qa.types import Document
 from tests.fakes import FakeEncoder
@@ -50,7 +50,7 @@ def test_crash_after_commit_before_publishing_rebuilds_search_files(
     def crash(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(qa.index.store.IndexStore, "publish", crash)
+    monkeypatch.setattr(qa.index.folder.store.IndexStore, "publish", crash)
     with pytest.raises(KeyboardInterrupt):
         engine.add([DESERT])
     monkeypatch.undo()
@@ -72,7 +72,7 @@ def test_crash_while_writing_the_manifest_keeps_the_previous_index(
     def crash(path: Path, text: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(qa.index.snapshots, "atomic_write_text", crash)
+    monkeypatch.setattr(qa.index.folder.snapshots, "atomic_write_text", crash)
     with pytest.raises(OSError):
         engine.add([DESERT])
     monkeypatch.undo()
@@ -83,7 +83,7 @@ def test_crash_while_writing_the_manifest_keeps_the_previous_index(
     assert reopened.search("ice-capable patrol vessels", k=1)[0].chunk.doc_id == "northland-2031"
 
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 
 
 def _in_another_process(code: str) -> subprocess.Popen[str]:
@@ -104,7 +104,7 @@ def test_a_second_writer_waits_for_the_first_or_fails_at_once(
     holder = _in_another_process(
         f"""
         import time
-        from qa.index.store import IndexStore
+        from qa.index.folder.store import IndexStore
         with IndexStore({str(folder)!r}).writing():
             print("holding", flush=True)
             time.sleep(1.5)

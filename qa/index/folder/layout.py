@@ -13,7 +13,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from qa.errors import IndexBusy, IndexNotFound
-from qa.index.snapshots import MANIFEST
+from qa.index.folder.snapshots import MANIFEST
 
 logger = logging.getLogger(__name__)
 

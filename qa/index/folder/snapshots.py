@@ -18,7 +18,7 @@ from pathlib import Path
 from embeddings.atomic import atomic_write_text
 from embeddings.vector_index import APPROXIMATE_THRESHOLD, VectorIndex
 from qa.errors import IndexCorrupt
-from qa.retrieval.lexical import LexicalIndex
+from qa.index.folder.bm25 import LexicalIndex
 
 logger = logging.getLogger(__name__)
 

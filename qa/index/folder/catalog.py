@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qa.errors import IndexCorrupt, ModelMismatch
-from qa.index.folder import private_file
+from qa.index.folder.layout import private_file
 from qa.index.records import DocumentInfo, DocumentRecord, StoredChunk, vector_id
 from qa.types import Chunk, Page
 

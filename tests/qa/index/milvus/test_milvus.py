@@ -26,14 +26,15 @@ pytest.importorskip("milvus_lite")
 from qa.answer.citations import quote_pages
 from qa.encoder import embed_key
 from qa.errors import IndexBusy, IndexNotFound, ModelMismatch
-from qa.index import milvus_update
-from qa.index.milvus import MilvusIndex
-from qa.index.milvus_lease import LEASE_KEY
-from qa.index.milvus_rows import DUMMY_VECTOR, MAX_VARCHAR_BYTES, split_utf8
+from qa.index.base import Ranking
+from qa.index.milvus import update as milvus_update
+from qa.index.milvus.index import MilvusIndex
+from qa.index.milvus.lease import LEASE_KEY
+from qa.index.milvus.rows import DUMMY_VECTOR, MAX_VARCHAR_BYTES, split_utf8
+from qa.index.milvus.search import ScoredChunk
 from qa.index.records import DocumentRecord, StoredChunk
 from qa.pipeline import content_hash, prepare_documents
-from qa.retrieval.fields import dense_text
-from qa.retrieval.fusion import reciprocal_rank_fusion
+from qa.text.fields import dense_text
 from qa.types import Document, Page
 from tests.fakes import FakeEncoder
 from tests.qa.corpus import ARCTIC, DESERT
@@ -42,7 +43,7 @@ pytestmark = pytest.mark.milvus
 
 ENCODER = FakeEncoder()
 _PREFIXES = itertools.count()
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +55,18 @@ def uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server_manager_instance.release_server(path)
 
 
-def _open(uri: str, prefix: str, encoder: FakeEncoder = ENCODER, **options: object) -> MilvusIndex:
+def _open(
+    uri: str,
+    prefix: str,
+    encoder: FakeEncoder = ENCODER,
+    local: Path | None = None,
+    **options: object,
+) -> MilvusIndex:
+    """The index under ``prefix``; this machine's part (the embedding cache) in ``local``,
+    by default beside the Milvus Lite file."""
     options.setdefault("lease_settle", 0.05)
-    index = MilvusIndex(uri, prefix=prefix, **options)  # type: ignore[arg-type]
+    folder = local or Path(uri).with_name(f"{prefix}-local")
+    index = MilvusIndex(folder, uri, prefix=prefix, **options)  # type: ignore[arg-type]
     return index.open(encoder.fingerprint, encoder.dimension)
 
 
@@ -103,23 +113,38 @@ def add(index: MilvusIndex, *docs: Document) -> None:
     index.apply(written, (), vectors)
 
 
-def best(found: Sequence[object]) -> str:
-    return found[0].chunk.text  # type: ignore[attr-defined]
+def _scored(index: MilvusIndex, ranking: Ranking) -> list[ScoredChunk]:
+    return [
+        ScoredChunk(index.chunk(i), s) for i, s in zip(ranking.ids, ranking.scores, strict=True)
+    ]
 
 
-def test_dense_lexical_and_hybrid_search_rank_the_answering_chunk_first(
+def dense(
+    index: MilvusIndex, vector: np.ndarray, depth: int, docs: Sequence[str] | None = None
+) -> list[ScoredChunk]:
+    return _scored(index, index.search_dense(vector, depth, docs))
+
+
+def lexical(
+    index: MilvusIndex, text: str, depth: int, docs: Sequence[str] | None = None
+) -> list[ScoredChunk]:
+    return _scored(index, index.search_lexical(text, depth, docs))
+
+
+def best(found: Sequence[ScoredChunk]) -> str:
+    return found[0].chunk.text
+
+
+def test_dense_and_lexical_search_rank_the_answering_chunk_first(
     index: MilvusIndex,
 ) -> None:
     add(index, ARCTIC, DESERT)
     question = "solar-powered surveillance towers on the desert frontier"
     vector = ENCODER.encode([question])[0]
 
-    assert "surveillance towers" in best(index.search_dense(vector, 3))
-    assert "surveillance towers" in best(index.search_lexical(question, 3))
-    assert "surveillance towers" in best(index.search_hybrid(question, vector, 3))
-    weighted = index.search_hybrid(question, vector, 3, weights=(1.0, 2.0), normalised=True)
-    assert "surveillance towers" in best(weighted)
-    hit = index.search_lexical(question, 1)[0]
+    assert "surveillance towers" in best(dense(index, vector, 3))
+    assert "surveillance towers" in best(lexical(index, question, 3))
+    hit = lexical(index, question, 1)[0]
     assert hit.chunk.doc_id == "southmark-2029"
     assert hit.chunk.title == "Southmark Security Strategy 2029"
     assert hit.chunk.pages == (4,)
@@ -127,28 +152,12 @@ def test_dense_lexical_and_hybrid_search_rank_the_answering_chunk_first(
     assert hit.score > 0
 
 
-def test_hybrid_search_in_milvus_ranks_as_the_engines_weighted_fusion(index: MilvusIndex) -> None:
-    add(index, ARCTIC, DESERT)
-    question = "navy vessels and water for the garrisons"
-    vector = ENCODER.encode([question])[0]
-    rankings = [
-        [f.chunk.id for f in index.search_dense(vector, 8)],
-        [f.chunk.id for f in index.search_lexical(question, 8)],
-    ]
-    fused = reciprocal_rank_fusion(rankings, [1.0, 2.0], k=30)
-    found = index.search_hybrid(question, vector, 8, weights=(1, 2), rrf_k=30)
-    assert [f.chunk.id for f in found] == [f.id for f in fused]
-    assert [f.score for f in found] == pytest.approx([f.score for f in fused])
-    with pytest.raises(ValueError, match="whole numbers"):
-        index.search_hybrid(question, vector, 8, weights=(1, 1.5))
-
-
 def test_lexical_search_reads_citeqa_terms(index: MilvusIndex) -> None:
     add(index, ARCTIC, DESERT)
     # British spelling and plural in the text; American spelling and singular in the query.
-    assert "air defence batteries" in best(index.search_lexical("air defense battery", 1))
-    assert "2.4 percent" in best(index.search_lexical("2.4 percent", 1))
-    assert index.search_lexical("the of and", 5) == []
+    assert "air defence batteries" in best(lexical(index, "air defense battery", 1))
+    assert "2.4 percent" in best(lexical(index, "2.4 percent", 1))
+    assert lexical(index, "the of and", 5) == []
 
 
 def test_documents_are_listed_with_their_counts(index: MilvusIndex) -> None:
@@ -171,16 +180,15 @@ def test_document_filter_keeps_to_the_documents_named_even_with_quotes_in_ids(
     question = "ice-capable patrol vessels"
     vector = ENCODER.encode([question])[0]
     for found in (
-        index.search_dense(vector, 5, docs=[odd.id]),
-        index.search_lexical(question, 5, docs=[odd.id]),
-        index.search_hybrid(question, vector, 5, docs=[odd.id]),
+        dense(index, vector, 5, docs=[odd.id]),
+        lexical(index, question, 5, docs=[odd.id]),
     ):
         assert found and {f.chunk.doc_id for f in found} == {odd.id}
     assert all(
         f.chunk.doc_id == "southmark-2029"
-        for f in index.search_lexical("patrol vessels drone", 5, docs=["southmark-2029"])
+        for f in lexical(index, "patrol vessels drone", 5, docs=["southmark-2029"])
     )
-    assert index.search_lexical(question, 5, docs=[]) == []
+    assert lexical(index, question, 5, docs=[]) == []
     assert index.page_text(odd.id, [12]) is not None
 
 
@@ -189,19 +197,19 @@ def test_replacing_a_document_leaves_no_trace_of_the_old_text(index: MilvusIndex
     changed_page = Page(5, "# Water\n\nAquifers are recharged by a new pipeline from the hills.")
     add(index, replace(DESERT, pages=(DESERT.pages[0], changed_page)))
 
-    texts = " ".join(f.chunk.text for f in index.search_lexical("aquifers falling metre", 10))
+    texts = " ".join(f.chunk.text for f in lexical(index, "aquifers falling metre", 10))
     assert "new pipeline" in texts
     assert "falling by one metre" not in texts
     assert "falling by one metre" not in (index.page_text("southmark-2029", [5]) or "")
     vector = ENCODER.encode(["aquifers falling"])[0]
-    assert len(index.search_dense(vector, 50)) == len(index)
+    assert len(dense(index, vector, 50)) == len(index)
 
 
 def test_removing_a_document(index: MilvusIndex) -> None:
     add(index, ARCTIC, DESERT)
     index.apply([], ["southmark-2029"], {})
     assert [info.doc_id for info in index.documents()] == ["northland-2031"]
-    assert index.search_lexical("surveillance towers desalination", 5) == []
+    assert lexical(index, "surveillance towers desalination", 5) == []
     assert index.page_text("southmark-2029", [4]) is None
     assert index.book_pages("southmark-2029") == ()
 
@@ -263,9 +271,9 @@ def test_two_indexes_on_one_uri_see_each_others_writes(uri: str, prefix: str) ->
     add(first, ARCTIC)
     assert [info.doc_id for info in second.documents()] == ["northland-2031"]
     add(second, DESERT)
-    assert "surveillance towers" in best(first.search_lexical("surveillance towers", 1))
+    assert "surveillance towers" in best(lexical(first, "surveillance towers", 1))
     second.apply([], ["northland-2031"], {})
-    assert {f.chunk.doc_id for f in first.search_lexical("ice-capable patrol vessels", 5)} == {
+    assert {f.chunk.doc_id for f in lexical(first, "ice-capable patrol vessels", 5)} == {
         "southmark-2029"
     }
 
@@ -279,9 +287,11 @@ def test_a_restarted_process_reopens_the_index(tmp_path: Path) -> None:
     first.close()
     server_manager_instance.release_server(path)  # what the process's exit does
 
-    reopened = MilvusIndex(path).open(ENCODER.fingerprint, ENCODER.dimension, create=False)
+    reopened = MilvusIndex(tmp_path / "local", path).open(
+        ENCODER.fingerprint, ENCODER.dimension, create=False
+    )
     assert [info.doc_id for info in reopened.documents()] == ["northland-2031"]
-    assert "ice-capable" in best(reopened.search_lexical("ice-capable patrol vessels", 1))
+    assert "ice-capable" in best(lexical(reopened, "ice-capable patrol vessels", 1))
     reopened.close()
     server_manager_instance.release_server(path)
 
@@ -300,10 +310,12 @@ def test_another_model_is_refused_and_reading_never_creates(uri: str, prefix: st
     with pytest.raises(ModelMismatch, match="rebuild"):
         _open(uri, prefix, FakeEncoder(dimension=32))
     with pytest.raises(IndexNotFound, match="citeqa index"):
-        MilvusIndex(uri, prefix=f"{prefix}_x").open("m", 8, create=False)
+        MilvusIndex(Path(uri).with_name("x-local"), uri, prefix=f"{prefix}_x").open(
+            "m", 8, create=False
+        )
     missing = str(Path(uri).with_name("absent.db"))
     with pytest.raises(IndexNotFound):
-        MilvusIndex(missing).open("m", 8, create=False)
+        MilvusIndex(Path(uri).with_name("absent-local"), missing).open("m", 8, create=False)
     assert not Path(missing).exists()
 
 
@@ -317,7 +329,7 @@ def test_bad_input_is_refused_before_anything_is_written(index: MilvusIndex) -> 
         index.apply(written, (), {k: v[:3] for k, v in vectors.items()})
     assert index.documents() == []
     with pytest.raises(ValueError, match=r"\.db"):
-        MilvusIndex("citeqa")
+        MilvusIndex(index.folder, "citeqa")
 
 
 def test_a_crash_mid_update_shows_the_old_version_until_the_next_writer_cleans_up(
@@ -338,12 +350,12 @@ def test_a_crash_mid_update_shows_the_old_version_until_the_next_writer_cleans_u
         add(writer, new_desert)
     monkeypatch.undo()
 
-    texts = [f.chunk.text for f in reader.search_lexical("aquifers water pipeline", 10)]
+    texts = [f.chunk.text for f in lexical(reader, "aquifers water pipeline", 10)]
     assert any("falling by one metre" in t for t in texts)
     assert not any("new pipeline" in t for t in texts)
     assert len(texts) == len(set(texts))
     vector = ENCODER.encode(["water"])[0]
-    assert len(reader.search_dense(vector, 50)) == before
+    assert len(dense(reader, vector, 50)) == before
 
     def stored() -> int:
         rows = reader.client.query(reader.names.chunks, filter='key != ""', output_fields=["key"])
@@ -354,7 +366,7 @@ def test_a_crash_mid_update_shows_the_old_version_until_the_next_writer_cleans_u
         pass
     assert stored() == before
     add(reader, new_desert)
-    assert "new pipeline" in best(writer.search_lexical("aquifers pipeline hills", 1))
+    assert "new pipeline" in best(lexical(writer, "aquifers pipeline hills", 1))
 
 
 def test_writers_queue_on_the_lease(uri: str, prefix: str) -> None:
@@ -429,17 +441,18 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 @pytest.mark.slow
 def test_processes_sharing_a_milvus_server_serve_one_index(server: tuple[str, Path]) -> None:
     address, data = server
-    reader = _open(address, "shared")
+    reader = _open(address, "shared", local=data.with_name("reader"))
     writer = textwrap.dedent(
         f"""
         from tests.qa.corpus import ARCTIC
-        from tests.qa.index.test_milvus import _open, add
-        add(_open({address!r}, "shared"), ARCTIC)
+        from pathlib import Path
+        from tests.qa.index.milvus.test_milvus import _open, add
+        add(_open({address!r}, "shared", local=Path({str(data.with_name("writer"))!r})), ARCTIC)
         """
     )
     subprocess.run([sys.executable, "-c", writer], cwd=REPO, check=True, timeout=120)
     assert [info.doc_id for info in reader.documents()] == ["northland-2031"]
-    assert "ice-capable" in best(reader.search_lexical("ice-capable patrol vessels", 1))
+    assert "ice-capable" in best(lexical(reader, "ice-capable patrol vessels", 1))
     # The server's process holds the file: opening it embedded says how to share it instead.
     with pytest.raises(IndexBusy, match="milvus-lite server"):
-        MilvusIndex(str(data)).open(ENCODER.fingerprint, ENCODER.dimension)
+        MilvusIndex(data.with_name("local"), str(data)).open(ENCODER.fingerprint, ENCODER.dimension)

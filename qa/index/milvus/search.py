@@ -1,7 +1,7 @@
-"""Dense, BM25 and hybrid searches of a Milvus index's chunks.
+"""Dense and BM25 searches of a Milvus index's chunks.
 
 Every search keeps only the rows of the version their document is at (see
-``milvus_update``), so a search running beside an update sees each document whole.
+``update``), so a search running beside an update sees each document whole.
 """
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pymilvus import AnnSearchRequest, MilvusClient, RRFRanker, WeightedRanker
+from pymilvus import MilvusClient
 
-from qa.index.milvus_read import current_versions
-from qa.index.milvus_rows import (
+from qa.index.milvus.read import current_versions
+from qa.index.milvus.rows import (
     CHUNK_OUTPUT,
     bm25_score,
     chunk_from_row,
     doc_filter,
     lexical_terms,
 )
-from qa.index.milvus_schema import Collections, DenseIndex
+from qa.index.milvus.schema import Collections, DenseIndex
 from qa.types import Chunk
 
 
@@ -97,64 +97,3 @@ class ChunkSearch:
             output_fields=list(CHUNK_OUTPUT),
         )[0]
         return self._visible(hits, lambda hit: bm25_score(hit["distance"]))
-
-    def hybrid_search(
-        self,
-        query_text: str,
-        query_vector: np.ndarray,
-        depth: int,
-        docs: Sequence[str] | None,
-        *,
-        candidates: int | None,
-        weights: tuple[float, float],
-        rrf_k: int,
-        normalised: bool,
-    ) -> list[ScoredChunk]:
-        """See ``MilvusIndex.search_hybrid``."""
-        if normalised:
-            valid = all(w >= 0 for w in weights)
-        else:
-            valid = all(isinstance(w, int) and not isinstance(w, bool) and w >= 0 for w in weights)
-        if not valid or not any(weights):
-            kind = "non-negative numbers" if normalised else "whole numbers from 0"
-            raise ValueError(f"weights must be two {kind}, not both 0, got {weights!r}")
-        if depth < 1 or (docs is not None and not docs):
-            return []
-        per_side = max(candidates or depth, depth)
-        where = doc_filter(docs) if docs else ""
-        sides = [
-            (
-                AnnSearchRequest(
-                    data=[self._query_vector(query_vector)],
-                    anns_field="vector",
-                    param=self._dense_params(per_side),
-                    limit=per_side,
-                    expr=where,
-                ),
-                weights[0],
-            )
-        ]
-        terms = lexical_terms(query_text)
-        if terms:
-            lexical = AnnSearchRequest(
-                data=[terms],
-                anns_field="sparse",
-                param={"metric_type": "BM25"},
-                limit=per_side,
-                expr=where,
-            )
-            sides.append((lexical, weights[1]))
-        sides = [(request, weight) for request, weight in sides if weight]
-        if not sides:
-            return []
-        if normalised:
-            requests = [request for request, _ in sides]
-            ranker: RRFRanker | WeightedRanker = WeightedRanker(*(w for _, w in sides))
-        else:
-            # RRFRanker takes no weights: a side sent w times counts w times.
-            requests = [request for request, weight in sides for _ in range(int(weight))]
-            ranker = RRFRanker(rrf_k)
-        hits = self.client.hybrid_search(
-            self.names.chunks, requests, ranker, limit=depth, output_fields=list(CHUNK_OUTPUT)
-        )[0]
-        return self._visible(hits, lambda hit: hit["distance"])

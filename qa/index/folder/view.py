@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from embeddings.vector_index import VectorIndex
+from qa.index.base import Ranking
+from qa.index.folder.bm25 import LexicalIndex
 from qa.index.records import DocumentRecord, vector_id
-from qa.retrieval.fields import lexical_text
-from qa.retrieval.lexical import LexicalIndex, Ranking
+from qa.text.fields import lexical_text
 from qa.types import Chunk
 
 VectorLookup = Callable[[Sequence[str]], np.ndarray]

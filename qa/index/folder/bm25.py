@@ -14,8 +14,9 @@ import bm25s
 import numpy as np
 from bm25s.tokenization import Tokenized
 
-from qa.retrieval.base import Ranking
-from qa.retrieval.fields import FIELDS_VERSION, tokenize_for_bm25
+from qa.index.base import Ranking
+from qa.text.fields import FIELDS_VERSION
+from qa.text.words import tokenize_for_bm25
 
 _IDS_FILE = "chunk_ids.json"
 _META_FILE = "citeqa.json"

@@ -1,4 +1,4 @@
-"""What each retriever reads for a chunk, and the one tokenizer BM25 uses for chunks and queries.
+"""What each retriever reads for a chunk: the BM25 text and the text the embedding model reads.
 
 The document title and file name are part of both views so that a question naming an edition or
 a country ("in the 2018 white paper", "Japan's defense strategy") favours that document's chunks.
@@ -6,32 +6,16 @@ a country ("in the 2018 white paper", "Japan's defense strategy") favours that d
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import PurePath
 
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
 from wordfreq import zipf_frequency
 
-from qa.text import name_words
+from qa.text.words import WORD_TOKEN, file_words
 from qa.types import Chunk
 
 # Bump when lexical_text or tokenize_for_bm25 change what a chunk or query turns into: saved BM25
 # files from older rules must be rebuilt, not searched with new query tokens.
 FIELDS_VERSION = 4
-
-# Numbers keep their inner separators ("46.7", "625,000") so figures stay searchable as one token.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
-_STOPWORDS = frozenset(STOPWORDS_EN)
-
-
-def file_words(source: str | None) -> str:
-    """``japan_2022_NationalDefenseStrategy.txt`` -> ``japan 2022 National Defense Strategy``."""
-    if not source:
-        return ""
-    return " ".join(name_words(PurePath(source).stem))
 
 
 def _section(chunk: Chunk) -> str:
@@ -75,7 +59,7 @@ def document_words(chunk: Chunk) -> str:
 def _document_words(title: str, source: str | None) -> str:
     # Every chunk of a document asks the same: once per document, not per chunk.
     named = " ".join(p for p in (title, file_words(source)) if p)
-    unique = dict.fromkeys(_TOKEN.findall(named.lower()))
+    unique = dict.fromkeys(WORD_TOKEN.findall(named.lower()))
     parts = " ".join(filter(None, (_split_compound(w) for w in unique)))
     return f"{named} {parts}".strip()
 
@@ -106,51 +90,3 @@ def _with_glossary(text: str, chunk: Chunk) -> str:
     """``text`` then the long forms of the chunk's acronyms: a question in full words ("guard
     posts") finds a passage that only says "GPs"."""
     return f"{text}\n{'; '.join(chunk.glossary)}" if chunk.glossary else text
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-# British and American spellings meet: the collection mixes "defence" and "defense" papers.
-# Both sides go through the same rewrite, so an odd result ("exercize") still matches itself.
-_SPELLING = (
-    (re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$"), r"iz\1"),  # mobilise
-    (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),  # analyse
-    (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|able|ably|ite|ites|ful)?$"), r"or\1"),  # labour
-    (re.compile(r"(?<=[a-z]{2})tre(s|d)?$"), r"ter\1"),  # centre, metre
-)
-# "-ence" is American too ("evidence"); only these few differ.
-_ENCE_WORDS = frozenset({"defence", "offence", "licence", "pretence"})
-
-
-@lru_cache(maxsize=200_000)
-def _normalise(token: str) -> str:
-    # "625,000" and "625000" are the same figure; the decimal point carries meaning and stays.
-    if token[0].isdigit():
-        return token.replace(",", "")
-    if token in _ENCE_WORDS:
-        return token[:-3] + "nse"
-    for pattern, replacement in _SPELLING:
-        token = pattern.sub(replacement, token)
-    return token
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words and numbers of ``text`` before stemming, stop words removed."""
-    return [
-        _normalise(w)
-        for w in _TOKEN.findall(text.lower())
-        if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())
-    ]
-
-
-def stem_words(plain: Sequence[str]) -> list[str]:
-    """Snowball English stems, one per word."""
-    return _stemmer().stemWords(plain)
-
-
-def tokenize_for_bm25(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stop-word-free, Snowball-stemmed tokens per text (bm25s takes lists of str)."""
-    return [stem_words(words(text)) for text in texts]

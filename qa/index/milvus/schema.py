@@ -1,22 +1,28 @@
-"""The Milvus collections of one citeqa index: their fields, indexes and names."""
+"""The Milvus collections of one citeqa index: their fields, indexes and names, and the model
+row that says whose vectors they hold."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pymilvus import CollectionSchema, DataType, Function, FunctionType, MilvusClient
 from pymilvus.exceptions import MilvusException
 
-from qa.index.milvus_rows import DUMMY_DIM, MAX_ARRAY, MAX_VARCHAR_BYTES
+from qa.errors import IndexCorrupt, ModelMismatch
+from qa.index.milvus.rows import DUMMY_DIM, DUMMY_VECTOR, MAX_ARRAY, MAX_VARCHAR_BYTES, quote
 
 logger = logging.getLogger(__name__)
 
 _PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,200}")
 _KEY_BYTES = 256
-# Milvus reads BM25 with k1=1.2 unless told; citeqa's FAISS backend (bm25s) uses 1.5.
+FORMAT_VERSION = 1
+_MODEL_KEY = "model"
+# Milvus reads BM25 with k1=1.2 unless told; citeqa's folder backend (bm25s) uses 1.5.
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
 
 
@@ -213,3 +219,36 @@ def create_missing(
         # progress (pymilvus's wait asks for a server timestamp Lite does not give).
         client.create_index(name, indexes, sync=False)
         logger.info("created Milvus collection %s", name)
+
+
+def stored_model(client: MilvusClient, names: Collections) -> dict[str, Any] | None:
+    """The model the index's vectors come from, None while the index is still being created."""
+    rows = client.query(names.meta, filter=f"key == {quote(_MODEL_KEY)}", output_fields=["value"])
+    return json.loads(rows[0]["value"]) if rows else None
+
+
+def record_model(
+    client: MilvusClient, names: Collections, fingerprint: str, dimension: int
+) -> dict[str, Any]:
+    """Write the model row; written last, as collections without it are an index still being
+    created."""
+    model = {"fingerprint": fingerprint, "dimension": dimension, "format": FORMAT_VERSION}
+    client.upsert(
+        names.meta, [{"key": _MODEL_KEY, "value": json.dumps(model), "dummy": DUMMY_VECTOR}]
+    )
+    return model
+
+
+def check_model(model: Mapping[str, Any], fingerprint: str, dimension: int, where: str) -> None:
+    """``IndexCorrupt`` for another index format, ``ModelMismatch`` for another model."""
+    if model.get("format") != FORMAT_VERSION:
+        raise IndexCorrupt(
+            f"{where} has index format {model.get('format')}, this version reads "
+            f"{FORMAT_VERSION}; rebuild it under a new collection prefix"
+        )
+    if model.get("fingerprint") != fingerprint or model.get("dimension") != dimension:
+        raise ModelMismatch(
+            f"{where} holds vectors of model {model.get('fingerprint')!r} "
+            f"({model.get('dimension')} dimensions), not {fingerprint!r} ({dimension}); "
+            "open it with the same model, or rebuild it under a new collection prefix"
+        )
