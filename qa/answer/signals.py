@@ -16,6 +16,7 @@ from qa.answer.scoring import document_stems, passage_stems, spelled_out_stems
 from qa.answer.spans import CLAUSE_BREAK, UNIT_PATTERNS, typed_spans
 from qa.settings import Settings
 from qa.text import ASKING_WORDS
+from qa.text.frequency import zipf
 from qa.text.words import stem_words, tokenize_for_bm25, words
 from qa.types import Hit
 
@@ -90,8 +91,6 @@ def named_coverage(question: str, hits: Sequence[Hit]) -> float:
 
 def missing_particular_names(question: str, hits: Sequence[Hit]) -> list[str]:
     """The codes and rare names of ``question`` that no top passage mentions, as asked."""
-    from wordfreq import zipf_frequency
-
     body = question.strip()
     first = _WORD.match(body)
     if first is not None:
@@ -104,7 +103,7 @@ def missing_particular_names(question: str, hits: Sequence[Hit]) -> list[str]:
     ]
     for found in dict.fromkeys(_NAME.findall(body)):
         name = _ACRONYM_PLURAL.sub(r"\1", found)  # "HQs" is "HQ" in the text
-        particular = _CODE.search(name) or zipf_frequency(name.lower(), "en") < RARE_NAME_ZIPF
+        particular = _CODE.search(name) or zipf(name) < RARE_NAME_ZIPF
         stems = tokenize_for_bm25([name])[0]
         if particular and stems and not set(stems) <= present and not _spelled_in(name, hits):
             missing.append(found)
@@ -155,12 +154,10 @@ def _counted_words(counted: str) -> tuple[set[str], bool]:
     """Stems a sentence giving the figure must mention, and whether they are particular (a
     rare name or code, which must be named itself) or ordinary (a synonym for people will do:
     a question about troops is answered by a count of service members)."""
-    from wordfreq import zipf_frequency
-
     particular = {
         stem
         for word, stem in zip(words(counted), stem_words(words(counted)), strict=True)
-        if _CODE.search(word) or zipf_frequency(word, "en") < RARE_NAME_ZIPF
+        if _CODE.search(word) or zipf(word) < RARE_NAME_ZIPF
     }
     if particular:
         return particular, True

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
-
+from qa.text.frequency import zipf
 from qa.text.words import WORD_TOKEN, file_words
 from qa.types import Chunk
 
@@ -39,12 +38,12 @@ def _split_compound(word: str) -> str:
     lower = word.lower()
     if len(lower) < _COMPOUND_MIN_CHARS or not lower.isalpha():
         return ""
-    if zipf_frequency(lower, "en") >= _COMPOUND_MAX_ZIPF:
+    if zipf(lower) >= _COMPOUND_MAX_ZIPF:
         return ""
     best, best_score = "", _PART_MIN_ZIPF
     for cut in range(3, len(lower) - 2):
         head, tail = lower[:cut], lower[cut:]
-        score = min(zipf_frequency(head, "en"), zipf_frequency(tail, "en"))
+        score = min(zipf(head), zipf(tail))
         if score >= best_score:
             best, best_score = f"{head} {tail}", score
     return best

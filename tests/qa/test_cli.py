@@ -386,8 +386,8 @@ _NOT_FOR_SHORT_COMMANDS = ("gradio", "fastapi", "uvicorn", "torch", "transformer
     ("argv", "also_not"),
     [
         (["index", "{text}"], ("bs4",)),
-        (["search", "coastal patrol"], ("bs4", "httpx")),
-        (["ask", "Who patrols the coast?"], ("bs4", "httpx")),
+        (["search", "coastal patrol"], ("bs4", "httpx", "wordfreq")),
+        (["ask", "Who patrols the coast?"], ("bs4", "httpx", "wordfreq")),
     ],
 )
 def test_short_commands_import_only_what_they_use(
