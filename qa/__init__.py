@@ -11,7 +11,7 @@ from qa.types import Answer, Chunk, Citation, Document, Hit, Page
 
 if TYPE_CHECKING:
     from qa.engine import Engine
-    from qa.indexer import AddSummary
+    from qa.indexing.update import AddSummary
 
 __all__ = [
     "AddSummary",
@@ -36,7 +36,7 @@ def __getattr__(name: str) -> Any:
 
         return Engine
     if name == "AddSummary":
-        from qa.indexer import AddSummary
+        from qa.indexing.update import AddSummary
 
         return AddSummary
     raise AttributeError(f"module 'qa' has no attribute {name!r}")

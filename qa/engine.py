@@ -48,10 +48,10 @@ from qa.types import Answer, Chunk, Document, Hit
 # indexes, imports them where they are used below.
 if TYPE_CHECKING:
     from qa.answer.generative import ChatClient
-    from qa.indexer import AddSummary
+    from qa.indexing.pipeline import Scan, Source
+    from qa.indexing.update import AddSummary
     from qa.ingest import Progress
     from qa.pages import PageView
-    from qa.pipeline import Scan, Source
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ class Engine:
         documents and book pages previously read from it whose files are gone are removed.
         A file that cannot be read is reported in ``summary.errors`` and its old chunks kept.
         Large collections go in batches of about ``settings.batch_chars`` characters, each
-        committed as it is done (see ``qa.streaming``): an interrupted run, run again, goes
+        committed as it is done (see ``qa.indexing.batches``): an interrupted run, run again, goes
         on where it stopped.
         Files are read before the writer lock is taken, so a slow file holds up no other
         writer; PDF and Word files are read in a child process bounded by
@@ -183,8 +183,8 @@ class Engine:
         """
         if isinstance(sources, (str, Path, Document)):
             sources = [sources]
-        from qa.pipeline import check_sources
-        from qa.streaming import stream_update
+        from qa.indexing.batches import stream_update
+        from qa.indexing.pipeline import check_sources
 
         check_sources(sources)
         summary = stream_update(
@@ -220,7 +220,7 @@ class Engine:
 
         The caller holds the writer locks (``_writing``), so writers never interleave.
         """
-        from qa.indexer import apply_update, plan_update
+        from qa.indexing.update import apply_update, plan_update
 
         started = time.perf_counter()
         update = plan_update(

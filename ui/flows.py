@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from ui.uploads import discard_upload, is_upload
 
 if TYPE_CHECKING:
+    from qa import AddSummary
     from qa.engine import Engine
-    from qa.indexer import AddSummary
     from qa.ingest import Progress
 
 

@@ -12,7 +12,7 @@ from embeddings.encoder import Encoder  # noqa: E402
 from embeddings.ray_encoder import RayEncoder  # noqa: E402
 from qa import Engine  # noqa: E402
 from qa.encoder import StreamingEncoder  # noqa: E402
-from qa.indexer import embed_key  # noqa: E402
+from qa.indexing.update import embed_key  # noqa: E402
 from qa.retrieval.fields import dense_text  # noqa: E402
 from tests.conftest import FIXTURES  # noqa: E402
 from tests.embeddings.tiny import write_tiny_model  # noqa: E402

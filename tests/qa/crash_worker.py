@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.pipeline import content_hash
+from qa.indexing.pipeline import content_hash
 from qa.types import Document, Page
 
 # Write steps of one index update, in the order they run; "-rename" is the moment a fully
@@ -166,13 +166,13 @@ def _instrument(kill_at: tuple[str, int] | None) -> None:
     import embeddings.atomic
     import qa.index.catalog
     import qa.index.snapshots
-    import qa.indexer
+    import qa.indexing.update
     import qa.retrieval.lexical
     from embeddings.cache import EmbeddingCache
     from embeddings.vector_index import VectorIndex
     from qa.retrieval.lexical import LexicalIndex
 
-    qa.indexer._prepare = _announce("chunk", qa.indexer._prepare, kill_at)
+    qa.indexing.update._prepare = _announce("chunk", qa.indexing.update._prepare, kill_at)
     EmbeddingCache.put_many = _announce("embed", EmbeddingCache.put_many, kill_at)
     qa.index.catalog.Catalog.replace_documents = _announce(
         "commit", qa.index.catalog.Catalog.replace_documents, kill_at

@@ -12,9 +12,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import chunk_document
 from qa.clean import clean_document, paragraphs
 from qa.errors import IngestError
+from qa.indexing.chunking import chunk_document
 from qa.ingest import load_paths
 from qa.ingest.detect import Detected, detect_format
 from qa.settings import Settings

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.pipeline import chunk_paths
+from qa.indexing.pipeline import chunk_paths
 from qa.suggestions import TOPIC, candidates, fact_question, heading_topic
 from qa.types import Chunk
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from qa.chunking import chunk_document
 from qa.clean import clean_document
 from qa.clean.blocks import page_blocks, prose_start, table_rows
 from qa.clean.paragraphs import paragraphs
+from qa.indexing.chunking import chunk_document
 from qa.ingest.page_export import group_page_exports, parse_page_export
 from qa.ingest.paged_text import split_pages
 from qa.types import (

@@ -30,8 +30,8 @@ from qa.index.milvus import MilvusIndex
 from qa.index.milvus_lease import LEASE_KEY
 from qa.index.milvus_rows import DUMMY_VECTOR, MAX_VARCHAR_BYTES, split_utf8
 from qa.index.records import DocumentRecord, StoredChunk
-from qa.indexer import embed_key
-from qa.pipeline import content_hash, prepare_documents
+from qa.indexing.pipeline import content_hash, prepare_documents
+from qa.indexing.update import embed_key
 from qa.retrieval.fields import dense_text
 from qa.retrieval.fusion import reciprocal_rank_fusion
 from qa.types import Document, Page

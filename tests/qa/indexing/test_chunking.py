@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk_document
 from qa.clean import clean_document
+from qa.indexing.chunking import chunk_document
 from qa.ingest.page_export import group_page_exports, parse_page_export
 from qa.retrieval.fields import dense_text, lexical_text
 from qa.settings import Settings

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.chunking import CHUNKING_VERSION, chunk_paragraphs
 from qa.clean import clean_document
 from qa.clean.paragraphs import paragraphs, reading_pages
 from qa.errors import IngestError
+from qa.indexing.chunking import CHUNKING_VERSION, chunk_paragraphs
 from qa.ingest import Progress, load_paths
 from qa.settings import Settings
 from qa.types import Chunk, Document

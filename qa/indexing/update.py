@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
-from qa.books import assemble, combine
 from qa.encoder import Encoder, encode_batches
 from qa.errors import IngestError
 from qa.index.base import Index
 from qa.index.records import DocumentRecord, StoredChunk
+from qa.indexing.books import assemble, combine
+from qa.indexing.pipeline import Scan, content_hash, prepare_documents, recipe
 from qa.ingest import Progress, skipped_line
-from qa.pipeline import Scan, content_hash, prepare_documents, recipe
 from qa.retrieval.fields import dense_text
 from qa.settings import Settings
 from qa.types import Chunk, Document

@@ -26,13 +26,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from qa.books import combine
 from qa.encoder import Encoder
 from qa.index.base import Index
 from qa.index.folder import spool_folder
-from qa.indexer import AddSummary, apply_update, merge_summaries, plan_update
+from qa.indexing.books import combine
+from qa.indexing.pipeline import Scan, Source, content_hash, recipe
+from qa.indexing.update import AddSummary, apply_update, merge_summaries, plan_update
 from qa.ingest import Progress, Reading
-from qa.pipeline import Scan, Source, content_hash, recipe
 from qa.settings import Settings
 from qa.types import Document, Page
 
