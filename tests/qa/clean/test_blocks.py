@@ -3,7 +3,6 @@ from __future__ import annotations
 from qa.clean import clean_document
 from qa.clean.blocks import page_blocks, prose_start, table_rows
 from qa.clean.paragraphs import paragraphs
-from qa.indexing.chunking import chunk_document
 from qa.ingest.page_export import group_page_exports, parse_page_export
 from qa.ingest.paged_text import split_pages
 from qa.types import (
@@ -17,6 +16,7 @@ from qa.types import (
     Document,
     Page,
 )
+from tests.qa.corpus import chunk_document
 
 INDENT = " " * 28
 FOOTER = (

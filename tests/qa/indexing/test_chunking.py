@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 
 from qa.clean import clean_document
-from qa.indexing.chunking import chunk_document
 from qa.ingest.page_export import group_page_exports, parse_page_export
 from qa.retrieval.fields import dense_text, lexical_text
 from qa.settings import Settings
 from qa.text.sentences import split_sentences
 from qa.types import Document, Page
 from tests.conftest import FIXTURES
+from tests.qa.corpus import chunk_document
 
 SMALL = Settings(chunk_min_words=8, chunk_max_words=20)
 
