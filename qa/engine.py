@@ -1,9 +1,10 @@
 """The engine: one index (a folder, or a Milvus collection), one encoder, hybrid search, answers.
 
 Thread-safe: searches and answers run in parallel; adding and removing documents are
-serialised and wait for running searches to finish (see ``qa.indexing.writer``). Each public
-method checks its arguments once, takes the lock it needs and hands over: to
-``qa.indexing`` for updates, ``qa.retrieval`` for passages, ``qa.answer.compose`` for answers.
+serialised and wait for running searches to finish. Each public method checks its arguments
+once and hands over: updates to ``qa.indexing.writer`` (which holds the locks), searches and
+answers to ``qa.asking`` (answers composed by ``qa.answer.compose``), and the analyst's uses
+(pages, overview, compare) to their modules.
 """
 
 from __future__ import annotations

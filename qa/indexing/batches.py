@@ -12,6 +12,9 @@ as they are computed: a rerun skips finished documents by their content hash and
 nothing twice. Search files are published by the last batch and whenever the index has grown
 ``_PUBLISH_GROWTH`` times since the last publish, so publishing costs a small multiple of one
 final publish however many batches there are.
+
+Each document's content hash is computed once, as it is spooled, and travels with its batch.
+Removing a document (``Engine.remove``) is the same update with nothing to read.
 """
 
 from __future__ import annotations
