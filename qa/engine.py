@@ -49,9 +49,9 @@ class Engine:
     def __init__(self, store: Index, encoder: Encoder, settings: Settings) -> None:
         self.store = store
         self.encoder = encoder
-        self.settings = settings
         self._writer = Writer(store, encoder, settings)
         self._asking = Asking(store, encoder, settings, self._writer)
+        self.settings = settings
         self._overviews = OverviewCache()
         self.feedback = FeedbackLog(store.folder, max_question_chars=settings.max_query_chars)
 
@@ -106,6 +106,15 @@ class Engine:
             store = IndexStore(folder, approximate_above=settings.approximate_above)
         store = store.open(encoder.fingerprint, encoder.dimension, create=create)
         return cls(store, encoder, settings)
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        # Callers retune a live engine (tests, ``qa.answer.fit``): updates and asks follow.
+        self._settings = self._writer.settings = self._asking.settings = settings
 
     @property
     def folder(self) -> Path:
@@ -216,12 +225,13 @@ class Engine:
         the question names them ("the 2018 and 2020 white papers"; see ``qa.compare``)."""
         from qa.answer.compose import answer_mode
 
-        answer_as = answer_mode(mode, self.settings, self.settings.compare_passages)
+        chosen, settings = answer_mode(mode, self.settings, self.settings.compare_passages)
         request = self._asking.request(question, k)
         titles = {d.doc_id: d.title for d in self.documents()}
 
         def ask_alone(focused: str, doc: str) -> Answer:
-            return self._asking.answer(replace(request, question=focused, docs=[doc]), *answer_as)
+            alone = replace(request, question=focused, docs=[doc])
+            return self._asking.answer(alone, chosen, settings)
 
         return compare(request.question, titles, ask_alone, docs)
 
@@ -279,5 +289,6 @@ class Engine:
         """
         from qa.answer.compose import answer_mode
 
-        answer_as = answer_mode(mode, self.settings)
-        return self._asking.answer(self._asking.request(question, k, docs, history), *answer_as)
+        chosen, settings = answer_mode(mode, self.settings)
+        request = self._asking.request(question, k, docs, history)
+        return self._asking.answer(request, chosen, settings)
