@@ -89,7 +89,7 @@ def copy_files(source: Path, target: Path, limit: int) -> list[Path]:
 
 def baseline_texts(docs: Path) -> list[str]:
     """The distinct texts the indexer embeds for ``docs``: ``dense_text`` of every chunk."""
-    from qa.pipeline import chunk_paths
+    from qa.indexing.pipeline import chunk_paths
     from qa.text.fields import dense_text
 
     result = chunk_paths([docs])

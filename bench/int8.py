@@ -73,7 +73,7 @@ class Int8Encoder:
 
 
 def chunk_texts(paths: Sequence[Path]) -> list[str]:
-    from qa.pipeline import chunk_paths
+    from qa.indexing.pipeline import chunk_paths
     from qa.text.fields import dense_text
 
     return list(dict.fromkeys(dense_text(chunk) for chunk in chunk_paths(paths).chunks))

@@ -181,7 +181,7 @@ def embed_against_peak(clock: float) -> None:
     from embeddings.encoder import SentenceEncoder
     from embeddings.model_folder import read_json
     from embeddings.tokens import plain_token_ids
-    from qa.pipeline import chunk_paths
+    from qa.indexing.pipeline import chunk_paths
     from qa.text.fields import dense_text
 
     texts = list(dict.fromkeys(dense_text(c) for c in chunk_paths([PAPER]).chunks))

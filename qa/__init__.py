@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     )
     from qa.encoder import Encoder
     from qa.engine import Engine
-    from qa.indexer import AddSummary
+    from qa.indexing.update import AddSummary
     from qa.ingest import Progress, load_paths
     from qa.integrations.sources import answer_with_sources
     from qa.served import announced
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "Engine": "qa.engine",
     "Encoder": "qa.encoder",
-    "AddSummary": "qa.indexer",
+    "AddSummary": "qa.indexing.update",
     "Progress": "qa.ingest",
     "load_paths": "qa.ingest",
     "PageView": "qa.analyst.pages",

@@ -37,7 +37,7 @@ def _chunks_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_chunks(args: argparse.Namespace) -> int:
-    from qa.pipeline import chunk_paths
+    from qa.indexing.pipeline import chunk_paths
 
     result = chunk_paths(command.existing_paths(args.paths))
     for error in result.errors:

@@ -50,7 +50,7 @@ def _query_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _checked_question(question: str) -> str:
     """The question, refused before the model loads when no search could take it."""
-    from qa.engine import check_question
+    from qa.asking import check_question
     from qa.settings import Settings
 
     return check_question(question, Settings().max_query_chars)

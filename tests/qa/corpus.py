@@ -1,8 +1,17 @@
-"""Small invented documents for engine, store and indexer tests."""
+"""Small invented documents for engine, store and indexer tests, and the chunks of one."""
 
 from __future__ import annotations
 
-from qa.types import Document, Page
+from qa.clean.paragraphs import paragraphs
+from qa.indexing.chunking import chunk_paragraphs
+from qa.settings import Settings
+from qa.types import Chunk, Document, Page
+
+
+def chunk_document(doc: Document, settings: Settings | None = None) -> list[Chunk]:
+    """Chunks of ``doc`` as given (not cleaned first), in reading order."""
+    return chunk_paragraphs(doc, paragraphs(doc), settings)
+
 
 ARCTIC = Document(
     id="northland-2031",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.pipeline import content_hash
+from qa.indexing.pipeline import content_hash
 from qa.types import Document, Page
 
 # Write steps of one index update, in the order they run; "-rename" is the moment a fully
@@ -167,12 +167,12 @@ def _instrument(kill_at: tuple[str, int] | None) -> None:
     import qa.index.folder.bm25
     import qa.index.folder.catalog
     import qa.index.folder.snapshots
-    import qa.indexer
+    import qa.indexing.update
     from embeddings.cache import EmbeddingCache
     from embeddings.vector_index import VectorIndex
     from qa.index.folder.bm25 import LexicalIndex
 
-    qa.indexer._prepare = _announce("chunk", qa.indexer._prepare, kill_at)
+    qa.indexing.update._prepare = _announce("chunk", qa.indexing.update._prepare, kill_at)
     EmbeddingCache.put_many = _announce("embed", EmbeddingCache.put_many, kill_at)
     qa.index.folder.catalog.Catalog.replace_documents = _announce(
         "commit", qa.index.folder.catalog.Catalog.replace_documents, kill_at

@@ -114,7 +114,7 @@ def test_a_cited_page_opens_whole_and_the_overview_reads_the_documents(engine: E
 def test_a_folder_indexed_one_document_per_batch_is_whole_and_resumes(
     engine: Engine, tmp_path: Path
 ) -> None:
-    from tests.qa.test_streaming import write_reports
+    from tests.qa.indexing.test_batches import write_reports
 
     questions = write_reports(tmp_path / "docs", 5)
     engine.settings = engine.settings.with_overrides(batch_chars=1)

@@ -12,13 +12,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import chunk_document
 from qa.clean import clean_document, paragraphs
 from qa.errors import IngestError
 from qa.ingest import load_paths
 from qa.ingest.detect import Detected, detect_format
 from qa.settings import Settings
 from qa.types import Document, Page
+from tests.qa.corpus import chunk_document
 
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SUFFIXES = [".txt", ".md", ".html", ".htm", ".jsonl", ".pdf", ".docx", ".json", ""]

@@ -28,7 +28,7 @@ WRITE_LOCK = "write.lock"
 # the folder in that window waits on it instead of taking the folder for a crashed one.
 PUBLISH_LOCK = "publish.lock"
 LOCKS = (WRITE_LOCK, PUBLISH_LOCK)
-# Updates spool what they read here (qa.streaming), one folder each, held by IN_USE while the
+# Updates spool what they read here (qa.indexing.batches), one folder each, held by IN_USE while the
 # update runs: a folder whose lock is free belongs to a killed run.
 SPOOLS = "spool"
 IN_USE = "in-use.lock"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from qa.analyst.suggestions import TOPIC, candidates, fact_question, heading_topic
-from qa.pipeline import chunk_paths
+from qa.indexing.pipeline import chunk_paths
 from qa.types import Chunk
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from qa.chunking import chunk_document
 from qa.clean import clean_document
 from qa.clean.blocks import page_blocks
 from qa.clean.paragraphs import paragraphs
@@ -19,6 +18,7 @@ from qa.types import (
     Document,
     Page,
 )
+from tests.qa.corpus import chunk_document
 
 INDENT = " " * 28
 FOOTER = (

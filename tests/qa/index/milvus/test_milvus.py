@@ -33,7 +33,7 @@ from qa.index.milvus.lease import LEASE_KEY
 from qa.index.milvus.rows import DUMMY_VECTOR, MAX_VARCHAR_BYTES, split_utf8
 from qa.index.milvus.search import ScoredChunk
 from qa.index.records import DocumentRecord, StoredChunk
-from qa.pipeline import content_hash, prepare_documents
+from qa.indexing.pipeline import content_hash, prepare_documents
 from qa.text.fields import dense_text
 from qa.types import Document, Page
 from tests.fakes import FakeEncoder

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from qa.index.base import Index
+from qa.indexing.pipeline import Scan
 from qa.ingest.page_export import book_source
-from qa.pipeline import Scan
 from qa.types import Document, Page
 
 

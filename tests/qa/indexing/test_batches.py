@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import qa.streaming
+import qa.indexing.batches
 from embeddings.vector_index import VectorIndex
 from qa.encoder import embed_key
 from qa.engine import Engine
 from qa.index.folder.layout import CACHE, SPOOLS
 from qa.index.folder.snapshots import MANIFEST, Manifest
-from qa.indexer import AddSummary
+from qa.indexing.update import AddSummary
 from qa.ingest import Reading
 from qa.settings import Settings
 from qa.text.fields import dense_text
@@ -33,7 +33,7 @@ from qa.types import Document
 from tests.fakes import FakeEncoder
 from tests.qa.crash_worker import invented_report
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ONE_PER_BATCH = Settings(batch_chars=1)
 
 
@@ -89,8 +89,8 @@ def test_documents_are_held_one_batch_at_a_time(
 
     read = Reading.__iter__
     monkeypatch.setattr(Reading, "__iter__", lambda self: map(held, read(self)))
-    decode = qa.streaming._decode
-    monkeypatch.setattr(qa.streaming, "_decode", lambda line: held(decode(line)))
+    decode = qa.indexing.batches._decode
+    monkeypatch.setattr(qa.indexing.batches, "_decode", lambda line: held(decode(line)))
 
     class Watching(FakeEncoder):
         def encode(self, texts: Sequence[str]) -> np.ndarray:

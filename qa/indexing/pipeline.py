@@ -1,6 +1,8 @@
 """The ingest pipeline: sources -> loaded Documents -> cleaned pages -> chunks.
 
-Used by ``Engine.add`` (and so the HTTP API and ``citeqa index``) and by ``citeqa chunks``.
+The one reading of sources (``SourceReading``) and the one cleaning and chunking
+(``prepare_documents``) for ``Engine.add`` (and so the HTTP API and
+``citeqa index``; see ``qa.indexing.batches``) and for ``citeqa chunks`` (``chunk_paths``).
 A chunking ``recipe`` fingerprints what turns a document into chunks, so an index can tell
 which documents were cut by other rules and cut them again.
 """
@@ -9,15 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.chunking import CHUNKING_VERSION, chunk_paragraphs
 from qa.clean import clean_document
 from qa.clean.paragraphs import paragraphs, reading_pages
 from qa.errors import IngestError
-from qa.ingest import Progress, load_paths
+from qa.indexing.chunking import CHUNKING_VERSION, chunk_paragraphs
+from qa.ingest import Progress, Reading
 from qa.settings import Settings
 from qa.types import Chunk, Document
 
@@ -81,18 +83,6 @@ class Scan:
         )
 
 
-@dataclass(frozen=True)
-class Ingested:
-    """Documents read from sources (``Document``s given pass through), the files that could
-    not be read, what the read covered and the files of folders it skipped (not of a supported
-    type)."""
-
-    documents: tuple[Document, ...]
-    errors: tuple[IngestError, ...]
-    scan: Scan
-    skipped: tuple[str, ...] = ()
-
-
 def check_sources(sources: Sequence[Source]) -> None:
     """``IngestError`` for the first path in ``sources`` that does not exist."""
     for source in sources:
@@ -100,20 +90,48 @@ def check_sources(sources: Sequence[Source]) -> None:
             raise IngestError(str(source), "no such file or folder")
 
 
-def read_sources(
-    sources: Sequence[Source], settings: Settings | None = None, progress: Progress | None = None
-) -> Ingested:
-    """Load files and folders; ``IngestError`` for a path that does not exist, while a file
-    that cannot be read lands in ``errors`` (and its previously indexed content is kept)."""
-    check_sources(sources)
-    given = [s for s in sources if isinstance(s, Document)]
-    paths = [Path(s) for s in sources if not isinstance(s, Document)]
-    loaded = load_paths(paths, settings, progress=progress)
-    scan = Scan(
-        folders=tuple(str(path.resolve()) for path in paths if path.is_dir()),
-        failed=frozenset(str(Path(error.path).resolve()) for error in loaded.errors),
-    )
-    return Ingested((*given, *loaded.documents), loaded.errors, scan, loaded.skipped)
+class SourceReading:
+    """The documents of ``sources``, read one at a time: the ``Document``s given first, then
+    those of the files and folders (see ``qa.ingest.Reading``).
+
+    A path that does not exist raises ``IngestError`` at once; a file that cannot be read
+    lands in ``errors`` as the iteration reaches it (and its previously indexed content is
+    kept), the files of folders that are not of a supported type in ``skipped``.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        settings: Settings | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> None:
+        check_sources(sources)
+        self.given = [s for s in sources if isinstance(s, Document)]
+        self.paths = [Path(s) for s in sources if not isinstance(s, Document)]
+        self._reading = Reading(self.paths, settings, progress=progress)
+
+    def __iter__(self) -> Iterator[Document]:
+        yield from self.given
+        yield from self._reading
+
+    @property
+    def errors(self) -> tuple[IngestError, ...]:
+        return tuple(self._reading.errors)
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        return tuple(self._reading.skipped)
+
+    def scan(self, documents: Iterable[str] = (), files: Iterable[str] = ()) -> Scan:
+        """What this read covered, once iterated; ``documents`` and ``files`` are what it
+        produced, for an update applied in batches (see ``Scan``)."""
+        return Scan(
+            folders=tuple(str(path.resolve()) for path in self.paths if path.is_dir()),
+            failed=frozenset(str(Path(error.path).resolve()) for error in self._reading.errors),
+            documents=frozenset(documents),
+            files=frozenset(files),
+        )
 
 
 @dataclass(frozen=True)
@@ -129,9 +147,10 @@ class ChunkResult:
 
 def chunk_paths(paths: Sequence[Source], settings: Settings | None = None) -> ChunkResult:
     """Load files and folders, clean them and cut them into chunks; bad files land in errors."""
-    read = read_sources(paths, settings)
-    chunks = chunk_documents(read.documents, settings)
-    return ChunkResult(tuple(chunks), read.documents, read.errors, read.skipped)
+    reading = SourceReading(paths, settings)
+    documents = tuple(reading)
+    chunks = chunk_documents(documents, settings)
+    return ChunkResult(tuple(chunks), documents, reading.errors, reading.skipped)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from qa.clean.paragraphs import paragraphs
 from qa.settings import Settings
 from qa.text.acronyms import expansions, glossary, rare
 from qa.text.sentences import split_sentences
@@ -246,11 +245,6 @@ def _pack(pieces: list[_Piece], min_words: int, max_words: int) -> list[_Piece]:
             last_prose = len(packed)
             packed.append(piece)
     return packed
-
-
-def chunk_document(doc: Document, settings: Settings | None = None) -> list[Chunk]:
-    """Chunks of ``doc`` in reading order (pages are ``()`` when the document has none)."""
-    return chunk_paragraphs(doc, paragraphs(doc), settings)
 
 
 def chunk_paragraphs(

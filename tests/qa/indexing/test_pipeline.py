@@ -3,7 +3,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from qa.pipeline import chunk_documents, chunk_paths
+from qa.indexing.pipeline import chunk_documents, chunk_paths
 from qa.types import Document, Page
 from tests.conftest import FIXTURES
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk_document
 from qa.clean import clean_document
 from qa.ingest.page_export import group_page_exports, parse_page_export
 from qa.settings import Settings
@@ -13,6 +12,7 @@ from qa.text.fields import dense_text, lexical_text
 from qa.text.sentences import split_sentences
 from qa.types import Document, Page
 from tests.conftest import FIXTURES
+from tests.qa.corpus import chunk_document
 
 SMALL = Settings(chunk_min_words=8, chunk_max_words=20)
 

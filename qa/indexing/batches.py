@@ -12,11 +12,13 @@ as they are computed: a rerun skips finished documents by their content hash and
 nothing twice. Search files are published by the last batch and whenever the index has grown
 ``_PUBLISH_GROWTH`` times since the last publish, so publishing costs a small multiple of one
 final publish however many batches there are.
+
+Each document's content hash is computed once, as it is spooled, and travels with its batch.
+Removing a document (``Engine.remove``) is the same update with nothing to read.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import os
@@ -26,13 +28,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from qa.books import combine
 from qa.encoder import Encoder
+from qa.errors import UnknownDocument
 from qa.index.base import Index
 from qa.index.folder.layout import spool_folder
-from qa.indexer import AddSummary, apply_update, merge_summaries, plan_update
-from qa.ingest import Progress, Reading
-from qa.pipeline import Scan, Source, content_hash, recipe
+from qa.indexing.books import combine
+from qa.indexing.pipeline import Scan, Source, SourceReading, content_hash, recipe
+from qa.indexing.update import AddSummary, apply_update, merge_summaries, plan_update
+from qa.ingest import Progress
 from qa.settings import Settings
 from qa.types import Document, Page
 
@@ -63,6 +66,16 @@ def _decode(line: str) -> Document:
     if pages is not None:
         data["pages"] = tuple(Page(number, text, origin) for number, text, origin in pages)
     return Document(**data)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Spooled documents read back together, with their content hashes (computed once, as
+    they were spooled) and their characters of text."""
+
+    documents: tuple[Document, ...]
+    hashes: Mapping[str, str]
+    chars: int
 
 
 class Spool:
@@ -115,15 +128,19 @@ class Spool:
                 size = chars
         return counts
 
-    def batches(self) -> Iterator[tuple[list[Document], int]]:
-        """Each batch's documents and characters, reading the file as it goes."""
-        sizes = self._sizes
+    def batches(self) -> Iterator[Batch]:
+        """Each batch in turn, reading the file as it goes."""
+        kept = [entry for entry, keep in zip(self._entries, self._wanted, strict=True) if keep]
         with self.path.open(encoding="utf-8") as lines:
             wanted = (line for line, keep in zip(lines, self._wanted, strict=True) if keep)
             position = 0
             for count in self.bounds():
-                documents = [_decode(next(wanted)) for _ in range(count)]
-                yield documents, sum(sizes[position : position + count])
+                entries = kept[position : position + count]
+                yield Batch(
+                    documents=tuple(_decode(next(wanted)) for _ in entries),
+                    hashes={doc_id: digest for doc_id, digest, _ in entries},
+                    chars=sum(chars for _, _, chars in entries),
+                )
                 position += count
 
 
@@ -151,37 +168,37 @@ def stream_update(
     settings: Settings,
     writing: Writing,
     exclusive: Exclusive,
+    remove: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> AddSummary:
-    """Index files, folders and ``Document``s in batches (see the module docstring).
+    """Index files, folders and ``Document``s in batches (see the module docstring), and
+    drop the documents ``remove`` names.
 
     The sources are read first; ``writing`` is entered only to compare and commit. Paths must
     exist; files that cannot be read land in ``summary.errors`` and keep what was indexed
-    from them.
+    from them. An id in ``remove`` that the index does not hold raises ``UnknownDocument``
+    before anything changes.
     """
     started = time.perf_counter()
     given = combine([s for s in sources if isinstance(s, Document)])
-    paths = [Path(s) for s in sources if not isinstance(s, Document)]
-    reading = Reading(paths, settings, progress=progress)
+    paths = [s for s in sources if not isinstance(s, Document)]
+    reading = SourceReading([*given, *paths], settings, progress=progress)
     with spool_folder(index.folder) as folder:
         spool = Spool(folder / "documents.jsonl", settings.batch_chars)
         survey = _Survey(recipe(settings), spool)
         try:
-            survey.read(itertools.chain(given, reading))
+            survey.read(reading)
         finally:
             spool.close()
-        scan = Scan(
-            folders=tuple(str(path.resolve()) for path in paths if path.is_dir()),
-            failed=frozenset(str(Path(error.path).resolve()) for error in reading.errors),
-            documents=frozenset(survey.ids),
-            files=frozenset(survey.origins),
-        )
+        scan = reading.scan(survey.ids, survey.origins)
         with writing():
-            unchanged = spool.skip_indexed(index.document_hashes())
+            known = index.document_hashes()
+            unknown = [doc_id for doc_id in remove if doc_id not in known]
+            if unknown:
+                raise UnknownDocument(f"unknown document id: {unknown[0]!r}")
+            unchanged = spool.skip_indexed(known)
             first = AddSummary(
-                unchanged=tuple(unchanged),
-                errors=tuple(reading.errors),
-                skipped=tuple(reading.skipped),
+                unchanged=tuple(unchanged), errors=reading.errors, skipped=reading.skipped
             )
             logger.info(
                 "read %d documents: %d unchanged; %d characters of changed text in %d batches",
@@ -190,7 +207,9 @@ def stream_update(
                 spool.chars,
                 len(spool.bounds()),
             )
-            batched = _apply_batches(index, encoder, spool, scan, settings, exclusive, progress)
+            batched = _apply_batches(
+                index, encoder, spool, scan, settings, exclusive, remove, progress
+            )
     summary = merge_summaries([first, *batched])
     return replace(summary, seconds=time.perf_counter() - started)
 
@@ -202,9 +221,11 @@ def _apply_batches(
     scan: Scan,
     settings: Settings,
     exclusive: Exclusive,
+    remove: Sequence[str],
     progress: Progress | None,
 ) -> list[AddSummary]:
-    """Plan and commit the spooled documents batch by batch; the last batch publishes.
+    """Plan and commit the spooled documents batch by batch; the first batch also drops the
+    documents ``remove`` names, the last publishes.
 
     With nothing spooled, one empty update still removes what vanished from the folders.
     """
@@ -212,23 +233,25 @@ def _apply_batches(
     spooled = len(spool.bounds())
     count = max(spooled, 1)
     published = len(index)
-    batches: Iterable[tuple[list[Document], int]] = spool.batches() if spooled else [([], 0)]
+    batches: Iterable[Batch] = spool.batches() if spooled else [Batch((), {}, 0)]
     summaries = []
-    for number, (documents, chars) in enumerate(batches, start=1):
+    for number, batch in enumerate(batches, start=1):
         update = plan_update(
             index,
             encoder,
-            documents,
+            batch.documents,
             settings=settings,
             scan=scan,
-            progress=_within(progress, done, chars, total),
+            hashes=batch.hashes,
+            remove=remove if number == 1 else (),
+            progress=_within(progress, done, batch.chars, total),
         )
         grown = len(index) + sum(len(r.chunks) for r in update.records)
         publish = number >= count or grown >= _PUBLISH_GROWTH * max(published, 1)
         apply_update(index, update, exclusive=exclusive(), publish=publish)
         if publish:
             published = len(index)
-        done += chars
+        done += batch.chars
         if progress is not None and total:
             progress("indexing", done, total)
         logger.info(

@@ -8,13 +8,13 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from qa.answer.units import answer_texts
-from qa.books import assemble, combine
 from qa.encoder import Encoder, embed_key, encode_batches
 from qa.errors import IngestError
 from qa.index.base import Index
 from qa.index.records import DocumentRecord, StoredChunk
+from qa.indexing.books import assemble, combine
+from qa.indexing.pipeline import Scan, content_hash, prepare_documents, recipe
 from qa.ingest import Progress, skipped_line
-from qa.pipeline import Scan, content_hash, prepare_documents, recipe
 from qa.settings import Settings
 from qa.text.fields import dense_text
 from qa.types import Chunk, Document
@@ -116,6 +116,7 @@ def plan_update(
     *,
     settings: Settings,
     scan: Scan | None = None,
+    hashes: Mapping[str, str] | None = None,
     remove: Sequence[str] = (),
     errors: Sequence[IngestError] = (),
     progress: Progress | None = None,
@@ -124,20 +125,29 @@ def plan_update(
 
     Books are completed with their indexed pages first (see ``books.assemble``); ``scan`` says
     which folders were read whole, so that what vanished from them is removed; ``remove``
-    lists more doc ids to drop. Only documents whose content hash changed are cleaned and
-    chunked; of their chunks, only texts
-    missing from the embedding cache are encoded.
+    lists more doc ids to drop. ``hashes`` holds the content hashes of ``documents`` where
+    the caller has them (a streamed update computed them as it spooled); a book completed from
+    the index is hashed as completed. Only documents whose content hash changed are cleaned
+    and chunked; of their chunks, only texts missing from the embedding cache are encoded.
     """
     started = time.perf_counter()
     chunking = recipe(settings)
     known = store.document_hashes()
+    # A hash the caller computed holds for a document as given, not for one that ``combine``
+    # or ``assemble`` rebuilt (a book joined or completed): that one is hashed as rebuilt.
+    given = {id(doc) for doc in documents}
     documents, vanished = assemble(store, combine(documents), scan or Scan())
     loaded = {doc.id: doc for doc in documents}
-    hashes = {doc.id: content_hash(doc, chunking) for doc in documents}
-    changed = [doc for doc in documents if known.get(doc.id) != hashes[doc.id]]
-    unchanged = tuple(doc.id for doc in documents if known.get(doc.id) == hashes[doc.id])
+    digests = {
+        doc.id: hashes[doc.id]
+        if hashes is not None and doc.id in hashes and id(doc) in given
+        else content_hash(doc, chunking)
+        for doc in documents
+    }
+    changed = [doc for doc in documents if known.get(doc.id) != digests[doc.id]]
+    unchanged = tuple(doc.id for doc in documents if known.get(doc.id) == digests[doc.id])
     removed = tuple(
-        d for d in dict.fromkeys([*remove, *vanished]) if d in known and d not in hashes
+        d for d in dict.fromkeys([*remove, *vanished]) if d in known and d not in digests
     )
 
     prepared, too_big = _prepare(changed, settings, progress)
@@ -153,7 +163,9 @@ def plan_update(
         progress,
         answer_vectors=settings.answer_vectors,
     )
-    records = tuple(_record(doc, stored, hashes[doc.id], loaded[doc.id]) for doc, stored in planned)
+    records = tuple(
+        _record(doc, stored, digests[doc.id], loaded[doc.id]) for doc, stored in planned
+    )
     summary = AddSummary(
         added=tuple(d.id for d in changed if d.id not in known),
         updated=tuple(d.id for d in changed if d.id in known),
