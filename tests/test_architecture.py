@@ -63,8 +63,8 @@ def test_retrieval_needs_only_the_ground_floor_and_the_index_protocols() -> None
     assert not bad, bad
 
 
-@pytest.mark.parametrize("package", ["qa/index", "qa/text"])
-def test_storage_and_text_know_nothing_of_retrieval_or_answers(package: str) -> None:
+@pytest.mark.parametrize("package", ["qa/index", "qa/text", "qa/indexing"])
+def test_storage_text_and_indexing_know_nothing_of_retrieval_or_answers(package: str) -> None:
     bad = _offending(package, lambda name: not name.startswith(("qa.retrieval", "qa.answer")))
     assert not bad, bad
 

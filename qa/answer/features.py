@@ -32,7 +32,7 @@ from qa.answer.scoring import (
     year_fit,
 )
 from qa.answer.spans import typed_spans
-from qa.answer.units import Unit, is_quotable, passage_units
+from qa.text.units import Unit, is_quotable, passage_units
 from qa.text.words import tokenize_for_bm25, words
 from qa.types import CAPTION, FIGURE, Hit
 

@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
-from qa.answer.units import answer_texts
 from qa.encoder import Encoder, embed_key, encode_batches
 from qa.errors import IngestError
 from qa.index.base import Index
@@ -17,6 +16,7 @@ from qa.indexing.pipeline import Scan, content_hash, prepare_documents, recipe
 from qa.ingest import Progress, skipped_line
 from qa.settings import Settings
 from qa.text.fields import dense_text
+from qa.text.units import answer_texts
 from qa.types import Chunk, Document
 
 _ENCODE_BATCH = 64

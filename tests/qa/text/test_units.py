@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.units import is_quotable, is_sentence, passage_units
+from qa.text.units import is_quotable, is_sentence, passage_units
 from qa.types import Chunk
 
 
