@@ -1,4 +1,5 @@
-"""Embedding model wrapper, embedding cache and vector index."""
+"""Models and vectors: the sentence encoder (OpenVINO or torch), the embedding cache, the
+FAISS vector index and atomic file writes. Imports nothing of ``qa`` or ``ui``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Loading: files and folders in every supported format -> Documents, bad files -> errors."""
+"""Loading: files and folders in every supported format -> Documents, bad files -> errors.
+
+One loader per format, chosen by content (``detect``); PDF and Word files are parsed in a
+bounded child process (``worker``). Imports the ground floor only (``qa.types``,
+``qa.settings``, ``qa.errors``, ``qa.text``).
+"""
 
 from __future__ import annotations
 
