@@ -11,10 +11,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from qa.analyst.suggestions import CANDIDATES_PER_SUGGESTION, FACT, Suggestion, candidates
 from qa.types import Answer, Chunk
+
+if TYPE_CHECKING:
+    from qa.analyst.suggestions import Suggestion
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,10 @@ def suggest(
     """Up to ``n`` questions from the documents' own text (``chunks_of(doc_id)``), from as many
     documents as possible, the largest first; each asked with ``ask`` and kept when its answer
     is found and cites the document it was made from."""
+    # Here, not at the top: the engine imports this module, and only a landing page needs the
+    # suggestion rules (compiling their patterns costs every command ~35 ms).
+    from qa.analyst.suggestions import CANDIDATES_PER_SUGGESTION, FACT, candidates
+
     if not 1 <= n <= MAX_SUGGESTIONS:
         raise ValueError(f"n must be from 1 to {MAX_SUGGESTIONS}, got {n!r}")
     largest = sorted((d for d in documents if d.chunks), key=lambda d: (-d.chunks, d.title))
