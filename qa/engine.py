@@ -30,9 +30,9 @@ from qa.retrieval.hybrid import SEARCH_MODES
 from qa.settings import Settings, default_index_dir
 from qa.types import Answer, Chunk, Document, Hit
 
-# Reading files (pypdf, BeautifulSoup, python-docx) and composing answers (wordfreq, the
-# answer model) cost ~0.3 s and ~0.45 s to import: a process that only searches, or only
-# indexes, imports them where they are used below.
+# Reading files (pypdf, BeautifulSoup, python-docx) and composing answers (the answer model
+# and its features, in qa.asking) are imported where they are used: a process that only
+# searches, or only indexes, does without them.
 if TYPE_CHECKING:
     from qa.analyst.pages import PageView
     from qa.indexing.pipeline import Source
