@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.analyst.conversation import Resolution, Turn, resolve
+from qa.analyst.conversation import Resolution, Turn, resolve, turn_question
 from qa.analyst.naming import named_scope, searched_in
 from qa.encoder import Encoder, KeptFirst, embed_key
 from qa.errors import InvalidQuestion, UnknownDocument
@@ -97,7 +97,8 @@ class Asking:
         if resolution.followup and self.settings.llm_base_url and self.settings.llm_model:
             from qa.answer.compose import rewritten
 
-            query = rewritten(question, history or (), self.settings)
+            earlier = [turn_question(turn) for turn in history or ()]
+            query = rewritten(question, earlier, self.settings)
             if query is not None:
                 resolution = replace(resolution, query=query)
         return resolution

@@ -52,13 +52,14 @@ def chat_client(settings: Settings) -> ChatClient:
     )
 
 
-def rewritten(question: str, history: Sequence[object], settings: Settings) -> str | None:
-    """The language model's self-contained version of the follow-up ``question``; None
-    without a configured model, or when the model fails (the offline reading stands)."""
+def rewritten(question: str, earlier: Sequence[str], settings: Settings) -> str | None:
+    """The language model's self-contained version of the follow-up ``question`` after the
+    ``earlier`` questions; None without a configured model, or when the model fails (the
+    offline reading stands)."""
     if not (settings.llm_base_url and settings.llm_model):
         return None
     try:
-        return rewrite_followup(question, history, chat_client(settings))
+        return rewrite_followup(question, earlier, chat_client(settings))
     except LanguageModelError as error:
         logger.warning("language model could not rewrite the question: %s", error)
         return None

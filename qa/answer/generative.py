@@ -196,14 +196,9 @@ REWRITE_PROMPT = (
 REWRITE_MAX_CHARS = 500
 
 
-def rewrite_followup(question: str, history: Sequence[object], client: ChatClient) -> str:
-    """The model's self-contained version of ``question`` after ``history``.
-
-    ``history`` holds earlier turns as accepted by ``qa.analyst.conversation.resolve``.
-    """
-    from qa.analyst.conversation import turn_question
-
-    lines = [f"User: {turn_question(turn)}" for turn in history]
+def rewrite_followup(question: str, earlier: Sequence[str], client: ChatClient) -> str:
+    """The model's self-contained version of ``question`` after the ``earlier`` questions."""
+    lines = [f"User: {asked}" for asked in earlier]
     lines.append(f"Last question: {question}")
     messages = [
         {"role": "system", "content": REWRITE_PROMPT},

@@ -194,6 +194,32 @@ def test_history_may_be_plain_questions(engine: Engine) -> None:
     assert "carries a helicopter" in hits[0].chunk.text
 
 
+def test_a_language_model_rewrites_a_follow_up_from_the_earlier_questions(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def rewrite(client: ChatClient, messages: list[dict[str, str]]) -> str:
+        asked.append(messages[-1]["content"])
+        return "When will Northland commission its ice-capable patrol vessels?"
+
+    monkeypatch.setattr(ChatClient, "complete", rewrite)
+    engine.settings = engine.settings.with_overrides(
+        llm_base_url="http://127.0.0.1:9", llm_model="rewriter"
+    )
+    first = engine.ask(
+        "How many ice-capable patrol vessels will the Northland navy commission?",
+        mode="extractive",
+    )
+    answer = engine.ask("And by what year?", history=[first], mode="extractive")
+
+    assert asked == [f"User: {first.question}\nLast question: And by what year?"]
+    assert answer.resolved_question == (
+        "When will Northland commission its ice-capable patrol vessels?"
+    )
+    assert answer.citations[0].doc_id == "northland-2031"
+
+
 def test_every_index_shares_the_one_converted_model_in_the_user_cache(
     tmp_path: Path, converted_model_cache: Path
 ) -> None:
