@@ -49,7 +49,7 @@ from qa.index.milvus.schema import (
     stored_model,
 )
 from qa.index.milvus.search import ChunkSearch, ScoredChunk
-from qa.index.milvus.update import Update, new_version
+from qa.index.milvus.update import CollectionWriter, new_version
 from qa.index.records import DocumentInfo, DocumentRecord
 from qa.types import Chunk, Page
 
@@ -290,8 +290,8 @@ class MilvusIndex:
             raise IndexCorrupt("the Milvus index is not open")
         return self._lease
 
-    def _update(self) -> Update:
-        return Update(self.client, self.names, self._require_lease())
+    def _update(self) -> CollectionWriter:
+        return CollectionWriter(self.client, self.names, self._require_lease())
 
     def stored_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors from the local embedding cache, else from the chunks in Milvus: an

@@ -53,7 +53,7 @@ def new_version() -> str:
     return uuid.uuid4().hex[:16]
 
 
-class Update:
+class CollectionWriter:
     """One writer's view of the collections; the caller holds ``lease`` throughout, and gives
     every document of one update the same ``new_version``."""
 
