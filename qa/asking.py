@@ -107,8 +107,8 @@ class Asking:
         """The ``depth`` best passages for ``request`` (searching ``mode``), its question
         read after its history and confined to the documents it names."""
         resolution = self.resolve(request.question, request.history)
-        docs, scope = self._scope(resolution.query, request.docs)
         with self.writer.reading():
+            docs, scope = self._scope(resolution.query, request.docs)
             query_vector = self.encoder.encode([resolution.query])[0]
             hits = HybridRetriever(self.index, self.settings).hits(
                 resolution.query,
@@ -145,7 +145,10 @@ class Asking:
 
     def _kept_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         keys = {embed_key(text): text for text in texts}
-        return {keys[key]: vector for key, vector in self.index.stored_vectors(keys).items()}
+        # Under the lock, as page_text: an engine closing meanwhile closes the cache too.
+        with self.writer.lock.read():
+            kept = self.index.stored_vectors(keys)
+        return {keys[key]: vector for key, vector in kept.items()}
 
     def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:
         """The cleaned text of pages ``numbers`` of ``doc_id`` joined in order (what quotes
@@ -159,11 +162,10 @@ class Asking:
         """``docs`` as given; without them, the documents ``query`` names by year and kind
         (``qa.analyst.naming.named_scope``) and their titles, or (None, []). Passages of the other
         editions would otherwise outrank the one asked about: "the 2018 white paper" also
-        quoted the 2022 edition."""
+        quoted the 2022 edition. The caller holds the read lock."""
         if docs:
             return docs, []
-        with self.writer.reading():
-            titles = self.index.document_titles()
+        titles = self.index.document_titles()
         named = named_scope(query, titles)
         if not named:
             return None, []
