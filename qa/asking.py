@@ -147,7 +147,7 @@ class Asking:
         keys = {embed_key(text): text for text in texts}
         # Under the lock, as page_text: an engine closing meanwhile closes the cache too.
         with self.writer.lock.read():
-            kept = self.index.stored_vectors(keys)
+            kept = self.index.cached_vectors(keys)
         return {keys[key]: vector for key, vector in kept.items()}
 
     def page_text(self, doc_id: str, numbers: Sequence[int]) -> str | None:

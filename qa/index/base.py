@@ -117,6 +117,11 @@ class Index(ChunkSource, Protocol):
         """Hold the index's writer lock for an update (``IndexBusy`` without ``wait``)."""
         ...
 
+    def cached_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Embed key -> (dim,) float32 vector, for the keys this machine's embedding cache
+        holds: no round trip to a server (answers read their sentences' vectors here)."""
+        ...
+
     # writing
     def stored_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Embed key -> (dim,) float32 vector, for the keys already embedded."""

@@ -260,10 +260,14 @@ class IndexStore:
         """A book's pages as they were loaded, each with the file it came from, in order."""
         return self._catalog.book_pages(doc_id)
 
-    def stored_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
+    def cached_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Embed key -> (dim,) float32 vector, for the keys the embedding cache holds."""
         assert self._cache is not None
         return self._cache.get_many(self._fingerprint, list(dict.fromkeys(embed_keys)))
+
+    def stored_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """The folder keeps every vector in its embedding cache: ``cached_vectors``."""
+        return self.cached_vectors(embed_keys)
 
     def store_vectors(self, embed_keys: Sequence[str], vectors: np.ndarray) -> None:
         """Keep ``vectors`` ((len(embed_keys), dim) float32) in the embedding cache, so that a

@@ -293,13 +293,17 @@ class MilvusIndex:
     def _update(self) -> CollectionWriter:
         return CollectionWriter(self.client, self.names, self._require_lease())
 
+    def cached_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Vectors from this machine's embedding cache only."""
+        if self._cache is None:
+            raise IndexCorrupt("the Milvus index is not open")
+        return self._cache.get_many(self._fingerprint, list(dict.fromkeys(embed_keys)))
+
     def stored_vectors(self, embed_keys: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors from the local embedding cache, else from the chunks in Milvus: an
         interrupted build started again on any machine does not embed what it already wrote."""
-        if self._cache is None:
-            raise IndexCorrupt("the Milvus index is not open")
         keys = list(dict.fromkeys(embed_keys))
-        found = self._cache.get_many(self._fingerprint, keys)
+        found = self.cached_vectors(keys)
         missing = [k for k in keys if k not in found]
         if missing:
             found.update(read.vectors_by_key(self.client, self.names, missing))
