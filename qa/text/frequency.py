@@ -55,6 +55,12 @@ def zipf(word: str) -> float:
         return _zipf(_MINIMUM)
     if smashed != word:
         freq *= _year_freq(word) if len(word) == 4 else _benford_freq(word)
+    return _token_zipf(freq)
+
+
+def _token_zipf(freq: float) -> float:
+    # wordfreq sums 1/f over a text's tokens and inverts the sum; for one token that is
+    # 1 / (1 / f), which can differ from f in the last bit, and so in the rounding after it.
     return _zipf(_rounded(1.0 / (1.0 / freq)))
 
 
@@ -115,7 +121,7 @@ def _build() -> tuple[dict[str, float], dict[str, float]]:
 
     freqs = get_frequency_dict("en", "best")
     words = {
-        word: _zipf(_rounded(1.0 / (1.0 / freq)))
+        word: _token_zipf(freq)
         for word, freq in freqs.items()
         if word.isascii() and word.isalpha() and word.islower()
     }
